@@ -1,0 +1,1 @@
+"""Finlake Prefect flows."""

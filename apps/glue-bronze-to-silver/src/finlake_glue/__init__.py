@@ -1,0 +1,1 @@
+"""Finlake bronze-to-silver Glue job."""

@@ -1,0 +1,2 @@
+export { awsSettingsFromEnv, clientConfig, createClient, type AwsClientSettings } from './clients.ts';
+export { getSecretString, secretName } from './secrets.ts';

@@ -1,0 +1,1 @@
+export { freePort, startMoto, type MotoServer } from './moto.ts';

@@ -1,0 +1,5 @@
+export { assertValidKey, hivePath, joinKey, parsePartitions, type PartitionValue } from './keys.ts';
+export { LocalZoneStore } from './local-store.ts';
+export { findRepoRoot, openLake } from './open-lake.ts';
+export { parseS3Uri, S3ZoneStore } from './s3-store.ts';
+export { ZONES, type Lake, type ObjectInfo, type PutOptions, type Zone, type ZoneStore } from './store.ts';

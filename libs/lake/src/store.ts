@@ -1,0 +1,34 @@
+export type Zone = 'bronze' | 'silver' | 'gold';
+export const ZONES: readonly Zone[] = ['bronze', 'silver', 'gold'];
+
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  lastModified: Date;
+}
+
+export interface PutOptions {
+  contentType?: string;
+}
+
+/**
+ * One zone of the lake. Keys are relative to the zone's root. `put` is atomic: a reader
+ * sees the old object or the new one, never a partial file (temp file + rename locally,
+ * a single PUT on S3).
+ */
+export interface ZoneStore {
+  readonly zone: Zone;
+  /** Where the zone lives: a directory path locally, `s3://bucket/prefix` in AWS. */
+  readonly root: string;
+  put(key: string, body: Uint8Array | string, options?: PutOptions): Promise<void>;
+  /** The object's bytes, or undefined when there is no such key. */
+  get(key: string): Promise<Buffer | undefined>;
+  exists(key: string): Promise<boolean>;
+  /** Every object under the prefix (a key prefix, not only a folder), in key order. */
+  list(prefix?: string): AsyncIterable<ObjectInfo>;
+  delete(key: string): Promise<void>;
+  /** The full location of a key, for engines that read the lake directly (Spark, DuckDB, Athena). */
+  uri(key?: string): string;
+}
+
+export type Lake = Record<Zone, ZoneStore>;

@@ -1,0 +1,38 @@
+import { col, nullable } from '../columns.ts';
+import { defineDataset } from '../dataset.ts';
+
+export const PORTFOLIO_ID_PATTERN = '^[A-Z][A-Z0-9_-]{0,31}$';
+
+/** Gold: one row per (portfolio_id, summary_date) for every trading date from the first holding on. */
+export const dailyPortfolioSummary = defineDataset({
+  name: 'daily_portfolio_summary',
+  zone: 'gold',
+  description:
+    'Daily value and profit-and-loss of each portfolio; one row per (portfolio_id, summary_date) for every trading date from its first holding on.',
+  primaryKey: ['portfolio_id', 'summary_date'],
+  partitionBy: [],
+  properties: {
+    portfolio_id: col.string('Portfolio identifier.', { pattern: PORTFOLIO_ID_PATTERN }),
+    summary_date: col.date('Trading date the row summarises (a date on which any symbol has a price).'),
+    positions_count: col.integer(
+      'Holdings active on summary_date (valid_from <= summary_date and (valid_to is null or summary_date < valid_to)).',
+      { minimum: 0 },
+    ),
+    stale_positions_count: col.integer(
+      'Active holdings without a close on summary_date: carried forward from up to 5 calendar days before, or with no close at all (valued 0).',
+      { minimum: 0 },
+    ),
+    market_value: col.double(
+      'Sum of quantity x close over active holdings (close carried forward up to 5 days).',
+    ),
+    prior_market_value: nullable(
+      col.double(
+        'Sum of quantity x close of the same holdings on the previous trading date (same carry rule).',
+      ),
+    ),
+    daily_pnl: nullable(col.double('market_value - prior_market_value: the effect of price moves only.')),
+    daily_return: nullable(
+      col.double('daily_pnl / prior_market_value; null when prior_market_value is 0 or null.'),
+    ),
+  },
+});

@@ -1,0 +1,5 @@
+export * from './columns.ts';
+export * from './dataset.ts';
+export * from './datasets/index.ts';
+export { renderArtifacts, renderDbtColumns, renderJsonSchema } from './codegen.ts';
+export * from './validate.ts';

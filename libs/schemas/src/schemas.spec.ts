@@ -1,0 +1,109 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Value } from 'typebox/value';
+import {
+  columnsOf,
+  compileValidator,
+  dailyPortfolioSummary,
+  DATASETS,
+  fmpEodPrices,
+  fmpEodWireResponse,
+  fmpEodWireRow,
+  renderArtifacts,
+} from './index.ts';
+import { FMP_WIRE_FIXTURES } from './testing/index.ts';
+
+const generatedDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'generated');
+
+describe('generated artefacts', () => {
+  it('are committed and current (run `npx nx run schemas:generate` when this fails)', async () => {
+    for (const [path, content] of renderArtifacts()) {
+      const committed = await readFile(join(generatedDir, path), 'utf8').catch(() => '<missing>');
+      expect(committed, `libs/schemas/generated/${path} is stale`).toBe(content);
+    }
+  });
+
+  it('detect a change of contract', () => {
+    const before = renderArtifacts().get('json-schema/fmp_eod_prices.schema.json');
+    const changed = { ...fmpEodPrices, description: 'changed' };
+    const after = renderArtifacts([changed]).get('json-schema/fmp_eod_prices.schema.json');
+    expect(after).not.toBe(before);
+  });
+
+  it('carry a SQL type for every column, usable by Spark and dbt', () => {
+    for (const d of DATASETS) {
+      const json = JSON.parse(renderArtifacts([d]).get(`json-schema/${d.name}.schema.json`)!);
+      for (const [name, prop] of Object.entries<Record<string, unknown>>(json.properties)) {
+        expect(prop['x-sql-type'], `${d.name}.${name}`).toMatch(
+          /^(string|date|timestamp|double|bigint|integer|boolean)$/,
+        );
+      }
+      expect(json['x-primary-key']).toEqual(d.primaryKey);
+    }
+  });
+});
+
+describe('fmp_eod_wire_row', () => {
+  it('accepts the real recorded FMP answer', async () => {
+    const body = JSON.parse(await readFile(FMP_WIRE_FIXTURES.eodFullAapl20230101to20230110, 'utf8'));
+    expect(body.length).toBeGreaterThan(0);
+    expect(Value.Check(fmpEodWireResponse, body)).toBe(true);
+  });
+
+  it('rejects a row without a close and a row with an impossible date', () => {
+    const v = compileValidator(fmpEodWireRow.schema);
+    const good = { symbol: 'AAPL', date: '2023-01-10', open: 1, high: 2, low: 0.5, close: 1.5, volume: 10 };
+    expect(v.check(good)).toBe(true);
+    const { close: _omit, ...noClose } = good;
+    expect(
+      v
+        .errors(noClose)
+        .map((e) => e.message)
+        .join(),
+    ).toMatch(/close/);
+    expect(v.check({ ...good, date: '2023-02-30' })).toBe(false);
+    expect(v.check({ ...good, symbol: 'aapl; drop table' })).toBe(false);
+  });
+
+  it('treats an FMP error body as not a price answer', () => {
+    expect(Value.Check(fmpEodWireResponse, { 'Error Message': 'Invalid API KEY.' })).toBe(false);
+  });
+});
+
+describe('silver and gold contracts', () => {
+  it('list columns in declaration order with nullability', () => {
+    const cols = columnsOf(fmpEodPrices);
+    expect(cols.map((c) => c.name).slice(0, 3)).toEqual(['symbol', 'trade_date', 'open']);
+    expect(cols.find((c) => c.name === 'vwap')).toMatchObject({ sqlType: 'double', nullable: true });
+    expect(cols.find((c) => c.name === 'volume')).toMatchObject({ sqlType: 'bigint', nullable: false });
+  });
+
+  it('reject non-positive prices and negative volumes in silver', () => {
+    const v = compileValidator(fmpEodPrices.schema);
+    const row = {
+      symbol: 'AAPL',
+      trade_date: '2023-01-10',
+      open: 1,
+      high: 2,
+      low: 0.5,
+      close: 1.5,
+      volume: 10,
+      vwap: null,
+      change: null,
+      change_percent: null,
+      source_object: 'k',
+      ingested_at: '2023-01-11T00:00:00Z',
+      run_id: 'r',
+    };
+    expect(v.errors(row)).toEqual([]);
+    expect(v.check({ ...row, close: 0 })).toBe(false);
+    expect(v.check({ ...row, volume: -1 })).toBe(false);
+    expect(v.check({ ...row, volume: 1.5 })).toBe(false);
+  });
+
+  it('key the gold mart by portfolio and date', () => {
+    expect(dailyPortfolioSummary.primaryKey).toEqual(['portfolio_id', 'summary_date']);
+    expect(columnsOf(dailyPortfolioSummary).find((c) => c.name === 'daily_return')?.nullable).toBe(true);
+  });
+});
