@@ -38,6 +38,13 @@ export default [
             { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:app', 'type:tool'] },
             { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:lib', 'type:infra'] },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+            { sourceTag: 'scope:ingest', onlyDependOnLibsWithTags: ['scope:ingest', 'scope:shared'] },
+            { sourceTag: 'scope:transform', onlyDependOnLibsWithTags: ['scope:transform', 'scope:shared'] },
+            { sourceTag: 'scope:serve', onlyDependOnLibsWithTags: ['scope:serve', 'scope:shared'] },
+            {
+              sourceTag: 'scope:orchestrate',
+              onlyDependOnLibsWithTags: ['scope:orchestrate', 'scope:shared'],
+            },
           ],
         },
       ],

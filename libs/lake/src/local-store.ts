@@ -87,9 +87,13 @@ export class LocalZoneStore implements ZoneStore {
     return key ? this.path(key) : this.root;
   }
 
-  /** Removes temp files left by a killed writer (they are never listed, but take space). */
-  async sweepTempFiles(): Promise<number> {
-    const entries = await readdir(this.root, { recursive: true, withFileTypes: true }).catch(() => []);
+  /**
+   * Removes temp files left by a killed writer under a folder prefix (they are never listed, but
+   * take space). Only call it when no other writer is active under that prefix.
+   */
+  async sweepTempFiles(folder = ''): Promise<number> {
+    const start = folder ? this.path(folder.replace(/\/+$/, '')) : this.root;
+    const entries = await readdir(start, { recursive: true, withFileTypes: true }).catch(() => []);
     const tmps = entries.filter((e) => e.isFile() && e.name.startsWith(TMP_PREFIX));
     await Promise.all(tmps.map((e) => rm(join(e.parentPath, e.name), { force: true })));
     return tmps.length;

@@ -11,8 +11,10 @@ export interface SandboxOptions {
   /** 0 picks a free port. */
   port?: number;
   apiKey?: string;
-  /** Calls per minute per key; a call over it gets FMP's 429 "Limit Reach". */
+  /** Calls per window (default: per minute) per key; a call over it gets FMP's 429 "Limit Reach". */
   ratePerMin?: number;
+  /** The limiter's sliding window; 60 s like FMP's per-minute plans (shorter only for fast tests). */
+  windowMs?: number;
   /** Symbols outside the plan: 402 "Premium Query Parameter". */
   premiumSymbols?: string[];
   faults?: Partial<FaultConfig>;
@@ -25,8 +27,8 @@ export interface SandboxStats {
   faults: Record<string, number>;
   /** Calls refused by the rate limiter (not injected 429s). */
   rateLimited: number;
-  /** The most authenticated calls seen in any sliding 60 s window. */
-  maxCallsInAnyMinute: number;
+  /** The most accepted calls seen in any sliding window of the limiter's length. */
+  maxCallsInAnyWindow: number;
   firstCallAt: number | null;
   lastCallAt: number | null;
   /** sha256 of every 200 data body served, by `symbol|from|to`. */
@@ -43,7 +45,6 @@ export interface FmpSandbox {
   close(): Promise<void>;
 }
 
-const WINDOW_MS = 60_000;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 function isoDaysAgo(days: number): string {
@@ -53,6 +54,7 @@ function isoDaysAgo(days: number): string {
 export async function startFmpSandbox(options: SandboxOptions = {}): Promise<FmpSandbox> {
   const apiKey = options.apiKey ?? 'sandbox-key';
   const ratePerMin = options.ratePerMin ?? 300;
+  const windowMs = options.windowMs ?? 60_000;
   const premium = new Set(options.premiumSymbols ?? []);
   let faults = validateFaults({ ...NO_FAULTS, ...options.faults });
   const random = rng(options.seed ?? 42);
@@ -67,7 +69,7 @@ export async function startFmpSandbox(options: SandboxOptions = {}): Promise<Fmp
       byStatus: {},
       faults: {},
       rateLimited: 0,
-      maxCallsInAnyMinute: 0,
+      maxCallsInAnyWindow: 0,
       firstCallAt: null,
       lastCallAt: null,
       served: {},
@@ -83,16 +85,16 @@ export async function startFmpSandbox(options: SandboxOptions = {}): Promise<Fmp
     res.end(body);
   };
 
-  /** Sliding-window limiter: at most ratePerMin accepted calls in any 60 s. */
+  /** Sliding-window limiter: at most ratePerMin accepted calls in any windowMs. */
   const admit = (now: number): boolean => {
-    while (callLogStart < callLog.length && callLog[callLogStart]! <= now - WINDOW_MS) callLogStart++;
+    while (callLogStart < callLog.length && callLog[callLogStart]! <= now - windowMs) callLogStart++;
     if (callLogStart > 4096) {
       callLog = callLog.slice(callLogStart);
       callLogStart = 0;
     }
     if (callLog.length - callLogStart >= ratePerMin) return false;
     callLog.push(now);
-    stats.maxCallsInAnyMinute = Math.max(stats.maxCallsInAnyMinute, callLog.length - callLogStart);
+    stats.maxCallsInAnyWindow = Math.max(stats.maxCallsInAnyWindow, callLog.length - callLogStart);
     return true;
   };
 

@@ -85,7 +85,7 @@ describe('errors, as the live API sends them', () => {
         );
       }
       expect(statuses).toEqual([200, 200, 200, 429, 429]);
-      expect(limited.stats()).toMatchObject({ rateLimited: 2, maxCallsInAnyMinute: 3 });
+      expect(limited.stats()).toMatchObject({ rateLimited: 2, maxCallsInAnyWindow: 3 });
     } finally {
       await limited.close();
     }

@@ -1,0 +1,67 @@
+import { addDays, daysBetween, type IsoDate } from '@finlake/market-calendar';
+
+/**
+ * One FMP endpoint the connector can land. Adding an endpoint is adding one of these:
+ * the client, retries, limiter, landing and manifest are shared.
+ */
+export interface FmpDataset {
+  /** Name in the lake (`dataset=` partition), snake_case. */
+  readonly name: string;
+  /** Path under the API's base URL. */
+  readonly path: string;
+  /** The API's row cap per call. */
+  readonly maxRowsPerCall: number;
+  /** Calendar days per call, chosen so a call can never reach the row cap. */
+  readonly maxDaysPerCall: number;
+  /** Query parameters for one unit of work (the API key is added by the client). */
+  query(unit: Unit): Record<string, string>;
+}
+
+/** One call's worth of work: a symbol over a closed date window. */
+export interface Unit {
+  readonly symbol: string;
+  readonly from: IsoDate;
+  readonly to: IsoDate;
+}
+
+export const historicalPriceEod: FmpDataset = {
+  name: 'historical_price_eod',
+  path: '/stable/historical-price-eod/full',
+  maxRowsPerCall: 5000,
+  // At most one row per calendar day (even for 7-day markets), so 5,000 days can't reach 5,000 rows.
+  maxDaysPerCall: 5000,
+  query: (u) => ({ symbol: u.symbol, from: u.from, to: u.to }),
+};
+
+export const DATASETS: Record<string, FmpDataset> = { [historicalPriceEod.name]: historicalPriceEod };
+
+export function datasetByName(name: string): FmpDataset {
+  const d = DATASETS[name];
+  if (!d)
+    throw new Error(`unknown dataset ${JSON.stringify(name)}; known: ${Object.keys(DATASETS).join(', ')}`);
+  return d;
+}
+
+/** Splits [from, to] into consecutive windows of at most `maxDays` calendar days, oldest first. */
+export function splitWindow(from: IsoDate, to: IsoDate, maxDays: number): { from: IsoDate; to: IsoDate }[] {
+  if (from > to) throw new Error(`from ${from} is after to ${to}`);
+  if (!Number.isInteger(maxDays) || maxDays < 1)
+    throw new Error(`maxDays must be a positive integer, got ${maxDays}`);
+  const out: { from: IsoDate; to: IsoDate }[] = [];
+  for (let start = from; start <= to; start = addDays(start, maxDays)) {
+    const end = addDays(start, maxDays - 1);
+    out.push({ from: start, to: end < to ? end : to });
+  }
+  return out;
+}
+
+/** Halves a window (for the defensive re-split when an answer reaches the row cap). */
+export function halve(unit: Unit): [Unit, Unit] {
+  const days = daysBetween(unit.from, unit.to);
+  if (days < 1) throw new Error(`cannot split the one-day window ${unit.from} for ${unit.symbol}`);
+  const mid = addDays(unit.from, Math.floor(days / 2));
+  return [
+    { symbol: unit.symbol, from: unit.from, to: mid },
+    { symbol: unit.symbol, from: addDays(mid, 1), to: unit.to },
+  ];
+}

@@ -1,0 +1,169 @@
+import { LocalZoneStore, hivePath, type ZoneStore } from '@finlake/lake';
+import type { Logger } from '@finlake/logging';
+import type { IsoDate } from '@finlake/market-calendar';
+import type { FmpClient } from './client.ts';
+import { halve, splitWindow, type FmpDataset, type Unit } from './datasets.ts';
+import { FatalAuthError, UnitFailedError } from './errors.ts';
+import { landUnit, manifestKey } from './landing.ts';
+
+export interface IngestRequest {
+  dataset: FmpDataset;
+  symbols: readonly string[];
+  from: IsoDate;
+  to: IsoDate;
+}
+
+export interface IngestDeps {
+  client: FmpClient;
+  bronze: ZoneStore;
+  logger: Logger;
+  runId: string;
+  concurrency: number;
+  /** Aborted when the run must stop (a fatal answer); shared with the client. */
+  abort: AbortController;
+  onUnitDone?: (outcome: UnitOutcome) => void;
+  now?: () => Date;
+}
+
+export type UnitStatus = 'landed' | 'failed' | 'skipped';
+
+export interface UnitOutcome {
+  symbol: string;
+  from: IsoDate;
+  to: IsoDate;
+  status: UnitStatus;
+  /** Bronze keys written (more than one when a capped answer was re-split). */
+  keys: string[];
+  rows: number;
+  attempts: number;
+  http_status?: number;
+  error?: string;
+}
+
+export interface IngestSummary {
+  run_id: string;
+  dataset: string;
+  from: IsoDate;
+  to: IsoDate;
+  symbols: number;
+  units: number;
+  landed: number;
+  failed: number;
+  skipped: number;
+  rows: number;
+  http_attempts: number;
+  fatal?: string;
+  started_at: string;
+  finished_at: string;
+  manifest_key: string;
+  outcomes: UnitOutcome[];
+}
+
+function* unitsOf(req: IngestRequest): Generator<Unit> {
+  const windows = splitWindow(req.from, req.to, req.dataset.maxDaysPerCall);
+  for (const symbol of req.symbols) for (const w of windows) yield { symbol, ...w };
+}
+
+/**
+ * Fetches every (symbol, window) unit and lands each answer in bronze. The first unit runs alone
+ * (a canary: a bad key costs exactly one call), then `concurrency` workers share the rest; the
+ * client's limiter paces every attempt. A fatal answer stops the run at once; a unit failure is
+ * recorded and the run goes on. The manifest lists every unit and its outcome.
+ */
+export async function runIngestion(req: IngestRequest, deps: IngestDeps): Promise<IngestSummary> {
+  const { client, bronze, logger, runId, abort } = deps;
+  const now = deps.now ?? (() => new Date());
+  const startedAt = now();
+  const datasetPrefix = hivePath([
+    ['source', 'fmp'],
+    ['dataset', req.dataset.name],
+  ]);
+  if (bronze instanceof LocalZoneStore) {
+    const swept = await bronze.sweepTempFiles(datasetPrefix);
+    if (swept > 0) logger.warn({ swept }, 'removed temp files left by an interrupted run');
+  }
+
+  const outcomes: UnitOutcome[] = [];
+  let fatal: FatalAuthError | undefined;
+
+  const fetchAndLand = async (unit: Unit, outcome: UnitOutcome): Promise<void> => {
+    const fetched = await client.fetchUnit(req.dataset, unit);
+    outcome.attempts += fetched.attempts;
+    if (fetched.rows >= req.dataset.maxRowsPerCall && unit.from < unit.to) {
+      // The answer reached the API's cap, so it may be cut short: split and fetch both halves.
+      logger.warn(
+        { symbol: unit.symbol, from: unit.from, to: unit.to, rows: fetched.rows },
+        'answer reached the row cap; splitting the window',
+      );
+      for (const half of halve(unit)) await fetchAndLand(half, outcome);
+      return;
+    }
+    const { key } = await landUnit(bronze, req.dataset, unit, fetched, runId, now());
+    outcome.keys.push(key);
+    outcome.rows += fetched.rows;
+    outcome.http_status = fetched.status;
+  };
+
+  const process = async (unit: Unit): Promise<void> => {
+    const outcome: UnitOutcome = { ...unit, status: 'landed', keys: [], rows: 0, attempts: 0 };
+    outcomes.push(outcome);
+    if (fatal) {
+      outcome.status = 'skipped';
+      outcome.error = 'not attempted: the run stopped on a fatal error';
+      return;
+    }
+    try {
+      await fetchAndLand(unit, outcome);
+      logger.debug({ symbol: unit.symbol, from: unit.from, to: unit.to, rows: outcome.rows }, 'landed');
+    } catch (err) {
+      if (err instanceof FatalAuthError) {
+        fatal ??= err;
+        abort.abort(err);
+        outcome.status = 'failed';
+        outcome.error = err.message;
+        outcome.http_status = 401;
+      } else if (fatal) {
+        outcome.status = 'skipped';
+        outcome.error = 'aborted: the run stopped on a fatal error';
+      } else {
+        outcome.status = 'failed';
+        outcome.error = (err as Error).message;
+        if (err instanceof UnitFailedError) outcome.http_status = err.status;
+        logger.error({ symbol: unit.symbol, from: unit.from, to: unit.to, err }, 'unit failed');
+      }
+    }
+    deps.onUnitDone?.(outcome);
+  };
+
+  const units = unitsOf(req);
+  const first = units.next();
+  if (!first.done) await process(first.value);
+  const worker = async () => {
+    for (let u = units.next(); !u.done; u = units.next()) await process(u.value);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, deps.concurrency) }, worker));
+
+  const count = (s: UnitStatus) => outcomes.filter((o) => o.status === s).length;
+  const summary: IngestSummary = {
+    run_id: runId,
+    dataset: req.dataset.name,
+    from: req.from,
+    to: req.to,
+    symbols: req.symbols.length,
+    units: outcomes.length,
+    landed: count('landed'),
+    failed: count('failed'),
+    skipped: count('skipped'),
+    rows: outcomes.reduce((s, o) => s + o.rows, 0),
+    http_attempts: client.attempts,
+    ...(fatal ? { fatal: fatal.message } : {}),
+    started_at: startedAt.toISOString(),
+    finished_at: now().toISOString(),
+    manifest_key: manifestKey(req.dataset, runId),
+    outcomes: outcomes.sort((a, b) => a.symbol.localeCompare(b.symbol) || a.from.localeCompare(b.from)),
+  };
+  await bronze.put(summary.manifest_key, `${JSON.stringify(summary, null, 2)}\n`, {
+    contentType: 'application/json',
+  });
+  return summary;
+}
