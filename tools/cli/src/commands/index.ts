@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
+import { registerBench } from './bench.ts';
 import { registerDoctor } from './doctor.ts';
 import { registerIngest } from './ingest.ts';
 import { registerSandbox } from './sandbox.ts';
 
 /** Every subcommand of `finlake`; each issue adds its own module here. */
 export function registerCommands(program: Command): void {
+  registerBench(program);
   registerDoctor(program);
   registerIngest(program);
   registerSandbox(program);
