@@ -32,13 +32,16 @@ export const fmpEodPrices = defineDataset({
   },
 });
 
-/** Silver rejects: rows (or whole objects) that failed validation, with the reason. Never dropped. */
+/**
+ * Silver rejects: rows (or whole objects) that failed validation, with the reason. Never dropped.
+ * Partitioned by the run that rejected them, so a rerun replaces its own rejects and no other run's.
+ */
 export const fmpEodPricesRejects = defineDataset({
   name: 'fmp_eod_prices_rejects',
   zone: 'silver',
   description: 'Bronze rows or objects that failed validation for fmp_eod_prices, with the reason.',
   primaryKey: ['source_object', 'record_index'],
-  partitionBy: yearMonth,
+  partitionBy: [{ name: 'run_id', sqlType: 'string', description: 'Id of the run (Prefect flow_run_id) that rejected the record.' }],
   properties: {
     source_object: col.string('Key of the bronze object the record came from.'),
     record_index: col.integer('Position of the record in the object; -1 when the whole object is rejected.'),
@@ -46,7 +49,6 @@ export const fmpEodPricesRejects = defineDataset({
     reject_reason: col.string('Named rule that failed, e.g. high_below_low, invalid_date, symbol_mismatch.'),
     symbol: nullable(col.string('Symbol of the record or, failing that, of the bronze object.')),
     trade_date: nullable(col.date('Trading date, when the record had a valid one.')),
-    run_id: col.string('Id of the run (Prefect flow_run_id) that rejected it.'),
     rejected_at: col.timestamp('When the record was rejected (UTC).'),
   },
 });

@@ -3,6 +3,7 @@ import { registerBench } from './bench.ts';
 import { registerDoctor } from './doctor.ts';
 import { registerIngest } from './ingest.ts';
 import { registerSandbox } from './sandbox.ts';
+import { registerTransform } from './transform.ts';
 
 /** Every subcommand of `finlake`; each issue adds its own module here. */
 export function registerCommands(program: Command): void {
@@ -10,4 +11,5 @@ export function registerCommands(program: Command): void {
   registerDoctor(program);
   registerIngest(program);
   registerSandbox(program);
+  registerTransform(program);
 }

@@ -1,0 +1,140 @@
+"""Finding and reading bronze objects, through Hadoop's FileSystem so the same code lists s3:// on
+Glue and file:// locally."""
+
+from __future__ import annotations
+
+import re
+from calendar import monthrange
+from dataclasses import dataclass
+from datetime import date
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+DATASET_PREFIX = "source=fmp/dataset=historical_price_eod"
+OBJECT_NAME = re.compile(r"^(?P<symbol>.+)_(?P<from>\d{4}-\d{2}-\d{2})_(?P<to>\d{4}-\d{2}-\d{2})\.json$")
+KEY_IN_URI = r"^.*?/(source=fmp/dataset=[^/]+/.*)$"
+
+
+@dataclass(frozen=True)
+class BronzeObject:
+    uri: str
+    key: str
+    symbol: str | None
+    window_from: date | None
+    window_to: date | None
+    has_meta: bool
+
+
+def _fs(spark: SparkSession, uri: str):
+    jvm = spark.sparkContext._jvm
+    path = jvm.org.apache.hadoop.fs.Path(uri)
+    return path, path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+
+
+def list_objects(spark: SparkSession, bronze_uri: str) -> list[BronzeObject]:
+    """Every data object (`*.json`) under the dataset prefix; temp files and sidecars are not data."""
+    root = f"{bronze_uri}/{DATASET_PREFIX}"
+    path, fs = _fs(spark, root)
+    if not fs.exists(path):
+        return []
+    names: dict[str, str] = {}
+    it = fs.listFiles(path, True)
+    while it.hasNext():
+        p = it.next().getPath()
+        if not p.getName().startswith("."):
+            names[p.toString()] = p.getName()
+    out = []
+    for uri, name in sorted(names.items()):
+        if not name.endswith(".json"):
+            continue
+        key = uri[uri.index(DATASET_PREFIX) :]
+        symbol = next((s[len("symbol=") :] for s in key.split("/") if s.startswith("symbol=")), None)
+        m = OBJECT_NAME.match(name)
+        out.append(
+            BronzeObject(
+                uri=uri,
+                key=key,
+                symbol=symbol,
+                window_from=date.fromisoformat(m["from"]) if m else None,
+                window_to=date.fromisoformat(m["to"]) if m else None,
+                has_meta=f"{uri}.meta" in names,
+            )
+        )
+    return out
+
+
+def month_bounds(date_from: date, date_to: date) -> tuple[date, date]:
+    """The window widened to whole months: silver partitions are months, rewritten whole."""
+    last = monthrange(date_to.year, date_to.month)[1]
+    return date_from.replace(day=1), date_to.replace(day=last)
+
+
+def select(
+    objects: list[BronzeObject], mode: str, bounds: tuple[date, date] | None, symbols: tuple[str, ...]
+) -> list[BronzeObject]:
+    """Objects whose window overlaps the month bounds (all in full mode); an object whose name does
+    not carry its window is always read, so it is never missed."""
+    chosen = []
+    for o in objects:
+        if symbols and o.symbol not in symbols:
+            continue
+        if mode == "window" and bounds and o.window_from and o.window_to:
+            if o.window_to < bounds[0] or o.window_from > bounds[1]:
+                continue
+        chosen.append(o)
+    return chosen
+
+
+def read_objects(spark: SparkSession, objects: list[BronzeObject]) -> DataFrame:
+    """One row per object: source_object (its key), object_symbol, ingested_at, text, and whether its
+    bytes still match the sidecar's sha256."""
+    text = (
+        spark.read.text([o.uri for o in objects], wholetext=True)
+        .select(
+            F.regexp_extract(F.col("_metadata.file_path"), KEY_IN_URI, 1).alias("source_object"),
+            F.col("_metadata.file_modification_time").alias("modified_at"),
+            F.col("value").alias("text"),
+        )
+        .withColumn("object_symbol", F.regexp_extract("source_object", r"(?:^|/)symbol=([^/]+)/", 1))
+    )
+    metas = [f"{o.uri}.meta" for o in objects if o.has_meta]
+    if metas:
+        meta = spark.read.schema("fetched_at string, sha256 string").option("multiLine", True).json(metas)
+        meta = meta.select(
+            F.regexp_extract(
+                F.regexp_replace(F.col("_metadata.file_path"), r"\.meta$", ""), KEY_IN_URI, 1
+            ).alias("source_object"),
+            F.to_timestamp("fetched_at").alias("fetched_at"),
+            "sha256",
+        )
+        text = text.join(meta, "source_object", "left")
+    else:
+        text = text.withColumns(
+            {"fetched_at": F.lit(None).cast("timestamp"), "sha256": F.lit(None).cast("string")}
+        )
+    # The fetch time from the sidecar; a bronze object without one falls back to its write time.
+    return text.withColumns(
+        {
+            "ingested_at": F.coalesce("fetched_at", "modified_at"),
+            "checksum_ok": F.col("sha256").isNull()
+            | (F.sha2(F.encode("text", "UTF-8"), 256) == F.col("sha256")),
+        }
+    ).drop("fetched_at", "modified_at")
+
+
+def write_text(spark: SparkSession, uri: str, text: str) -> None:
+    """Writes a small text file through Hadoop FS (local: temp + rename; S3: one PUT)."""
+    path, fs = _fs(spark, uri)
+    jvm = spark.sparkContext._jvm
+    tmp = jvm.org.apache.hadoop.fs.Path(f"{uri}.tmp")
+    is_local = uri.startswith("file:")
+    target = tmp if is_local else path
+    out = fs.create(target, True)
+    try:
+        out.write(bytearray(text.encode("utf-8")))
+    finally:
+        out.close()
+    if is_local:
+        fs.delete(path, False)
+        fs.rename(tmp, path)

@@ -1,0 +1,58 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { findRepoRoot, openLake } from '@finlake/lake';
+import { isIsoDate } from '@finlake/market-calendar';
+import { newRunId } from '../run-id.ts';
+
+const isoDate = (flag: string) => (v: string) => {
+  if (!isIsoDate(v)) throw new InvalidArgumentError(`${flag} must be a date in the form YYYY-MM-DD`);
+  return v;
+};
+
+/**
+ * `finlake transform fmp`: the bronze-to-silver Glue job on local Spark (same script, same
+ * arguments as on AWS Glue), over the lake that FINLAKE_LAKE_ROOT / FINLAKE_*_URI describe.
+ */
+export function registerTransform(program: Command): void {
+  const transform = program
+    .command('transform')
+    .description('bronze -> silver (the Glue PySpark job on local Spark)');
+  transform
+    .command('fmp')
+    .description('type, validate and deduplicate FMP end-of-day prices into silver fmp_eod_prices')
+    .option('--from <date>', 'first trade date of the window (widened to whole months)', isoDate('--from'))
+    .option('--to <date>', 'last trade date of the window', isoDate('--to'))
+    .option('--full', 'reprocess every bronze object instead of a window')
+    .option('--symbols <list>', 'only these symbols (comma-separated)')
+    .option('--run-id <id>', 'run id (default: PREFECT__FLOW_RUN_ID, else generated)')
+    .action(async (opts) => {
+      if (!opts.full && (!opts.from || !opts.to))
+        throw new InvalidArgumentError('give --from and --to, or --full');
+      const root = findRepoRoot();
+      const python = join(root, '.venv', 'bin', 'python');
+      if (!existsSync(python)) throw new Error(`${python} not found: run make setup`);
+      const lake = openLake();
+      const args = [
+        '-m',
+        'finlake_glue.job',
+        '--dataset',
+        'fmp_eod_prices',
+        '--bronze_uri',
+        lake.bronze.uri(),
+        '--silver_uri',
+        lake.silver.uri(),
+        '--run_id',
+        opts.runId ?? process.env.PREFECT__FLOW_RUN_ID ?? newRunId(),
+        '--mode',
+        opts.full ? 'full' : 'window',
+        ...(opts.full ? [] : ['--from', opts.from, '--to', opts.to]),
+        ...(opts.symbols ? ['--symbols', opts.symbols] : []),
+      ];
+      const child = spawn(python, args, { stdio: 'inherit', env: process.env });
+      process.exitCode = await new Promise<number>((resolve) =>
+        child.once('exit', (code) => resolve(code ?? 1)),
+      );
+    });
+}
