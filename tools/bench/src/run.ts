@@ -1,9 +1,11 @@
 import { benchFmpIngester } from './benchmarks/fmp-ingester.ts';
+import { benchGlueTransform } from './benchmarks/glue-transform.ts';
 import { printResult, type BenchResult } from './report.ts';
 
 /** Every registered benchmark; `finlake bench NAME` runs one. */
 export const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
   'fmp-ingester': () => benchFmpIngester(),
+  'glue-transform': () => benchGlueTransform(),
 };
 
 /** Runs the named benchmarks (all when none is named); returns how many targets were missed. */

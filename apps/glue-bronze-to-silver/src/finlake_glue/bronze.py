@@ -3,10 +3,13 @@ Glue and file:// locally."""
 
 from __future__ import annotations
 
+import json
 import re
 from calendar import monthrange
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -33,22 +36,19 @@ def _fs(spark: SparkSession, uri: str):
 
 
 def list_objects(spark: SparkSession, bronze_uri: str) -> list[BronzeObject]:
-    """Every data object (`*.json`) under the dataset prefix; temp files and sidecars are not data."""
+    """Every data object (`*.json`) under the dataset prefix. Spark's file index lists the tree in
+    one call (in parallel for large trees) and skips hidden `.tmp-*` files; sidecars are not data."""
     root = f"{bronze_uri}/{DATASET_PREFIX}"
     path, fs = _fs(spark, root)
     if not fs.exists(path):
         return []
-    names: dict[str, str] = {}
-    it = fs.listFiles(path, True)
-    while it.hasNext():
-        p = it.next().getPath()
-        if not p.getName().startswith("."):
-            names[p.toString()] = p.getName()
+    files = set(spark.read.option("recursiveFileLookup", "true").text(root).inputFiles())
     out = []
-    for uri, name in sorted(names.items()):
-        if not name.endswith(".json"):
+    for uri in sorted(files):
+        if not uri.endswith(".json"):
             continue
         key = uri[uri.index(DATASET_PREFIX) :]
+        name = key.rsplit("/", 1)[-1]
         symbol = next((s[len("symbol=") :] for s in key.split("/") if s.startswith("symbol=")), None)
         m = OBJECT_NAME.match(name)
         out.append(
@@ -58,7 +58,7 @@ def list_objects(spark: SparkSession, bronze_uri: str) -> list[BronzeObject]:
                 symbol=symbol,
                 window_from=date.fromisoformat(m["from"]) if m else None,
                 window_to=date.fromisoformat(m["to"]) if m else None,
-                has_meta=f"{uri}.meta" in names,
+                has_meta=f"{uri}.meta" in files,
             )
         )
     return out
@@ -98,21 +98,18 @@ def read_objects(spark: SparkSession, objects: list[BronzeObject]) -> DataFrame:
         )
         .withColumn("object_symbol", F.regexp_extract("source_object", r"(?:^|/)symbol=([^/]+)/", 1))
     )
-    metas = [f"{o.uri}.meta" for o in objects if o.has_meta]
-    if metas:
-        meta = spark.read.schema("fetched_at string, sha256 string").option("multiLine", True).json(metas)
-        meta = meta.select(
-            F.regexp_extract(
-                F.regexp_replace(F.col("_metadata.file_path"), r"\.meta$", ""), KEY_IN_URI, 1
-            ).alias("source_object"),
-            F.to_timestamp("fetched_at").alias("fetched_at"),
-            "sha256",
+    # Sidecars are tiny: read them on the driver (in parallel) and broadcast, rather than run a
+    # Spark read and a join for a few hundred bytes per object.
+    metas = read_sidecars(spark, [o for o in objects if o.has_meta])
+    meta = (
+        spark.createDataFrame(
+            [(k, v.get("fetched_at"), v.get("sha256")) for k, v in metas.items()],
+            "source_object string, fetched_at_text string, sha256 string",
         )
-        text = text.join(meta, "source_object", "left")
-    else:
-        text = text.withColumns(
-            {"fetched_at": F.lit(None).cast("timestamp"), "sha256": F.lit(None).cast("string")}
-        )
+        .withColumn("fetched_at", F.to_timestamp("fetched_at_text"))
+        .drop("fetched_at_text")
+    )
+    text = text.join(F.broadcast(meta), "source_object", "left")
     # The fetch time from the sidecar; a bronze object without one falls back to its write time.
     return text.withColumns(
         {
@@ -121,6 +118,34 @@ def read_objects(spark: SparkSession, objects: list[BronzeObject]) -> DataFrame:
             | (F.sha2(F.encode("text", "UTF-8"), 256) == F.col("sha256")),
         }
     ).drop("fetched_at", "modified_at")
+
+
+def read_sidecars(spark: SparkSession, objects: list[BronzeObject]) -> dict[str, dict]:
+    """The `.meta` sidecar of each object, by object key; a sidecar that is not valid JSON counts as
+    missing (the object then falls back to its write time, and its checksum is not verified)."""
+
+    def one(o: BronzeObject) -> tuple[str, dict]:
+        try:
+            doc = json.loads(read_text(spark, f"{o.uri}.meta"))
+            return o.key, doc if isinstance(doc, dict) else {}
+        except ValueError:
+            return o.key, {}
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        return dict(pool.map(one, objects))
+
+
+def read_text(spark: SparkSession, uri: str) -> str:
+    """A small file's text through Hadoop FS (s3:// on Glue, file:// locally)."""
+    if uri.startswith("file:"):
+        return Path(uri.removeprefix("file://").removeprefix("file:")).read_text(encoding="utf-8")
+    path, fs = _fs(spark, uri)
+    stream = fs.open(path)
+    try:
+        jvm = spark.sparkContext._jvm
+        return jvm.org.apache.commons.io.IOUtils.toString(stream, "UTF-8")
+    finally:
+        stream.close()
 
 
 def write_text(spark: SparkSession, uri: str, text: str) -> None:

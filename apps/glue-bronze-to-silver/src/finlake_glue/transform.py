@@ -43,61 +43,102 @@ class WireContract:
         )
 
 
-def parse_objects(objects: DataFrame, wire: WireContract) -> tuple[DataFrame, DataFrame]:
-    """Splits each object's JSON array into records (raw text + every field as text).
+OBJECT_REASONS = ("checksum_mismatch", "empty_object", "not_a_json_array", "invalid_json")
 
-    Fields are read as strings on purpose: Spark would turn a non-numeric price into a silent
-    null; as text, validation can name what was wrong. Returns (records, object_rejects).
+
+def parse_objects(objects: DataFrame, wire: WireContract) -> DataFrame:
+    """Splits each object's JSON array into records, in one parse.
+
+    Every field is read as text on purpose: Spark would turn a non-numeric price into a silent null;
+    as text, validation can name what was wrong. An object that is not a JSON array (or whose bytes
+    no longer match its sidecar checksum) becomes one record with `object_reason` set and
+    record_index -1, so it is rejected as a unit and never silently skipped. The raw text of a
+    rejected record is recovered afterwards (`with_raw_records`), for rejected records only.
     """
-    arr = F.from_json("text", T.ArrayType(T.StringType()))
-    parsed = objects.withColumn("records", arr)
-    first_char = F.substring(F.ltrim("text"), 1, 1)
-    object_rejects = parsed.where(F.col("records").isNull()).select(
-        "source_object",
-        F.lit(-1).alias("record_index"),
-        F.lit(None).cast("string").alias("record"),
-        F.when(first_char == "{", "not_a_json_array")
-        .when(F.length(F.trim("text")) == 0, "empty_object")
-        .otherwise("invalid_json")
-        .alias("reject_reason"),
-        F.col("object_symbol").alias("symbol"),
-        F.lit(None).cast("date").alias("trade_date"),
-    )
     fields = T.StructType([T.StructField(f, T.StringType()) for f in wire.wire_fields])
-    records = (
-        parsed.where(F.col("records").isNotNull())
+    records = F.from_json("text", T.ArrayType(fields))
+    first_char = F.substring(F.ltrim("text"), 1, 1)
+    object_reason = (
+        F.when(~F.col("checksum_ok"), "checksum_mismatch")
+        .when(F.length(F.trim("text")) == 0, "empty_object")
+        # Spark reads a lone object as a one-element array, so look at the first byte, not the parse.
+        .when(first_char != "[", "not_a_json_array")
+        .when(F.col("records").isNull(), "invalid_json")
+    )
+    exploded = (
+        objects.withColumn("records", records)
+        .withColumn("object_reason", object_reason)
         .select(
             "source_object",
             "object_symbol",
             "ingested_at",
-            F.posexplode("records").alias("record_index", "record"),
+            "object_reason",
+            F.posexplode_outer(F.when(F.col("object_reason").isNull(), F.col("records"))).alias("pos", "f"),
         )
-        .withColumn("f", F.from_json("record", fields))
-        .select("source_object", "object_symbol", "ingested_at", "record_index", "record", "f.*")
+        # An empty array `[]` is a valid empty answer: it explodes to one null row, dropped here.
+        .where(F.col("object_reason").isNotNull() | F.col("f").isNotNull())
     )
-    return records, object_rejects
+    return exploded.select(
+        "source_object",
+        "object_symbol",
+        "ingested_at",
+        "object_reason",
+        F.coalesce("pos", F.lit(-1)).alias("record_index"),
+        "f.*",
+    )
 
 
-def _numeric(name: str) -> Column:
-    return F.col(name).cast("double")
+def with_raw_records(rejects: DataFrame, holders_text: DataFrame | None) -> DataFrame:
+    """Adds each rejected record's raw JSON text, from the text of the objects that hold rejects.
+
+    `holders_text` has (source_object, text) for those objects only (None when no record was
+    rejected), so the raw text costs a re-read of the few objects with rejects, not of all bronze.
+    """
+    if holders_text is None:
+        return rejects.withColumn("record", F.lit(None).cast("string"))
+    raw = holders_text.select("source_object", F.from_json("text", T.ArrayType(T.StringType())).alias("raw"))
+    return (
+        rejects.join(F.broadcast(raw), "source_object", "left")
+        .withColumn(
+            "record",
+            F.when(F.col("record_index") >= 0, F.element_at("raw", F.col("record_index") + 1)),
+        )
+        .drop("raw")
+    )
 
 
-def _is_non_numeric(name: str) -> Column:
-    v = _numeric(name)
-    return F.col(name).isNotNull() & (v.isNull() | F.isnan(v) | (F.abs(v) == float("inf")))
+NUMERIC = {
+    "open": "open",
+    "high": "high",
+    "low": "low",
+    "close": "close",
+    "volume": "volume",
+    "vwap": "vwap",
+    "change": "change",
+    "changePercent": "change_percent",
+}
 
 
-def reject_reason(wire: WireContract) -> Column:
-    """The first rule a record breaks, by name; null when it passes them all."""
-    o, h, low, c, vol = (_numeric(n) for n in (*PRICE_FIELDS, "volume"))
+def typed(records: DataFrame) -> DataFrame:
+    """Adds each field cast once (`n_<column>`, `n_trade_date`), so rules and output reuse the casts."""
+    casts = {f"n_{col}": F.col(field).cast("double") for field, col in NUMERIC.items()}
+    casts["n_trade_date"] = F.to_date("date", "yyyy-MM-dd")
+    return records.withColumns(casts)
+
+
+def _is_non_numeric(field: str) -> Column:
+    v = F.col(f"n_{NUMERIC[field]}")
+    return F.col(field).isNotNull() & (v.isNull() | F.isnan(v) | (F.abs(v) == float("inf")))
+
+
+def _rules(wire: WireContract) -> list[tuple[Column, str]]:
+    """The record rules in the order they are checked, each with its reject reason."""
+    o, h, low, c, vol = (F.col(f"n_{n}") for n in (*PRICE_FIELDS, "volume"))
     rules: list[tuple[Column, str]] = [(F.col(f).isNull(), f"missing_{f}") for f in REQUIRED_FIELDS]
     rules += [
         (~F.col("symbol").rlike(wire.ticker_pattern), "invalid_symbol"),
         (F.col("symbol") != F.col("object_symbol"), "symbol_mismatch"),
-        (
-            ~F.col("date").rlike(r"^\d{4}-\d{2}-\d{2}$") | F.to_date("date", "yyyy-MM-dd").isNull(),
-            "invalid_date",
-        ),
+        (~F.col("date").rlike(r"^\d{4}-\d{2}-\d{2}$") | F.col("n_trade_date").isNull(), "invalid_date"),
     ]
     rules += [(_is_non_numeric(f), f"non_numeric_{f}") for f in (*PRICE_FIELDS, "volume", *OPTIONAL_NUMERIC)]
     rules += [
@@ -107,6 +148,17 @@ def reject_reason(wire: WireContract) -> Column:
         (low > F.least(o, c), "low_above_open_or_close"),
         ((vol < 0) | (vol != F.floor(vol)) | (vol > BIGINT_MAX), "invalid_volume"),
     ]
+    return rules
+
+
+def reason_names(wire: WireContract) -> list[str]:
+    """Every reason a record or object can be rejected for."""
+    return [*OBJECT_REASONS, *dict.fromkeys(name for _, name in _rules(wire))]
+
+
+def reject_reason(wire: WireContract) -> Column:
+    """The first rule a record breaks, by name; null when it passes them all. Expects `typed` columns."""
+    rules = _rules(wire)
     expr = F.when(rules[0][0], rules[0][1])
     for cond, name in rules[1:]:
         expr = expr.when(cond, name)
@@ -114,32 +166,37 @@ def reject_reason(wire: WireContract) -> Column:
 
 
 def validate(records: DataFrame, wire: WireContract) -> DataFrame:
-    return records.withColumn("reject_reason", reject_reason(wire))
+    """One slim row per record: typed values and `reject_reason` (the object's reason first, else
+    the first rule broken)."""
+    t = typed(records)
+    reason = F.coalesce(F.col("object_reason"), reject_reason(wire))
+    return t.withColumn("reject_reason", reason).select(
+        "source_object",
+        "ingested_at",
+        "record_index",
+        F.coalesce(F.col("symbol"), F.col("object_symbol")).alias("symbol"),
+        F.col("n_trade_date").alias("trade_date"),
+        *(F.col(f"n_{c}") for c in NUMERIC.values()),
+        "reject_reason",
+    )
 
 
 def record_rejects(validated: DataFrame) -> DataFrame:
     return validated.where(F.col("reject_reason").isNotNull()).select(
-        "source_object",
-        "record_index",
-        "record",
-        "reject_reason",
-        F.coalesce(F.col("symbol"), F.col("object_symbol")).alias("symbol"),
-        F.to_date("date", "yyyy-MM-dd").alias("trade_date"),
+        "source_object", "record_index", "reject_reason", "symbol", "trade_date"
     )
 
 
 def to_silver(validated: DataFrame, run_id: str, wire: WireContract) -> DataFrame:
     """Typed silver rows with their year/month partition columns, in the contract's column order."""
     rows = validated.where(F.col("reject_reason").isNull()).select(
-        F.col("symbol"),
-        F.to_date("date", "yyyy-MM-dd").alias("trade_date"),
-        *(_numeric(f).alias(f) for f in PRICE_FIELDS),
-        _numeric("volume").cast("bigint").alias("volume"),
-        _numeric("vwap").alias("vwap"),
-        _numeric("change").alias("change"),
-        _numeric("changePercent").alias("change_percent"),
-        F.col("source_object"),
-        F.col("ingested_at"),
+        "symbol",
+        "trade_date",
+        *(F.col(f"n_{c}").alias(c) for c in ("open", "high", "low", "close")),
+        F.col("n_volume").cast("bigint").alias("volume"),
+        *(F.col(f"n_{c}").alias(c) for c in ("vwap", "change", "change_percent")),
+        "source_object",
+        "ingested_at",
         F.lit(run_id).alias("run_id"),
     )
     return rows.select(*wire.silver_columns).withColumns(
@@ -148,6 +205,19 @@ def to_silver(validated: DataFrame, run_id: str, wire: WireContract) -> DataFram
 
 
 def latest_per_key(silver: DataFrame) -> DataFrame:
-    """One row per (symbol, trade_date): the most recently fetched wins (ties: the later object key)."""
-    w = Window.partitionBy("symbol", "trade_date").orderBy(F.desc("ingested_at"), F.desc("source_object"))
-    return silver.withColumn("_rank", F.row_number().over(w)).where("_rank = 1").drop("_rank")
+    """One row per (symbol, trade_date), the most recently fetched (ties: the later object key),
+    hash-partitioned by (year, month) in key order, ready to write one file per month.
+
+    One shuffle does both: the key determines its month, so duplicates already share a partition
+    and the window needs only a local sort.
+    """
+    w = Window.partitionBy("year", "month", "symbol", "trade_date").orderBy(
+        F.desc("ingested_at"), F.desc("source_object")
+    )
+    return (
+        silver.repartition("year", "month")
+        .withColumn("_rank", F.row_number().over(w))
+        .where("_rank = 1")
+        .drop("_rank")
+        .sortWithinPartitions("year", "month", "symbol", "trade_date")
+    )

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { startFmpSandbox } from '@finlake/fmp-sandbox';
 import { findRepoRoot } from '@finlake/lake';
 import type { BenchResult } from '../report.ts';
+import { ingesterBundle } from './ingest-fixture.ts';
 
 export interface FmpIngesterBenchOptions {
   symbols: number;
@@ -31,8 +32,7 @@ export const FMP_INGESTER_DEFAULTS: FmpIngesterBenchOptions = {
 export async function benchFmpIngester(
   opts: FmpIngesterBenchOptions = FMP_INGESTER_DEFAULTS,
 ): Promise<BenchResult> {
-  const root = findRepoRoot();
-  const bundle = join(root, 'apps', 'fmp-ingester', 'dist', 'main.js');
+  const bundle = ingesterBundle();
   if (!existsSync(bundle))
     throw new Error(`${bundle} missing: run npx nx build fmp-ingester (make bench does)`);
   const sandbox = await startFmpSandbox({ apiKey: 'bench-key', ratePerMin: opts.ratePerMin });
