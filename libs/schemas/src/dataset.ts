@@ -14,6 +14,11 @@ export interface Dataset<P extends TProperties = TProperties> {
   readonly primaryKey: readonly string[];
   /** Hive partition columns derived when writing (not stored in the files). */
   readonly partitionBy: readonly { name: string; sqlType: SqlType; description: string }[];
+  /**
+   * Data tests for the dbt YAML rendered from this contract: per column and for the whole model.
+   * Names and arguments follow dbt's built-ins and dbt_utils / dbt_expectations.
+   */
+  readonly dbtTests?: { columns?: Record<string, readonly unknown[]>; model?: readonly unknown[] };
 }
 
 export type Row<D extends Dataset> = Static<D['schema']>;

@@ -11,6 +11,7 @@ import {
   fmpEodWireResponse,
   fmpEodWireRow,
   renderArtifacts,
+  renderDbtArtifacts,
 } from './index.ts';
 import { FMP_WIRE_FIXTURES } from './testing/index.ts';
 
@@ -21,6 +22,14 @@ describe('generated artefacts', () => {
     for (const [path, content] of renderArtifacts()) {
       const committed = await readFile(join(generatedDir, path), 'utf8').catch(() => '<missing>');
       expect(committed, `libs/schemas/generated/${path} is stale`).toBe(content);
+    }
+  });
+
+  it('render the dbt YAML committed in the dbt project', async () => {
+    const repoRoot = join(generatedDir, '..', '..', '..');
+    for (const [path, content] of renderDbtArtifacts()) {
+      const committed = await readFile(join(repoRoot, path), 'utf8').catch(() => '<missing>');
+      expect(committed, `${path} is stale`).toBe(content);
     }
   });
 

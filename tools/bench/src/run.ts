@@ -1,3 +1,4 @@
+import { benchDbtBuild } from './benchmarks/dbt-build.ts';
 import { benchFmpIngester } from './benchmarks/fmp-ingester.ts';
 import { benchGlueTransform } from './benchmarks/glue-transform.ts';
 import { printResult, type BenchResult } from './report.ts';
@@ -6,6 +7,7 @@ import { printResult, type BenchResult } from './report.ts';
 export const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
   'fmp-ingester': () => benchFmpIngester(),
   'glue-transform': () => benchGlueTransform(),
+  'dbt-build': () => benchDbtBuild(),
 };
 
 /** Runs the named benchmarks (all when none is named); returns how many targets were missed. */

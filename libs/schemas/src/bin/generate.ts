@@ -6,6 +6,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderArtifacts } from '../codegen.ts';
+import { renderDbtArtifacts } from '../dbt-yaml.ts';
 
 const outDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'generated');
 const check = process.argv.includes('--check');
@@ -35,6 +36,19 @@ for (const path of existing) {
   else {
     await rm(join(outDir, path));
     console.log(`removed ${path}`);
+  }
+}
+// Files rendered into other projects (the dbt project): paths relative to the repo root.
+const repoRoot = join(outDir, '..', '..', '..');
+for (const [path, content] of renderDbtArtifacts()) {
+  const file = join(repoRoot, path);
+  const current = await readFile(file, 'utf8').catch(() => undefined);
+  if (current === content) continue;
+  if (check) problems.push(`${current === undefined ? 'missing' : 'stale'}: ${path}`);
+  else {
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, content);
+    console.log(`wrote ${path}`);
   }
 }
 if (problems.length > 0) {

@@ -11,6 +11,33 @@ export const dailyPortfolioSummary = defineDataset({
     'Daily value and profit-and-loss of each portfolio; one row per (portfolio_id, summary_date) for every trading date from its first holding on.',
   primaryKey: ['portfolio_id', 'summary_date'],
   partitionBy: [],
+  dbtTests: {
+    columns: {
+      portfolio_id: ['not_null'],
+      summary_date: ['not_null'],
+      positions_count: ['not_null', { expect_column_values_to_be_between: { arguments: { min_value: 0 } } }],
+      stale_positions_count: [
+        'not_null',
+        { expect_column_values_to_be_between: { arguments: { min_value: 0 } } },
+      ],
+      market_value: ['not_null', { expect_column_values_to_be_between: { arguments: { min_value: 0 } } }],
+      daily_return: [
+        {
+          expect_column_values_to_be_between: {
+            arguments: { min_value: -0.5, max_value: 0.5 },
+            config: { severity: 'warn' },
+          },
+        },
+      ],
+    },
+    model: [
+      {
+        unique_combination_of_columns: {
+          arguments: { combination_of_columns: ['portfolio_id', 'summary_date'] },
+        },
+      },
+    ],
+  },
   properties: {
     portfolio_id: col.string('Portfolio identifier.', { pattern: PORTFOLIO_ID_PATTERN }),
     summary_date: col.date('Trading date the row summarises (a date on which any symbol has a price).'),

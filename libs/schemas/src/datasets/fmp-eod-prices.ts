@@ -15,6 +15,23 @@ export const fmpEodPrices = defineDataset({
     'End-of-day prices from FMP, typed and validated; one row per (symbol, trade_date), the latest fetch wins.',
   primaryKey: ['symbol', 'trade_date'],
   partitionBy: yearMonth,
+  dbtTests: {
+    columns: {
+      symbol: ['not_null'],
+      trade_date: ['not_null'],
+      open: [{ expect_column_values_to_be_between: { arguments: { min_value: 0, strictly: true } } }],
+      high: [{ expect_column_values_to_be_between: { arguments: { min_value: 0, strictly: true } } }],
+      low: [{ expect_column_values_to_be_between: { arguments: { min_value: 0, strictly: true } } }],
+      close: [
+        'not_null',
+        { expect_column_values_to_be_between: { arguments: { min_value: 0, strictly: true } } },
+      ],
+      ingested_at: ['not_null'],
+    },
+    model: [
+      { unique_combination_of_columns: { arguments: { combination_of_columns: ['symbol', 'trade_date'] } } },
+    ],
+  },
   properties: {
     symbol: col.string('Ticker symbol.', { pattern: TICKER_PATTERN }),
     trade_date: col.date('Trading date.'),
@@ -41,7 +58,13 @@ export const fmpEodPricesRejects = defineDataset({
   zone: 'silver',
   description: 'Bronze rows or objects that failed validation for fmp_eod_prices, with the reason.',
   primaryKey: ['source_object', 'record_index'],
-  partitionBy: [{ name: 'run_id', sqlType: 'string', description: 'Id of the run (Prefect flow_run_id) that rejected the record.' }],
+  partitionBy: [
+    {
+      name: 'run_id',
+      sqlType: 'string',
+      description: 'Id of the run (Prefect flow_run_id) that rejected the record.',
+    },
+  ],
   properties: {
     source_object: col.string('Key of the bronze object the record came from.'),
     record_index: col.integer('Position of the record in the object; -1 when the whole object is rejected.'),

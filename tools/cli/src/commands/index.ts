@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerBench } from './bench.ts';
 import { registerDoctor } from './doctor.ts';
 import { registerIngest } from './ingest.ts';
+import { registerModels } from './models.ts';
 import { registerSandbox } from './sandbox.ts';
 import { registerTransform } from './transform.ts';
 
@@ -10,6 +11,7 @@ export function registerCommands(program: Command): void {
   registerBench(program);
   registerDoctor(program);
   registerIngest(program);
+  registerModels(program);
   registerSandbox(program);
   registerTransform(program);
 }

@@ -1,0 +1,86 @@
+-- Daily value and P&L per portfolio, for every trading date from the portfolio's first holding on
+-- (dates with no active holding included, valued 0). Columns are fixed by the gold contract in
+-- libs/schemas (see daily_portfolio_summary.yml, generated from it).
+with
+
+trading_dates as (
+
+    select * from {{ ref('int_trading_dates') }}
+
+),
+
+holdings as (
+
+    select * from {{ ref('stg_portfolio_holdings') }}
+
+),
+
+positions as (
+
+    select * from {{ ref('int_portfolio_positions_valued') }}
+
+),
+
+portfolios as (
+
+    select portfolio_id, min(valid_from) as first_holding_date
+    from holdings
+    group by portfolio_id
+
+),
+
+portfolio_dates as (
+
+    select
+        portfolios.portfolio_id,
+        trading_dates.trading_date as summary_date,
+        trading_dates.previous_trading_date
+
+    from portfolios
+    inner join trading_dates
+        on trading_dates.trading_date >= portfolios.first_holding_date
+
+),
+
+summed as (
+
+    select
+        portfolio_dates.portfolio_id,
+        portfolio_dates.summary_date,
+        count(positions.symbol) as positions_count,
+        count(case when positions.is_stale then 1 end) as stale_positions_count,
+        coalesce(sum(positions.market_value), 0) as market_value,
+        case
+            when portfolio_dates.previous_trading_date is not null
+                then coalesce(sum(positions.prior_market_value), 0)
+        end as prior_market_value
+
+    from portfolio_dates
+    left join positions
+        on positions.portfolio_id = portfolio_dates.portfolio_id
+        and positions.summary_date = portfolio_dates.summary_date
+
+    group by portfolio_dates.portfolio_id, portfolio_dates.summary_date, portfolio_dates.previous_trading_date
+
+),
+
+final as (
+
+    select
+        portfolio_id,
+        summary_date,
+        cast(positions_count as integer) as positions_count,
+        cast(stale_positions_count as integer) as stale_positions_count,
+        cast(market_value as double) as market_value,
+        cast(prior_market_value as double) as prior_market_value,
+        cast(market_value - prior_market_value as double) as daily_pnl,
+        case
+            when prior_market_value is null or prior_market_value = 0 then null
+            else cast((market_value - prior_market_value) / prior_market_value as double)
+        end as daily_return
+
+    from summed
+
+)
+
+select * from final

@@ -1,0 +1,150 @@
+import json
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+from conftest import REPO, dbt, write_silver
+
+GOLD = "gold/candidate/daily_portfolio_summary.parquet"
+CONTRACT = REPO / "libs" / "schemas" / "generated" / "json-schema" / "daily_portfolio_summary.schema.json"
+DUCKDB_TYPES = {
+    "string": "VARCHAR",
+    "date": "DATE",
+    "integer": "INTEGER",
+    "double": "DOUBLE",
+    "bigint": "BIGINT",
+}
+
+
+def gold(lake: Path, sql: str):
+    return duckdb.connect().execute(sql.replace("GOLD", f"'{lake / GOLD}'")).fetchall()
+
+
+def test_build_on_the_sample_passes_every_error_test_and_writes_gold(built_lake):
+    lake, r = built_lake
+    assert "ERROR=0" in r.stdout
+    assert (lake / GOLD).is_file()
+    counts = dict(gold(lake, "select portfolio_id, count(*) from GOLD group by 1"))
+    assert set(counts) == {"P001", "P002", "P003", "P004"}
+    # One row per trading date from the first holding on: P001 starts 2019-01-02, the sample ends 2020-12-31.
+    assert counts["P001"] == 505
+
+
+def test_gold_matches_an_independent_valuation_of_the_sample(built_lake):
+    lake, _ = built_lake
+    closes = {}
+    for symbol in ("AAPL", "AMZN"):
+        rows = json.loads((REPO / "tools" / "fmp-sandbox" / "data" / "eod" / f"{symbol}.json").read_text())
+        closes[symbol] = {r["date"]: r["close"] for r in rows}
+    # P001 on 2019-06-03: 100 AAPL + 10 AMZN + 20 GOOG (bought that day).
+    goog = json.loads((REPO / "tools" / "fmp-sandbox" / "data" / "eod" / "GOOG.json").read_text())
+    goog_close = {r["date"]: r["close"] for r in goog}
+    [(mv, pmv, n)] = gold(
+        lake,
+        "select market_value, prior_market_value, positions_count from GOLD where portfolio_id='P001' and summary_date='2019-06-03'",
+    )
+    expected = (
+        100 * closes["AAPL"]["2019-06-03"] + 10 * closes["AMZN"]["2019-06-03"] + 20 * goog_close["2019-06-03"]
+    )
+    prior = (
+        100 * closes["AAPL"]["2019-05-31"] + 10 * closes["AMZN"]["2019-05-31"] + 20 * goog_close["2019-05-31"]
+    )
+    assert n == 3
+    assert abs(mv - expected) < 1e-6
+    assert abs(pmv - prior) < 1e-6  # the same holdings on the previous trading date: price moves only
+
+
+def test_positions_without_a_close_carry_forward_then_go_stale(built_lake):
+    lake, _ = built_lake
+    # SPY's sample ends 2020-08-28; P002 holds it until 2020-08-31 (exclusive), so 08-28 is fresh.
+    rows = dict(
+        (str(d), (n, stale, mv))
+        for d, n, stale, mv in gold(
+            lake,
+            "select summary_date, positions_count, stale_positions_count, market_value from GOLD "
+            "where portfolio_id='P002' and summary_date between '2020-08-27' and '2020-09-01'",
+        )
+    )
+    assert rows["2020-08-28"][1] == 0
+    assert rows["2020-09-01"] == (0, 0, 0.0)  # the holding ended: no positions, valued 0
+
+
+def test_gold_columns_and_types_follow_the_contract(built_lake):
+    lake, _ = built_lake
+    contract = json.loads(CONTRACT.read_text())
+    described = duckdb.connect().execute(f"describe select * from '{lake / GOLD}'").fetchall()
+    got = [(name, typ) for name, typ, *_ in described]
+    expected = [(name, DUCKDB_TYPES[p["x-sql-type"]]) for name, p in contract["properties"].items()]
+    assert got == expected
+
+
+def test_docs_generate_works_on_the_built_project(built_lake):
+    lake, _ = built_lake
+    dbt(lake, "docs", "generate", "--target", "local")
+    catalog = json.loads((REPO / "dbt" / "target" / "catalog.json").read_text())
+    assert "model.finlake.daily_portfolio_summary" in catalog["nodes"]
+
+
+def test_a_failing_error_severity_test_fails_the_build(tmp_path):
+    write_silver(
+        tmp_path,
+        datetime.now(UTC),
+        mutate="union all select 'AAPL', date '2030-01-02', 1, 1, 1, -5, 1, null, null, null, 'bad', now()::timestamp, 'x', 2030, 1",
+    )
+    r = dbt(tmp_path, "build", "--target", "local", check=False)
+    assert r.returncode != 0
+    assert "expect_column_values_to_be_between_stg_fmp_market_data_close_price" in r.stdout
+
+
+def test_source_freshness_errors_when_silver_is_a_week_old(tmp_path):
+    write_silver(tmp_path, datetime.now(UTC) - timedelta(days=8))
+    r = dbt(tmp_path, "source", "freshness", "--target", "local", check=False)
+    assert r.returncode != 0 and "ERROR STALE" in r.stdout
+    write_silver(tmp_path, datetime.now(UTC) - timedelta(hours=2))
+    dbt(tmp_path, "source", "freshness", "--target", "local")
+
+
+def test_athena_targets_parse_without_a_connection(tmp_path):
+    for target in ("dev", "staging", "prod"):
+        r = dbt(tmp_path, "parse", "--target", target, env={"DBT_TARGET": target})
+        assert r.returncode == 0
+
+
+def test_slim_ci_selects_a_changed_staging_model_and_its_downstream_only(tmp_path):
+    project = tmp_path / "dbt"
+    shutil.copytree(
+        REPO / "dbt", project, ignore=shutil.ignore_patterns("target", "logs", "state", "pytests")
+    )
+    state = tmp_path / "state"
+    env = {"DBT_PROJECT_DIR": str(project), "DBT_PROFILES_DIR": str(project)}
+
+    def ls(*extra):
+        r = dbt(
+            tmp_path,
+            "ls",
+            "--resource-type",
+            "model",
+            "--output",
+            "name",
+            "--project-dir",
+            str(project),
+            "--target-path",
+            str(tmp_path / "t"),
+            *extra,
+            env=env,
+        )
+        return {
+            line.strip()
+            for line in r.stdout.splitlines()
+            if line.strip() and not line.startswith("\x1b") and " " not in line.strip()
+        }
+
+    dbt(tmp_path, "parse", "--project-dir", str(project), "--target-path", str(state), env=env)
+    sql = project / "models" / "staging" / "stg_portfolio_holdings.sql"
+    sql.write_text(sql.read_text() + "\n-- a change\n")
+    assert ls("--select", "state:modified+", "--state", str(state)) == {
+        "stg_portfolio_holdings",
+        "int_portfolio_positions_valued",
+        "daily_portfolio_summary",
+    }

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Slim CI: build and test only what a change touched (state:modified+), deferring everything else
+# to production's relations.
+#   FINLAKE_ARTIFACTS_URI=s3://finlake-prod-artifacts  dbt/scripts/slim-ci.sh   # in AWS CI
+#   DBT_STATE_DIR=path/with/manifest.json              dbt/scripts/slim-ci.sh   # locally
+# The production manifest is what the last prod deploy saved (dbt/target/manifest.json).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+state=${DBT_STATE_DIR:-$here/../state/prod}
+if [[ -n ${FINLAKE_ARTIFACTS_URI:-} ]]; then
+  mkdir -p "$state"
+  aws s3 cp "$FINLAKE_ARTIFACTS_URI/dbt/prod/manifest.json" "$state/manifest.json"
+fi
+if [[ ! -f $state/manifest.json ]]; then
+  echo "slim-ci: no production manifest in $state; set FINLAKE_ARTIFACTS_URI or DBT_STATE_DIR" >&2
+  exit 2
+fi
+exec bash "$here/dbt.sh" build --select state:modified+ --defer --favor-state --state "$state" "$@"
