@@ -5,8 +5,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 export FINLAKE_LAKE_ROOT=${FINLAKE_LAKE_ROOT:-$root/.lake}
-export DBT_PROFILES_DIR=$root/dbt
-export DBT_PROJECT_DIR=$root/dbt
+export DBT_PROFILES_DIR=${DBT_PROFILES_DIR:-$root/dbt}
+export DBT_PROJECT_DIR=${DBT_PROJECT_DIR:-$root/dbt}
 export DBT_SEND_ANONYMOUS_USAGE_STATS=false
 export FINLAKE_GOLD_CANDIDATE_DIR=${FINLAKE_GOLD_CANDIDATE_DIR:-$FINLAKE_LAKE_ROOT/gold/_candidates/manual}
 # DuckDB creates files, not folders: make the ones the local target writes into.

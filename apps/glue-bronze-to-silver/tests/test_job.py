@@ -106,6 +106,15 @@ def test_a_whole_object_that_is_not_a_json_array_is_rejected_as_one_unit_and_the
     assert summary["objects_rejected"] == 3
 
 
+def test_index_symbols_with_a_caret_survive_the_round_trip(spark, lake, bronze):
+    key = bronze.put(
+        "^GSPC", "2020-01-01", "2020-01-31", [row(symbol="^GSPC", o=3200.0, h=3250.0, low=3190.0, c=3240.0)]
+    )
+    execute(spark, lake)
+    [out] = silver_rows(spark, lake)
+    assert out["symbol"] == "^GSPC" and out["source_object"] == key
+
+
 def test_duplicate_keys_across_objects_keep_the_latest_fetch(spark, lake, bronze):
     bronze.put(
         "AAPL",

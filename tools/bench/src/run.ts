@@ -1,6 +1,7 @@
 import { benchDbtBuild } from './benchmarks/dbt-build.ts';
 import { benchFmpIngester } from './benchmarks/fmp-ingester.ts';
 import { benchGlueTransform } from './benchmarks/glue-transform.ts';
+import { benchPipeline } from './benchmarks/pipeline.ts';
 import { printResult, type BenchResult } from './report.ts';
 
 /** Every registered benchmark; `finlake bench NAME` runs one. */
@@ -8,6 +9,7 @@ export const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
   'fmp-ingester': () => benchFmpIngester(),
   'glue-transform': () => benchGlueTransform(),
   'dbt-build': () => benchDbtBuild(),
+  pipeline: () => benchPipeline(),
 };
 
 /** Runs the named benchmarks (all when none is named); returns how many targets were missed. */

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from urllib.parse import unquote
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -42,7 +43,8 @@ def list_objects(spark: SparkSession, bronze_uri: str) -> list[BronzeObject]:
     path, fs = _fs(spark, root)
     if not fs.exists(path):
         return []
-    files = set(spark.read.option("recursiveFileLookup", "true").text(root).inputFiles())
+    # Spark hands back URIs, percent-encoded (^GSPC -> %5EGSPC); the readers want plain paths.
+    files = {unquote(u) for u in spark.read.option("recursiveFileLookup", "true").text(root).inputFiles()}
     out = []
     for uri in sorted(files):
         if not uri.endswith(".json"):
@@ -92,7 +94,9 @@ def read_objects(spark: SparkSession, objects: list[BronzeObject]) -> DataFrame:
     text = (
         spark.read.text([o.uri for o in objects], wholetext=True)
         .select(
-            F.regexp_extract(F.col("_metadata.file_path"), KEY_IN_URI, 1).alias("source_object"),
+            F.regexp_extract(F.url_decode(F.col("_metadata.file_path")), KEY_IN_URI, 1).alias(
+                "source_object"
+            ),
             F.col("_metadata.file_modification_time").alias("modified_at"),
             F.col("value").alias("text"),
         )

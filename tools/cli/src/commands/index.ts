@@ -3,6 +3,7 @@ import { registerBench } from './bench.ts';
 import { registerDoctor } from './doctor.ts';
 import { registerIngest } from './ingest.ts';
 import { registerModels } from './models.ts';
+import { registerPipeline } from './pipeline.ts';
 import { registerSandbox } from './sandbox.ts';
 import { registerTransform } from './transform.ts';
 
@@ -12,6 +13,7 @@ export function registerCommands(program: Command): void {
   registerDoctor(program);
   registerIngest(program);
   registerModels(program);
+  registerPipeline(program);
   registerSandbox(program);
   registerTransform(program);
 }

@@ -1,0 +1,234 @@
+"""The platform's Prefect flows: ingestion, cleansing, modelling, the quality gate and publishing.
+
+    master-fmp-pipeline = fmp-api-ingestion -> bronze-to-silver-fmp -> dbt build -> gate -> publish
+
+Retries are on I/O tasks only (fetching, the Spark job, publishing, alerts); the gate is pure.
+Every stage gets the master run's flow_run_id as its run id, so one id follows the data through
+bronze sidecars, silver rows, dbt's log and gold's publication record.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_progress_artifact, update_progress_artifact
+from prefect.runtime import flow_run
+
+from finlake_flows import notify, publish, quality, runners, settings
+
+I_O_RETRIES = {"retries": 3, "retry_delay_seconds": [2, 5, 15]}
+
+
+class GateClosed(RuntimeError):
+    """Gold failed an error-severity test: it was not published."""
+
+
+def _run_id(explicit: str | None) -> str:
+    return explicit or str(flow_run.id or f"local-{int(time.time())}")
+
+
+@task(name="ingest-fmp", **I_O_RETRIES)
+def ingest_task(
+    symbols: list[str], date_from: date | None, date_to: date | None, run_id: str, rate_share: int = 1
+) -> dict:
+    """`rate_share` ingesters running at once split the FMP plan's rate between them."""
+    s = settings.load()
+    s = replace(s, fmp_rate_limit_per_min=max(1, s.fmp_rate_limit_per_min // rate_share))
+    return runners.ingestion_runner(s).ingest(tuple(symbols), runners.Window(date_from, date_to), run_id)
+
+
+@task(name="bronze-to-silver", retries=2, retry_delay_seconds=[10, 30])
+def transform_task(date_from: date, date_to: date, run_id: str) -> dict:
+    s = settings.load()
+    return runners.transform_runner(s).transform(date_from, date_to, run_id)
+
+
+@task(name="dbt-build")
+def dbt_task(run_id: str) -> str:
+    return str(runners.dbt_build(settings.load(), run_id))
+
+
+@task(name="quality-gate")
+def gate_task(run_results: str) -> quality.GateResult:
+    return quality.evaluate(Path(run_results))
+
+
+@task(name="publish-gold", **I_O_RETRIES)
+def publish_task(run_id: str) -> dict:
+    return publish.publish(settings.load().gold, run_id)
+
+
+@task(name="notify-slack", **I_O_RETRIES)
+def notify_task(subject: str, body: str) -> bool:
+    return notify.send(settings.load(), subject, body)
+
+
+@flow(name="fmp-api-ingestion")
+def fmp_api_ingestion(
+    date_from: date | None = None,
+    date_to: date | None = None,
+    symbols: list[str] | None = None,
+    run_id: str | None = None,
+) -> dict:
+    """FMP end-of-day prices into bronze; dates default to the last completed NYSE trading day."""
+    rid = _run_id(run_id)
+    return ingest_task(symbols or list(settings.load().symbols), date_from, date_to, rid)
+
+
+@flow(name="bronze-to-silver-fmp")
+def bronze_to_silver_fmp(date_from: date, date_to: date, run_id: str | None = None) -> dict:
+    """The Glue job (locally: the same script on local Spark) for the months of [date_from, date_to]."""
+    return transform_task(date_from, date_to, _run_id(run_id))
+
+
+@flow(name="dbt-build-gold")
+def dbt_build_gold(run_id: str | None = None) -> dict:
+    """dbt build into this run's gold candidate, then the quality gate over run_results.json."""
+    rid = _run_id(run_id)
+    results = dbt_task(rid)
+    gate = gate_task(results)
+    return {
+        "run_results": results,
+        "passed": gate.passed,
+        "gate": gate.summary(),
+        "failures": gate.failures,
+        "warnings": gate.warnings,
+    }
+
+
+def _report_text(report: dict) -> str:
+    i, t, g = report.get("ingest") or {}, report.get("transform") or {}, report.get("gate") or {}
+    lines = [
+        f"run {report['run_id']} | window {report.get('from')}..{report.get('to')} | {report['duration_s']} s",
+        f"ingest: {i.get('landed', '-')}/{i.get('units', '-')} units, {i.get('rows', '-')} rows",
+        f"silver: {t.get('rows_written', '-')} rows written, {t.get('rows_rejected', '-')} rejected, {t.get('objects_rejected', '-')} objects rejected",
+        f"gold: {g.get('gate', '-')}; published: {'yes' if report.get('published') else 'no'}",
+        "stage seconds: " + ", ".join(f"{k} {v}" for k, v in report.get("stage_seconds", {}).items()),
+    ]
+    if g.get("failures"):
+        lines.append("failures: " + "; ".join(g["failures"][:5]))
+    return "\n".join(lines)
+
+
+@flow(name="master-fmp-pipeline")
+def master_fmp_pipeline(
+    date_from: date | None = None,
+    date_to: date | None = None,
+    symbols: list[str] | None = None,
+    publish_gold: bool = True,
+) -> dict[str, Any]:
+    """Ingestion -> cleansing -> dbt -> quality gate -> publish, for a date window (default: the last
+    completed trading day). Gold is published only when every error-severity test passed; otherwise
+    the flow fails, alerts, and the served gold stays the last version that passed."""
+    logger = get_run_logger()
+    s = settings.load()
+    rid = _run_id(None)
+    started = time.monotonic()
+    report: dict[str, Any] = {"run_id": rid, "flow": "master-fmp-pipeline", "stage_seconds": {}}
+
+    def timed(name: str, fn, *args, **kwargs):
+        t0 = time.monotonic()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            report["stage_seconds"][name] = round(time.monotonic() - t0, 1)
+
+    try:
+        ingest = timed("ingest", fmp_api_ingestion, date_from, date_to, symbols or list(s.symbols), rid)
+        report.update(ingest={k: ingest[k] for k in ("units", "landed", "failed", "rows", "manifest_key")})
+        window_from, window_to = date.fromisoformat(ingest["from"]), date.fromisoformat(ingest["to"])
+        report.update({"from": window_from.isoformat(), "to": window_to.isoformat()})
+        silver = timed("transform", bronze_to_silver_fmp, window_from, window_to, rid)
+        report["transform"] = {
+            k: silver[k]
+            for k in ("rows_read", "rows_written", "rows_rejected", "objects_rejected", "rejected_by_reason")
+        }
+        gate = timed("dbt", dbt_build_gold, rid)
+        report["gate"] = gate
+        if not gate["passed"]:
+            raise GateClosed(gate["gate"] + ": " + "; ".join(gate["failures"][:5]))
+        if publish_gold:
+            report["published"] = timed("publish", publish_task, rid)
+        report["duration_s"] = round(time.monotonic() - started, 1)
+        report["data"] = {
+            "bronze": str(s.bronze),
+            "silver": str(s.silver),
+            "gold": str(publish.published_file(s.gold)),
+        }
+        logger.info("pipeline succeeded\n%s", _report_text(report))
+        notify_task(f"master-fmp-pipeline succeeded ({rid})", _report_text(report))
+        return report
+    except Exception as err:
+        report["duration_s"] = round(time.monotonic() - started, 1)
+        report["error"] = str(err)
+        logger.error("pipeline failed: %s\n%s", err, _report_text(report))
+        notify_task(
+            f"master-fmp-pipeline FAILED ({rid}): {type(err).__name__}", f"{err}\n{_report_text(report)}"
+        )
+        raise
+
+
+def backfill_windows(date_from: date, date_to: date) -> list[tuple[date, date]]:
+    """Calendar-year windows: no two windows share a silver month partition, so they can run
+    concurrently, and each stays far below Athena's 100-partitions-per-statement limit (12 months)."""
+    out = []
+    start = date_from
+    while start <= date_to:
+        end = min(date(start.year, 12, 31), date_to)
+        out.append((start, end))
+        start = end + timedelta(days=1)
+    return out
+
+
+@flow(name="fmp-backfill")
+def fmp_backfill(
+    date_from: date,
+    date_to: date,
+    symbols: list[str] | None = None,
+    max_concurrency: int = 2,
+    publish_gold: bool = True,
+) -> dict[str, Any]:
+    """Ingest + clean a long range in year windows (bounded concurrency, the FMP plan's rate shared
+    between them), then one dbt build, the gate and publish. Every window is idempotent, so running
+    the same backfill twice changes nothing."""
+    if date_from > date_to:
+        raise ValueError(f"date_from {date_from} is after date_to {date_to}")
+    if not 1 <= max_concurrency <= 8:
+        raise ValueError("max_concurrency must be 1-8")
+    logger = get_run_logger()
+    s = settings.load()
+    rid = _run_id(None)
+    windows = backfill_windows(date_from, date_to)
+    progress = create_progress_artifact(progress=0.0, description=f"fmp-backfill {date_from}..{date_to}")
+    done: list[dict] = []
+    syms = symbols or list(s.symbols)
+    for i in range(0, len(windows), max_concurrency):
+        batch = windows[i : i + max_concurrency]
+        futures = [
+            (w, ingest_task.submit(syms, w[0], w[1], f"{rid}-w{w[0].year}", len(batch))) for w in batch
+        ]
+        transforms = [
+            (w, transform_task.submit(w[0], w[1], f"{rid}-w{w[0].year}", wait_for=[f])) for w, f in futures
+        ]
+        for (w, f), (_, t) in zip(futures, transforms, strict=True):
+            done.append(
+                {
+                    "from": w[0].isoformat(),
+                    "to": w[1].isoformat(),
+                    "ingest_rows": f.result()["rows"],
+                    "silver_rows": t.result()["rows_written"],
+                }
+            )
+        update_progress_artifact(progress, progress=100.0 * len(done) / len(windows))
+        logger.info("backfill: %d/%d windows done", len(done), len(windows))
+    gate = dbt_build_gold(rid)
+    if not gate["passed"]:
+        notify_task(f"fmp-backfill FAILED the quality gate ({rid})", "; ".join(gate["failures"][:5]))
+        raise GateClosed(gate["gate"])
+    published = publish_task(rid) if publish_gold else None
+    return {"run_id": rid, "windows": done, "gate": gate, "published": published}

@@ -1,0 +1,57 @@
+"""The master flow end to end on the bundled sample: real sandbox, connector, Spark, dbt, Prefect."""
+
+import os
+import shutil
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import REPO
+
+from finlake_flows.flows import GateClosed, master_fmp_pipeline
+from finlake_flows.publish import published_file
+
+SYMBOLS = ["AAPL", "AMZN", "GOOG", "^GSPC", "SPY", "FB", "NFLX"]
+
+
+def gold_rows(lake: Path):
+    return (
+        duckdb.connect().execute(f"select * from '{published_file(lake / 'gold')}' order by all").fetchall()
+    )
+
+
+def test_master_flow_builds_and_publishes_gold_and_a_rerun_is_identical(pipeline_env, slack):
+    lake = Path(pipeline_env["FINLAKE_LAKE_ROOT"])
+    first = master_fmp_pipeline(date(2018, 1, 1), date(2020, 12, 31), SYMBOLS)
+    assert first["gate"]["passed"] and first["published"]["run_id"] == first["run_id"]
+    assert first["ingest"]["failed"] == 0 and first["transform"]["rows_written"] > 3000
+    rows = gold_rows(lake)
+    assert {r[0] for r in rows} == {"P001", "P002", "P003", "P004"}
+    assert any("succeeded" in m["text"] for m in slack.messages)
+
+    second = master_fmp_pipeline(date(2018, 1, 1), date(2020, 12, 31), SYMBOLS)
+    assert second["run_id"] != first["run_id"]
+    assert gold_rows(lake) == rows
+
+
+def test_a_failing_error_test_halts_before_publishing_alerts_and_keeps_the_served_gold(
+    pipeline_env, slack, tmp_path, monkeypatch
+):
+    lake = Path(pipeline_env["FINLAKE_LAKE_ROOT"])
+    master_fmp_pipeline(date(2020, 1, 1), date(2020, 3, 31), SYMBOLS)
+    served = published_file(lake / "gold").read_bytes()
+
+    # Bad reference data: a negative holding, which an error-severity test rejects.
+    project = tmp_path / "dbt"
+    shutil.copytree(REPO / "dbt", project, ignore=shutil.ignore_patterns("target", "logs", "pytests"))
+    seed = project / "seeds" / "portfolio_holdings.csv"
+    seed.write_text(seed.read_text() + "P001,MSFT,-10,2020-01-02,\n")
+    monkeypatch.setenv("DBT_PROJECT_DIR", str(project))
+    slack.messages.clear()
+    with pytest.raises(GateClosed, match="quality gate FAILED"):
+        master_fmp_pipeline(date(2020, 1, 1), date(2020, 3, 31), SYMBOLS)
+    assert published_file(lake / "gold").read_bytes() == served
+    alert = "\n".join(m["text"] for m in slack.messages)
+    assert "FAILED" in alert and "GateClosed" in alert and "expect_column_values_to_be_between" in alert
+    assert os.environ["DBT_PROJECT_DIR"] == str(project)

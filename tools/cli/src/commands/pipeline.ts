@@ -1,0 +1,66 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { findRepoRoot } from '@finlake/lake';
+import { isIsoDate } from '@finlake/market-calendar';
+
+const isoDate = (flag: string) => (v: string) => {
+  if (!isIsoDate(v)) throw new InvalidArgumentError(`${flag} must be a date in the form YYYY-MM-DD`);
+  return v;
+};
+
+/** Runs the Prefect flows' CLI (apps/flows) in the locked Python environment. */
+export async function runFlows(args: string[]): Promise<number> {
+  const root = findRepoRoot();
+  const python = join(root, '.venv', 'bin', 'python');
+  if (!existsSync(python)) throw new Error(`${python} not found: run make setup`);
+  const child = spawn(python, ['-m', 'finlake_flows.cli', ...args], {
+    stdio: 'inherit',
+    env: process.env,
+    cwd: root,
+  });
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
+}
+
+/** `finlake pipeline run` and `finlake backfill`: the platform's main job, locally. */
+export function registerPipeline(program: Command): void {
+  const pipeline = program
+    .command('pipeline')
+    .description('the master pipeline: ingest -> clean -> dbt -> quality gate -> publish');
+  pipeline
+    .command('run')
+    .description('run master-fmp-pipeline once (Prefect without a server unless PREFECT_API_URL is set)')
+    .option('--from <date>', 'first date (default: the last completed trading day)', isoDate('--from'))
+    .option('--to <date>', 'last date', isoDate('--to'))
+    .option('--symbols <list>', 'comma-separated tickers (default: FINLAKE_SYMBOLS or the bundled sample)')
+    .option('--no-publish', 'build and test gold but do not publish it')
+    .action(async (opts) => {
+      process.exitCode = await runFlows([
+        'pipeline',
+        ...(opts.from ? ['--from', opts.from] : []),
+        ...(opts.to ? ['--to', opts.to] : []),
+        ...(opts.symbols ? ['--symbols', opts.symbols] : []),
+        ...(opts.publish ? [] : ['--no-publish']),
+      ]);
+    });
+  program
+    .command('backfill')
+    .description('run fmp-backfill: year windows with bounded concurrency, then dbt, the gate and publish')
+    .requiredOption('--from <date>', 'first date', isoDate('--from'))
+    .requiredOption('--to <date>', 'last date', isoDate('--to'))
+    .option('--symbols <list>', 'comma-separated tickers')
+    .option('--concurrency <n>', 'windows at once (1-8)', '2')
+    .action(async (opts) => {
+      process.exitCode = await runFlows([
+        'backfill',
+        '--from',
+        opts.from,
+        '--to',
+        opts.to,
+        '--concurrency',
+        opts.concurrency,
+        ...(opts.symbols ? ['--symbols', opts.symbols] : []),
+      ]);
+    });
+}
