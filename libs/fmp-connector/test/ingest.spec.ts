@@ -258,8 +258,9 @@ describe('fmp-ingester against the FMP sandbox (real HTTP on 127.0.0.1)', () => 
 
 describe('the client`s limiter against the sandbox`s own limit', () => {
   it('stays at or under the limit in every window, and close to it', async () => {
-    // Time scaled 60x: 10 calls per 1 s window on the server, and the client told the same plan.
-    const sandbox = await startSandbox(['--rate-per-min', '10', '--window-ms', '1000']);
+    // Time scaled 20x: 15 calls per 3 s window on the server, and the client told the same plan
+    // (its spare, 2 % of the window, is then 60 ms: enough for a loaded machine's scheduling jitter).
+    const sandbox = await startSandbox(['--rate-per-min', '15', '--window-ms', '3000']);
     try {
       const root = await mkdtemp(join(tmpdir(), 'ingest-'));
       const symbols = Array.from({ length: 40 }, (_, i) => `SYN${String(i).padStart(4, '0')}`);
@@ -268,7 +269,7 @@ describe('the client`s limiter against the sandbox`s own limit', () => {
         root,
         symbols,
         { from: '2020-01-02', to: '2020-01-02' },
-        { ratePerMin: 10, rateWindowMs: 1000, maxAttempts: 1 },
+        { ratePerMin: 15, rateWindowMs: 3000, maxAttempts: 1 },
         8,
       );
       const stats = await sandbox.stats();
@@ -277,7 +278,7 @@ describe('the client`s limiter against the sandbox`s own limit', () => {
         JSON.stringify({ stats, failed: s.outcomes.filter((o) => o.status !== 'landed') }),
       ).toBe(40);
       expect(stats.rateLimited).toBe(0);
-      expect(stats.maxCallsInAnyWindow).toBeGreaterThanOrEqual(9);
+      expect(stats.maxCallsInAnyWindow).toBeGreaterThanOrEqual(13);
     } finally {
       await sandbox.stop();
     }
