@@ -42,40 +42,13 @@ active_holdings as (
 
 closes_on_date as (
 
-    select
-        active_holdings.portfolio_id,
-        active_holdings.symbol,
-        active_holdings.valid_from,
-        active_holdings.summary_date,
-        max(prices.trade_date) as price_date,
-        max_by(prices.close_price, prices.trade_date) as close_price
-
-    from active_holdings
-    left join prices
-        on prices.symbol = active_holdings.symbol
-        and prices.trade_date <= active_holdings.summary_date
-        and prices.trade_date >= {{ dbt.dateadd('day', -carry, 'active_holdings.summary_date') }}
-
-    group by 1, 2, 3, 4
+    {{ closes_carried_forward('active_holdings', 'summary_date', carry) }}
 
 ),
 
 closes_on_previous_date as (
 
-    select
-        active_holdings.portfolio_id,
-        active_holdings.symbol,
-        active_holdings.valid_from,
-        active_holdings.summary_date,
-        max_by(prices.close_price, prices.trade_date) as close_price
-
-    from active_holdings
-    left join prices
-        on prices.symbol = active_holdings.symbol
-        and prices.trade_date <= active_holdings.previous_trading_date
-        and prices.trade_date >= {{ dbt.dateadd('day', -carry, 'active_holdings.previous_trading_date') }}
-
-    group by 1, 2, 3, 4
+    {{ closes_carried_forward('active_holdings', 'previous_trading_date', carry) }}
 
 ),
 

@@ -1,6 +1,7 @@
 /**
- * Writes the generated contract artefacts into libs/schemas/generated/ and removes stale ones.
- * `--check` writes nothing and exits 1 when a file is missing, stale or unexpected.
+ * Writes the generated contract artefacts (libs/schemas/generated/ and the dbt YAML rendered from the
+ * contracts) and removes stale ones under generated/. `--check` writes nothing and exits 1 when a
+ * file is missing, stale or unexpected.
  */
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
@@ -9,46 +10,44 @@ import { renderArtifacts } from '../codegen.ts';
 import { renderDbtArtifacts } from '../dbt-yaml.ts';
 
 const outDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'generated');
+const repoRoot = join(outDir, '..', '..', '..');
 const check = process.argv.includes('--check');
+const problems: string[] = [];
+
+/** Brings each file under `root` to its wanted content (or, with --check, records what differs). */
+async function sync(
+  root: string,
+  wanted: Map<string, string>,
+  label: (path: string) => string,
+): Promise<void> {
+  for (const [path, content] of wanted) {
+    const file = join(root, path);
+    const current = await readFile(file, 'utf8').catch(() => undefined);
+    if (current === content) continue;
+    if (check) problems.push(`${current === undefined ? 'missing' : 'stale'}: ${label(path)}`);
+    else {
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, content);
+      console.log(`wrote ${label(path)}`);
+    }
+  }
+}
 
 async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
-  return entries.filter((e) => e.isFile()).map((e) => relative(outDir, join(e.parentPath, e.name)));
+  return entries.filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name)));
 }
 
 const wanted = renderArtifacts();
-const existing = new Set(await listFiles(outDir));
-const problems: string[] = [];
-for (const [path, content] of wanted) {
-  const file = join(outDir, path);
-  const current = await readFile(file, 'utf8').catch(() => undefined);
-  if (current === content) continue;
-  if (check) problems.push(`${current === undefined ? 'missing' : 'stale'}: ${path}`);
-  else {
-    await mkdir(dirname(file), { recursive: true });
-    await writeFile(file, content);
-    console.log(`wrote ${path}`);
-  }
-}
-for (const path of existing) {
+await sync(outDir, wanted, (p) => `libs/schemas/generated/${p}`);
+// Files rendered into other projects (the dbt project): paths relative to the repo root.
+await sync(repoRoot, renderDbtArtifacts(), (p) => p);
+for (const path of await listFiles(outDir)) {
   if (wanted.has(path)) continue;
-  if (check) problems.push(`unexpected: ${path}`);
+  if (check) problems.push(`unexpected: libs/schemas/generated/${path}`);
   else {
     await rm(join(outDir, path));
-    console.log(`removed ${path}`);
-  }
-}
-// Files rendered into other projects (the dbt project): paths relative to the repo root.
-const repoRoot = join(outDir, '..', '..', '..');
-for (const [path, content] of renderDbtArtifacts()) {
-  const file = join(repoRoot, path);
-  const current = await readFile(file, 'utf8').catch(() => undefined);
-  if (current === content) continue;
-  if (check) problems.push(`${current === undefined ? 'missing' : 'stale'}: ${path}`);
-  else {
-    await mkdir(dirname(file), { recursive: true });
-    await writeFile(file, content);
-    console.log(`wrote ${path}`);
+    console.log(`removed libs/schemas/generated/${path}`);
   }
 }
 if (problems.length > 0) {

@@ -1,14 +1,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { findRepoRoot } from '@finlake/lake';
-import { isIsoDate } from '@finlake/market-calendar';
-
-const isoDate = (flag: string) => (v: string) => {
-  if (!isIsoDate(v)) throw new InvalidArgumentError(`${flag} must be a date in the form YYYY-MM-DD`);
-  return v;
-};
+import { isoDate } from '../options.ts';
 
 /** Runs the Prefect flows' CLI (apps/flows) in the locked Python environment. */
 export async function runFlows(args: string[]): Promise<number> {

@@ -3,13 +3,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { findRepoRoot, openLake } from '@finlake/lake';
-import { isIsoDate } from '@finlake/market-calendar';
+import { isoDate } from '../options.ts';
 import { newRunId } from '../run-id.ts';
-
-const isoDate = (flag: string) => (v: string) => {
-  if (!isIsoDate(v)) throw new InvalidArgumentError(`${flag} must be a date in the form YYYY-MM-DD`);
-  return v;
-};
 
 /**
  * `finlake transform fmp`: the bronze-to-silver Glue job on local Spark (same script, same

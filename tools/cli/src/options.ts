@@ -1,0 +1,8 @@
+import { InvalidArgumentError } from 'commander';
+import { isIsoDate } from '@finlake/market-calendar';
+
+/** A commander argument parser for YYYY-MM-DD flags, with the flag's name in its error. */
+export const isoDate = (flag: string) => (value: string) => {
+  if (!isIsoDate(value)) throw new InvalidArgumentError(`${flag} must be a date in the form YYYY-MM-DD`);
+  return value;
+};
