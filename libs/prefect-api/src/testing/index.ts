@@ -1,0 +1,1 @@
+export { startPrefectServer, type PrefectServer } from './prefect-server.ts';

@@ -1,0 +1,68 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '@finlake/aws/testing';
+
+export interface PrefectServer {
+  apiUrl: string;
+  stop(): Promise<void>;
+}
+
+function repoRoot(): string {
+  let dir = process.cwd();
+  while (!existsSync(join(dir, 'nx.json'))) {
+    const parent = join(dir, '..');
+    if (parent === dir) throw new Error('not inside the finlake repository');
+    dir = parent;
+  }
+  return dir;
+}
+
+/** A real Prefect server (SQLite, a throwaway home) on 127.0.0.1, from the repo's Python environment. */
+export async function startPrefectServer(): Promise<PrefectServer> {
+  const bin = join(repoRoot(), '.venv', 'bin', 'prefect');
+  if (!existsSync(bin)) throw new Error(`${bin} not found: run \`make setup\``);
+  const home = mkdtempSync(join(tmpdir(), 'prefect-home-'));
+  const port = await freePort();
+  const child = spawn(bin, ['server', 'start', '--host', '127.0.0.1', '--port', String(port)], {
+    env: {
+      ...process.env,
+      PREFECT_HOME: home,
+      PREFECT_API_DATABASE_CONNECTION_URL: `sqlite+aiosqlite:///${join(home, 'prefect.db')}`,
+      PREFECT_SERVER_ANALYTICS_ENABLED: 'false',
+      PREFECT_SERVER_UI_ENABLED: 'false',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d) => (stderr += d));
+  const apiUrl = `http://127.0.0.1:${port}/api`;
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`prefect server exited: ${stderr.slice(-2000)}`);
+    try {
+      if ((await fetch(`${apiUrl}/health`)).ok) break;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`prefect server did not start in 90 s: ${stderr.slice(-2000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    apiUrl,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        const done = () => {
+          rmSync(home, { recursive: true, force: true });
+          resolve();
+        };
+        if (child.exitCode !== null) return done();
+        child.once('exit', done);
+        child.kill('SIGTERM');
+      }),
+  };
+}
