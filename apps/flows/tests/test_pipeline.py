@@ -55,3 +55,18 @@ def test_a_failing_error_test_halts_before_publishing_alerts_and_keeps_the_serve
     alert = "\n".join(m["text"] for m in slack.messages)
     assert "FAILED" in alert and "GateClosed" in alert and "expect_column_values_to_be_between" in alert
     assert os.environ["DBT_PROJECT_DIR"] == str(project)
+
+
+def test_a_backfill_run_twice_changes_nothing(pipeline_env):
+    from finlake_flows.flows import fmp_backfill
+
+    lake = Path(pipeline_env["FINLAKE_LAKE_ROOT"])
+    first = fmp_backfill(date(2018, 11, 1), date(2019, 2, 28), ["AAPL", "SPY", "FB"], max_concurrency=2)
+    assert [w["from"] for w in first["windows"]] == ["2018-11-01", "2019-01-01"]
+    assert first["gate"]["passed"]
+    bronze = sorted(p.relative_to(lake) for p in (lake / "bronze" / "source=fmp").rglob("*.json"))
+    silver = gold_rows(lake)
+    second = fmp_backfill(date(2018, 11, 1), date(2019, 2, 28), ["AAPL", "SPY", "FB"], max_concurrency=2)
+    assert second["gate"]["passed"]
+    assert sorted(p.relative_to(lake) for p in (lake / "bronze" / "source=fmp").rglob("*.json")) == bronze
+    assert gold_rows(lake) == silver
