@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: the platform's main job end to end on the bundled real sample, offline:
 # FMP sandbox -> fmp-ingester -> bronze -> Spark (the Glue job) -> silver -> dbt on DuckDB -> quality
-# gate -> published gold. Then a short report. (The serving API joins here once it exists.)
+# gate -> published gold. Then a short report and, on a TTY (unless DEMO_SERVE=0), the gold API.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -53,5 +53,18 @@ print(f"""
    logs       {sys.argv[1].rsplit('/', 1)[0]}/pipeline.log""")
 PY
 echo
-echo "Query gold: .venv/bin/python -c \"import duckdb; print(duckdb.sql(\\\"select * from '$FINLAKE_LAKE_ROOT/gold/daily_portfolio_summary/daily_portfolio_summary.parquet' order by summary_date desc limit 8\\\"))\""
-echo "The serving API (Fastify, issue 7) is not built yet: the demo ends after the report."
+token=$(node tools/cli/bin/finlake.mjs token --sub demo --portfolios P001,P002)
+port=${DEMO_PORT:-3000}
+cat <<EOT
+Example requests (a dev token for P001 and P002; mint others with: npx finlake token --sub alice --portfolios P001):
+  curl -s http://127.0.0.1:$port/healthz
+  curl -s -H "authorization: Bearer $token" "http://127.0.0.1:$port/v1/portfolios/P001/daily-summary?from=2020-12-01&to=2020-12-31&limit=5"
+  curl -s -H "authorization: Bearer $token" "http://127.0.0.1:$port/v1/daily-portfolio-summary?date=2020-12-31"
+  OpenAPI: http://127.0.0.1:$port/openapi.json   docs: http://127.0.0.1:$port/docs
+EOT
+if [[ -t 1 && ${DEMO_SERVE:-1} != 0 ]]; then
+  echo "== serving the gold API on http://127.0.0.1:$port (Ctrl-C to stop)"
+  kill $sandbox_pid 2>/dev/null || true
+  exec node tools/cli/bin/finlake.mjs serve --port "$port"
+fi
+echo "(no TTY or DEMO_SERVE=0: not starting the API; run: npx finlake serve --port $port)"

@@ -5,6 +5,7 @@ import { registerIngest } from './ingest.ts';
 import { registerModels } from './models.ts';
 import { registerPipeline } from './pipeline.ts';
 import { registerSandbox } from './sandbox.ts';
+import { registerServe } from './serve.ts';
 import { registerTransform } from './transform.ts';
 
 /** Every subcommand of `finlake`; each issue adds its own module here. */
@@ -15,5 +16,6 @@ export function registerCommands(program: Command): void {
   registerModels(program);
   registerPipeline(program);
   registerSandbox(program);
+  registerServe(program);
   registerTransform(program);
 }

@@ -1,0 +1,16 @@
+/** Local entry point: `node --import tsx apps/serving-api/src/main.ts --port 3000` (what `npx finlake serve` runs). */
+import { parseArgs } from 'node:util';
+import { startLocalServer } from './server.ts';
+
+const { values } = parseArgs({
+  options: { port: { type: 'string', default: '3000' }, host: { type: 'string', default: '127.0.0.1' } },
+});
+const port = Number(values.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  process.stderr.write(
+    `serving-api: --port must be an integer from 0 to 65535, got ${JSON.stringify(values.port)}\n`,
+  );
+  process.exit(2);
+}
+const { address } = await startLocalServer({ port, host: values.host });
+process.stdout.write(`${JSON.stringify({ event: 'listening', url: address })}\n`);

@@ -1,0 +1,177 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import type { FastifyInstance } from 'fastify';
+import { generateKeyPairSync } from 'node:crypto';
+import {
+  API_AUDIENCE,
+  createVerifier,
+  DEV_ISSUER,
+  devKeyPair,
+  DuckDbEngine,
+  mintToken,
+} from '@finlake/serving';
+import { buildApp } from '../src/app.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'serving-'));
+const gold = join(dir, 'daily_portfolio_summary.parquet');
+const keys = devKeyPair(join(dir, 'keys'));
+let app: FastifyInstance;
+let engine: DuckDbEngine;
+
+beforeAll(async () => {
+  const db = await (await DuckDBInstance.create(':memory:')).connect();
+  // 3 portfolios x 30 trading days of gold, in the contract's columns and types.
+  await db.run(`copy (
+      select p.id as portfolio_id, d::date as summary_date, 2::integer as positions_count, 0::integer as stale_positions_count,
+             1000.0 + i as market_value, 999.0 + i as prior_market_value, 1.0::double as daily_pnl, 0.001::double as daily_return
+      from (values ('P001'), ('P002'), ('P003')) p(id),
+           (select range as i, date '2020-01-01' + range::integer as d from range(30)) t
+    ) to '${gold}' (format parquet)`);
+  engine = await DuckDbEngine.open(gold);
+  app = await buildApp({
+    engine,
+    verify: createVerifier({ issuer: DEV_ISSUER, audience: API_AUDIENCE, publicKeyPem: keys.publicKeyPem }),
+  });
+});
+afterAll(async () => {
+  await app?.close();
+  await engine?.close();
+});
+
+const token = (
+  portfolios: string[] | '*',
+  extra: Parameters<typeof mintToken>[1] = { sub: 'alice', portfolios },
+) => mintToken(keys.privateKeyPem, { ...extra, portfolios });
+const get = async (url: string, tok?: string) =>
+  app.inject({ method: 'GET', url, headers: tok === undefined ? {} : { authorization: `Bearer ${tok}` } });
+
+describe('auth', () => {
+  it('rejects missing, malformed, expired, wrong-issuer, wrong-audience and wrong-key tokens with 401', async () => {
+    const other = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
+    const bad = [
+      undefined,
+      'not-a-jwt',
+      await mintToken(keys.privateKeyPem, { sub: 'a', portfolios: ['P001'], ttlSeconds: -120 }),
+      await mintToken(keys.privateKeyPem, { sub: 'a', portfolios: ['P001'], issuer: 'https://evil.example' }),
+      await mintToken(keys.privateKeyPem, { sub: 'a', portfolios: ['P001'], audience: 'other-api' }),
+      await mintToken(other, { sub: 'a', portfolios: ['P001'] }),
+    ];
+    for (const t of bad) {
+      const res = await get('/v1/portfolios/P001/daily-summary?from=2020-01-01&to=2020-01-31', t);
+      expect(res.statusCode, String(t).slice(0, 20)).toBe(401);
+      expect(res.json().error).toBe('unauthorized');
+    }
+  });
+
+  it('answers 403 for a portfolio outside the caller`s entitlements', async () => {
+    const res = await get(
+      '/v1/portfolios/P002/daily-summary?from=2020-01-01&to=2020-01-31',
+      await token(['P001']),
+    );
+    expect(res.statusCode).toBe(403);
+    expect(res.json().message).toMatch(/P002 is not in your entitlements/);
+  });
+
+  it('returns only entitled portfolios for a date', async () => {
+    const res = await get('/v1/daily-portfolio-summary?date=2020-01-05', await token(['P001', 'P003']));
+    expect(res.statusCode).toBe(200);
+    expect(res.json().items.map((r: { portfolio_id: string }) => r.portfolio_id)).toEqual(['P001', 'P003']);
+    const all = await get('/v1/daily-portfolio-summary?date=2020-01-05', await token('*'));
+    expect(all.json().items).toHaveLength(3);
+  });
+});
+
+describe('portfolio summaries', () => {
+  it('pages through a range in date order with an opaque cursor', async () => {
+    const t = await token(['P001']);
+    const seen: string[] = [];
+    let url = '/v1/portfolios/P001/daily-summary?from=2020-01-01&to=2020-01-30&limit=12';
+    for (let i = 0; i < 5; i++) {
+      const body = (await get(url, t)).json();
+      seen.push(...body.items.map((r: { summary_date: string }) => r.summary_date));
+      if (!body.next_cursor) break;
+      url = `/v1/portfolios/P001/daily-summary?from=2020-01-01&to=2020-01-30&limit=12&cursor=${body.next_cursor}`;
+    }
+    expect(seen).toHaveLength(30);
+    expect([...seen].sort()).toEqual(seen);
+    expect(new Set(seen).size).toBe(30);
+  });
+
+  it('serves rows in the contract`s shape', async () => {
+    const body = (
+      await get('/v1/portfolios/P001/daily-summary?from=2020-01-02&to=2020-01-02', await token(['P001']))
+    ).json();
+    expect(body.items).toEqual([
+      {
+        portfolio_id: 'P001',
+        summary_date: '2020-01-02',
+        positions_count: 2,
+        stale_positions_count: 0,
+        market_value: 1001,
+        prior_market_value: 1000,
+        daily_pnl: 1,
+        daily_return: 0.001,
+      },
+    ]);
+  });
+});
+
+describe('input validation', () => {
+  it('answers 400 with what was wrong, never 5xx, for bad and injection-shaped inputs', async () => {
+    const t = await token('*');
+    const urls = [
+      "/v1/portfolios/P001'%20OR%201=1--/daily-summary?from=2020-01-01&to=2020-01-31",
+      '/v1/portfolios/P001;DROP/daily-summary?from=2020-01-01&to=2020-01-31',
+      '/v1/portfolios/P001/daily-summary?from=2020-02-30&to=2020-03-01',
+      '/v1/portfolios/P001/daily-summary?from=2020-03-01&to=2020-02-01',
+      '/v1/portfolios/P001/daily-summary?from=1990-01-01&to=2020-02-01',
+      '/v1/portfolios/P001/daily-summary?from=2020-01-01&to=2020-02-01&limit=0',
+      '/v1/portfolios/P001/daily-summary?from=2020-01-01&to=2020-02-01&limit=100000',
+      '/v1/portfolios/P001/daily-summary?from=2020-01-01&to=2020-02-01&cursor=%27%3B--',
+      '/v1/portfolios/P001/daily-summary?from=2020-01-01&to=2020-02-01&cursor=eyJrIjoicG9ydGZvbGlvIiwiYSI6IlAwMDEifQ',
+      `/v1/portfolios/P001/daily-summary?from=${'9'.repeat(5000)}&to=2020-02-01`,
+      '/v1/portfolios/%E2%98%83/daily-summary?from=2020-01-01&to=2020-02-01',
+      '/v1/daily-portfolio-summary?date=2020-01-05%27%20--',
+      '/v1/daily-portfolio-summary?date=2020-01-05&extra=1',
+    ];
+    for (const url of urls) {
+      const res = await get(url, t);
+      expect(res.statusCode, url.slice(0, 80)).toBe(400);
+      expect(res.json().message.length, url.slice(0, 80)).toBeGreaterThan(5);
+    }
+  });
+
+  it('answers 404 for an unknown route', async () => {
+    const res = await get('/v2/nothing', await token('*'));
+    expect(res.statusCode).toBe(404);
+  });
+});
+
+describe('health and docs', () => {
+  it('reports the engine and the gold data`s freshness without auth', async () => {
+    const res = await get('/healthz');
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      status: 'ok',
+      engine: 'duckdb',
+      gold: { latest_summary_date: '2020-01-30', rows: 90 },
+    });
+  });
+
+  it('publishes an OpenAPI document with every route and its response schemas', async () => {
+    const doc = (await get('/openapi.json')).json();
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/healthz',
+        '/v1/portfolios/{portfolioId}/daily-summary',
+        '/v1/daily-portfolio-summary',
+      ]),
+    );
+    expect(doc.paths['/v1/daily-portfolio-summary'].get.responses['200']).toBeDefined();
+    expect((await get('/docs/')).statusCode).toBeLessThan(400);
+  });
+});

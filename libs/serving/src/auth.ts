@@ -1,0 +1,100 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRemoteJWKSet, importPKCS8, importSPKI, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
+import type { Entitlement } from './engine.ts';
+
+export const DEV_ISSUER = 'urn:finlake:local-dev';
+export const API_AUDIENCE = 'finlake-api';
+
+export interface Caller {
+  sub: string;
+  scopes: string[];
+  entitlement: Entitlement;
+}
+
+export class AuthError extends Error {
+  override name = 'AuthError';
+}
+
+export interface VerifierOptions {
+  issuer: string;
+  audience: string;
+  /** One of: a JWKS URL, or a PEM public key (SPKI). */
+  jwksUrl?: string;
+  publicKeyPem?: string;
+  clockToleranceSeconds?: number;
+}
+
+/** Verifies `Authorization: Bearer <JWT>` (RS256 only) and maps the claims to a caller. */
+export function createVerifier(
+  options: VerifierOptions,
+): (authorization: string | undefined) => Promise<Caller> {
+  let key: JWTVerifyGetKey | Promise<Awaited<ReturnType<typeof importSPKI>>>;
+  if (options.jwksUrl) key = createRemoteJWKSet(new URL(options.jwksUrl));
+  else if (options.publicKeyPem) key = importSPKI(options.publicKeyPem, 'RS256');
+  else throw new Error('the token verifier needs a JWKS URL or a public key');
+  return async (authorization) => {
+    const m = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(authorization ?? '');
+    if (!m) throw new AuthError('send Authorization: Bearer <JWT>');
+    let payload;
+    try {
+      const resolved = key instanceof Promise ? await key : key;
+      ({ payload } = await jwtVerify(m[1]!, resolved as JWTVerifyGetKey, {
+        issuer: options.issuer,
+        audience: options.audience,
+        algorithms: ['RS256'],
+        clockTolerance: options.clockToleranceSeconds ?? 30,
+        requiredClaims: ['sub', 'exp'],
+      }));
+    } catch (err) {
+      throw new AuthError(`invalid token: ${(err as Error).message}`);
+    }
+    const portfolios = payload.portfolios;
+    let entitlement: Entitlement;
+    if (portfolios === '*') entitlement = { all: true };
+    else if (Array.isArray(portfolios) && portfolios.every((p) => typeof p === 'string'))
+      entitlement = { all: false, portfolios };
+    else throw new AuthError('invalid token: claim "portfolios" must be a list of portfolio ids or "*"');
+    const scope = typeof payload.scope === 'string' ? payload.scope : '';
+    return { sub: payload.sub!, scopes: scope.split(' ').filter(Boolean), entitlement };
+  };
+}
+
+export function mayRead(caller: Caller, portfolioId: string): boolean {
+  return caller.entitlement.all || caller.entitlement.portfolios.includes(portfolioId);
+}
+
+/** The local dev key pair (created once under `dir`); no deployed stage trusts its issuer. */
+export function devKeyPair(dir: string): { privateKeyPem: string; publicKeyPem: string } {
+  const priv = join(dir, 'dev-jwt-private.pem');
+  const pub = join(dir, 'dev-jwt-public.pem');
+  if (!existsSync(priv) || !existsSync(pub)) {
+    mkdirSync(dir, { recursive: true });
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    writeFileSync(priv, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    writeFileSync(pub, publicKey.export({ type: 'spki', format: 'pem' }));
+  }
+  return { privateKeyPem: readFileSync(priv, 'utf8'), publicKeyPem: readFileSync(pub, 'utf8') };
+}
+
+export async function mintToken(
+  privateKeyPem: string,
+  claims: {
+    sub: string;
+    portfolios: string[] | '*';
+    scope?: string;
+    ttlSeconds?: number;
+    issuer?: string;
+    audience?: string;
+  },
+): Promise<string> {
+  return new SignJWT({ portfolios: claims.portfolios, scope: claims.scope ?? 'summary:read' })
+    .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })
+    .setSubject(claims.sub)
+    .setIssuer(claims.issuer ?? DEV_ISSUER)
+    .setAudience(claims.audience ?? API_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(`${claims.ttlSeconds ?? 3600}s`)
+    .sign(await importPKCS8(privateKeyPem, 'RS256'));
+}

@@ -1,0 +1,4 @@
+export * from './auth.ts';
+export * from './cursor.ts';
+export { DuckDbEngine } from './duckdb-engine.ts';
+export * from './engine.ts';

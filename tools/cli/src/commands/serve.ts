@@ -1,0 +1,71 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { findRepoRoot } from '@finlake/lake';
+import { devKeyPair, mintToken } from '@finlake/serving';
+import { PORTFOLIO_ID_PATTERN } from '@finlake/schemas';
+
+const lakeRoot = () => process.env.FINLAKE_LAKE_ROOT ?? join(findRepoRoot(), '.lake');
+
+/** `finlake serve` (the API on DuckDB over the local gold) and `finlake token` (a local dev JWT). */
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('start the gold API locally on the DuckDB engine (tokens: npx finlake token)')
+    .option(
+      '--port <n>',
+      'port',
+      (v) => {
+        if (!/^\d+$/.test(v) || Number(v) > 65535)
+          throw new InvalidArgumentError('--port must be an integer from 0 to 65535');
+        return v;
+      },
+      '3000',
+    )
+    .action(async (opts) => {
+      const root = findRepoRoot();
+      const child = spawn(
+        process.execPath,
+        [
+          '--conditions=@finlake/source',
+          '--import',
+          'tsx',
+          join(root, 'apps', 'serving-api', 'src', 'main.ts'),
+          '--port',
+          opts.port,
+        ],
+        { stdio: 'inherit', env: { ...process.env, FINLAKE_LAKE_ROOT: lakeRoot() }, cwd: root },
+      );
+      const forward = (sig: NodeJS.Signals) => child.kill(sig);
+      process.once('SIGINT', forward);
+      process.once('SIGTERM', forward);
+      process.exitCode = await new Promise<number>((resolve) =>
+        child.once('exit', (code) => resolve(code ?? 0)),
+      );
+    });
+  program
+    .command('token')
+    .description('mint a dev token, signed with the local dev key (no deployed stage accepts it)')
+    .requiredOption('--sub <subject>', 'who the token is for')
+    .requiredOption('--portfolios <list>', 'comma-separated portfolio ids, or * for all')
+    .option('--ttl <seconds>', 'lifetime in seconds', '3600')
+    .action(async (opts) => {
+      const list = String(opts.portfolios)
+        .split(',')
+        .map((s: string) => s.trim())
+        .filter(Boolean);
+      const re = new RegExp(PORTFOLIO_ID_PATTERN);
+      if (opts.portfolios !== '*' && (list.length === 0 || !list.every((p: string) => re.test(p)))) {
+        throw new InvalidArgumentError(
+          `--portfolios must be * or ids like P001,P002 (pattern ${PORTFOLIO_ID_PATTERN})`,
+        );
+      }
+      const ttl = Number(opts.ttl);
+      if (!Number.isInteger(ttl) || ttl < 60 || ttl > 86_400)
+        throw new InvalidArgumentError('--ttl must be 60-86400 seconds');
+      const { privateKeyPem } = devKeyPair(join(lakeRoot(), '_state', 'dev-keys'));
+      process.stdout.write(
+        `${await mintToken(privateKeyPem, { sub: opts.sub, portfolios: opts.portfolios === '*' ? '*' : list, ttlSeconds: ttl })}\n`,
+      );
+    });
+}
