@@ -1,1 +1,1 @@
-export { freePort, startMoto, type MotoServer } from './moto.ts';
+export { freePort, repoRoot, startMoto, type MotoServer } from './moto.ts';

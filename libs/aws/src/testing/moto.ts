@@ -17,7 +17,8 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function repoRoot(): string {
+/** The repository root (the folder holding nx.json), for helpers that start the repo's tools. */
+export function repoRoot(): string {
   let dir = process.cwd();
   while (!existsSync(join(dir, 'nx.json'))) {
     const parent = join(dir, '..');

@@ -2,21 +2,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '@finlake/aws/testing';
+import { freePort, repoRoot } from '@finlake/aws/testing';
 
 export interface PrefectServer {
   apiUrl: string;
   stop(): Promise<void>;
-}
-
-function repoRoot(): string {
-  let dir = process.cwd();
-  while (!existsSync(join(dir, 'nx.json'))) {
-    const parent = join(dir, '..');
-    if (parent === dir) throw new Error('not inside the finlake repository');
-    dir = parent;
-  }
-  return dir;
 }
 
 /** A real Prefect server (SQLite, a throwaway home) on 127.0.0.1, from the repo's Python environment. */

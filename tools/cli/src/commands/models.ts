@@ -1,15 +1,11 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { findRepoRoot } from '@finlake/lake';
+import { runAttached } from '../process.ts';
 
 /** Runs dbt (through dbt/scripts/dbt.sh, the locked environment and the committed profiles). */
-export async function runDbt(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const child = spawn('bash', [join(findRepoRoot(), 'dbt', 'scripts', 'dbt.sh'), ...args], {
-    stdio: 'inherit',
-    env,
-  });
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
+export function runDbt(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return runAttached('bash', [join(findRepoRoot(), 'dbt', 'scripts', 'dbt.sh'), ...args], env);
 }
 
 /** `finlake models build|test|docs`: the dbt project on the local target (DuckDB over the lake). */

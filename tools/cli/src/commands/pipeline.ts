@@ -1,21 +1,10 @@
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Command } from 'commander';
-import { findRepoRoot } from '@finlake/lake';
 import { isoDate } from '../options.ts';
+import { repoPython, runAttached } from '../process.ts';
 
 /** Runs the Prefect flows' CLI (apps/flows) in the locked Python environment. */
-export async function runFlows(args: string[]): Promise<number> {
-  const root = findRepoRoot();
-  const python = join(root, '.venv', 'bin', 'python');
-  if (!existsSync(python)) throw new Error(`${python} not found: run make setup`);
-  const child = spawn(python, ['-m', 'finlake_flows.cli', ...args], {
-    stdio: 'inherit',
-    env: process.env,
-    cwd: root,
-  });
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
+export function runFlows(args: string[]): Promise<number> {
+  return runAttached(repoPython(), ['-m', 'finlake_flows.cli', ...args]);
 }
 
 /** `finlake pipeline run` and `finlake backfill`: the platform's main job, locally. */

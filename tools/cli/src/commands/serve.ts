@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { findRepoRoot } from '@finlake/lake';
 import { devKeyPair, mintToken } from '@finlake/serving';
 import { PORTFOLIO_ID_PATTERN } from '@finlake/schemas';
+import { runAttached } from '../process.ts';
 
 const lakeRoot = () => process.env.FINLAKE_LAKE_ROOT ?? join(findRepoRoot(), '.lake');
 
@@ -23,24 +23,11 @@ export function registerServe(program: Command): void {
       '3000',
     )
     .action(async (opts) => {
-      const root = findRepoRoot();
-      const child = spawn(
+      const main = join(findRepoRoot(), 'apps', 'serving-api', 'src', 'main.ts');
+      process.exitCode = await runAttached(
         process.execPath,
-        [
-          '--conditions=@finlake/source',
-          '--import',
-          'tsx',
-          join(root, 'apps', 'serving-api', 'src', 'main.ts'),
-          '--port',
-          opts.port,
-        ],
-        { stdio: 'inherit', env: { ...process.env, FINLAKE_LAKE_ROOT: lakeRoot() }, cwd: root },
-      );
-      const forward = (sig: NodeJS.Signals) => child.kill(sig);
-      process.once('SIGINT', forward);
-      process.once('SIGTERM', forward);
-      process.exitCode = await new Promise<number>((resolve) =>
-        child.once('exit', (code) => resolve(code ?? 0)),
+        ['--conditions=@finlake/source', '--import', 'tsx', main, '--port', opts.port],
+        { ...process.env, FINLAKE_LAKE_ROOT: lakeRoot() },
       );
     });
   program

@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { findRepoRoot, openLake } from '@finlake/lake';
+import { openLake } from '@finlake/lake';
 import { isoDate } from '../options.ts';
+import { repoPython, runAttached } from '../process.ts';
 import { newRunId } from '../run-id.ts';
 
 /**
@@ -25,9 +23,6 @@ export function registerTransform(program: Command): void {
     .action(async (opts) => {
       if (!opts.full && (!opts.from || !opts.to))
         throw new InvalidArgumentError('give --from and --to, or --full');
-      const root = findRepoRoot();
-      const python = join(root, '.venv', 'bin', 'python');
-      if (!existsSync(python)) throw new Error(`${python} not found: run make setup`);
       const lake = openLake();
       const args = [
         '-m',
@@ -45,9 +40,6 @@ export function registerTransform(program: Command): void {
         ...(opts.full ? [] : ['--from', opts.from, '--to', opts.to]),
         ...(opts.symbols ? ['--symbols', opts.symbols] : []),
       ];
-      const child = spawn(python, args, { stdio: 'inherit', env: process.env });
-      process.exitCode = await new Promise<number>((resolve) =>
-        child.once('exit', (code) => resolve(code ?? 1)),
-      );
+      process.exitCode = await runAttached(repoPython(), args);
     });
 }
