@@ -1,3 +1,4 @@
+// The authorizer Lambda bundles this module alone (entry @finlake/serving/auth): no DuckDB here.
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
