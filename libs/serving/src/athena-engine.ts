@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import {
+  GetQueryExecutionCommand,
+  GetQueryResultsCommand,
+  StartQueryExecutionCommand,
+  type AthenaClient,
+  type GetQueryResultsCommandOutput,
+} from '@aws-sdk/client-athena';
+import type { DateQuery, GoldFreshness, PortfolioQuery, QueryEngine, SummaryRow } from './engine.ts';
+
+export class AthenaQueryError extends Error {
+  constructor(
+    message: string,
+    readonly state: string,
+  ) {
+    super(message);
+    this.name = 'AthenaQueryError';
+  }
+}
+
+export interface AthenaEngineOptions {
+  client: Pick<AthenaClient, 'send'>;
+  workGroup: string;
+  /** Fully qualified table, from configuration only (never from a request): `gold_db.daily_portfolio_summary`. */
+  table: string;
+  /** Give up after this long (ms); Athena has a ~2 s floor per query. */
+  deadlineMs?: number;
+  pollInitialMs?: number;
+  pollMaxMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const TABLE = /^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/;
+
+/** LIMIT takes no parameter in Athena: only a checked integer ever reaches the query text. */
+function checkedLimit(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
+    throw new Error(`limit must be an integer from 1 to 10000, got ${limit}`);
+  return limit;
+}
+const COLUMNS =
+  'portfolio_id, cast(summary_date as varchar) as summary_date, positions_count, stale_positions_count, market_value, prior_market_value, daily_pnl, daily_return';
+
+/**
+ * Athena behind the QueryEngine interface: StartQueryExecution with ExecutionParameters (values
+ * as parameters, never spliced), the workgroup's enforced settings, a ClientRequestToken per call
+ * for idempotent starts; polling with capped exponential backoff to a deadline; GetQueryResults
+ * pages mapped to typed rows.
+ */
+export class AthenaEngine implements QueryEngine {
+  readonly name = 'athena';
+
+  constructor(private readonly o: AthenaEngineOptions) {
+    if (!TABLE.test(o.table))
+      throw new Error(
+        `Athena table ${JSON.stringify(o.table)} must be database.table in lowercase identifiers`,
+      );
+  }
+
+  portfolioSummary(q: PortfolioQuery): Promise<SummaryRow[]> {
+    return this.rows(
+      `select ${COLUMNS} from ${this.o.table}
+       where portfolio_id = ? and summary_date between cast(? as date) and cast(? as date) and summary_date > cast(? as date)
+       order by summary_date limit ${checkedLimit(q.limit)}`,
+      [q.portfolioId, q.from, q.to, q.after ?? '0001-01-01'],
+    );
+  }
+
+  summaryForDate(q: DateQuery): Promise<SummaryRow[]> {
+    const entitled = q.entitlement.all ? ['*'] : [...q.entitlement.portfolios];
+    return this.rows(
+      `select ${COLUMNS} from ${this.o.table}
+       where summary_date = cast(? as date) and portfolio_id > ? and (? = '*' or contains(split(?, ','), portfolio_id))
+       order by portfolio_id limit ${checkedLimit(q.limit)}`,
+      [q.date, q.after ?? '', entitled[0] === '*' ? '*' : '-', entitled.join(',')],
+    );
+  }
+
+  async freshness(): Promise<GoldFreshness> {
+    const [row] = await this.raw(
+      `select cast(max(summary_date) as varchar), count(*) from ${this.o.table}`,
+      [],
+    );
+    return { latestSummaryDate: row?.[0] ?? null, rows: Number(row?.[1] ?? 0) };
+  }
+
+  /** Nothing to release: the SDK client belongs to the caller. */
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  private async rows(sql: string, params: string[]): Promise<SummaryRow[]> {
+    const data = await this.raw(sql, params);
+    const num = (v: string | null) => (v === null || v === '' ? null : Number(v));
+    return data.map((r) => ({
+      portfolio_id: r[0]!,
+      summary_date: r[1]!,
+      positions_count: Number(r[2]),
+      stale_positions_count: Number(r[3]),
+      market_value: Number(r[4]),
+      prior_market_value: num(r[5] ?? null),
+      daily_pnl: num(r[6] ?? null),
+      daily_return: num(r[7] ?? null),
+    })) as SummaryRow[];
+  }
+
+  /** Runs a query to completion and returns its data rows as strings (null for SQL NULL). */
+  private async raw(sql: string, params: string[]): Promise<(string | null)[][]> {
+    // ExecutionParameters are substituted as literal text: single quotes around each, escaped.
+    const execParams = params.map((p) => `'${p.replace(/'/g, "''")}'`);
+    const start = await this.o.client.send(
+      new StartQueryExecutionCommand({
+        QueryString: sql,
+        WorkGroup: this.o.workGroup,
+        ClientRequestToken: randomUUID(),
+        ...(execParams.length ? { ExecutionParameters: execParams } : {}),
+      }),
+    );
+    const id = start.QueryExecutionId!;
+    const sleep = this.o.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+    const deadline = Date.now() + (this.o.deadlineMs ?? 20_000);
+    for (let wait = this.o.pollInitialMs ?? 200; ; wait = Math.min(wait * 2, this.o.pollMaxMs ?? 2_000)) {
+      const exec = (await this.o.client.send(new GetQueryExecutionCommand({ QueryExecutionId: id })))
+        .QueryExecution;
+      const state = exec?.Status?.State ?? 'UNKNOWN';
+      if (state === 'SUCCEEDED') break;
+      if (state === 'FAILED' || state === 'CANCELLED') {
+        throw new AthenaQueryError(
+          `Athena query ${id} ${state.toLowerCase()}: ${exec?.Status?.StateChangeReason ?? 'no reason given'}`,
+          state,
+        );
+      }
+      if (Date.now() + wait > deadline)
+        throw new AthenaQueryError(
+          `Athena query ${id} did not finish before the deadline (${state})`,
+          'TIMEOUT',
+        );
+      await sleep(wait);
+    }
+    const out: (string | null)[][] = [];
+    let token: string | undefined;
+    let first = true;
+    do {
+      const page: GetQueryResultsCommandOutput = await this.o.client.send(
+        new GetQueryResultsCommand({ QueryExecutionId: id, NextToken: token, MaxResults: 1000 }),
+      );
+      const rows = page.ResultSet?.Rows ?? [];
+      // The first row of the first page is the header.
+      for (const row of first ? rows.slice(1) : rows)
+        out.push((row.Data ?? []).map((d) => d.VarCharValue ?? null));
+      first = false;
+      token = page.NextToken;
+    } while (token);
+    return out;
+  }
+}
