@@ -1,5 +1,5 @@
 import Type from 'typebox';
-import { setting } from '@finlake/config';
+import { ConfigError, loadConfig, setting } from '@finlake/config';
 import { AuthError, type Caller } from '@finlake/serving/auth';
 
 export const authorizerConfigSpec = {
@@ -27,6 +27,17 @@ export const authorizerConfigSpec = {
     default: '',
   }),
 };
+
+/** The configuration, with the one rule the spec cannot express: a JWKS URL or a public key. */
+export function loadAuthorizerConfig(env: NodeJS.ProcessEnv = process.env) {
+  const config = loadConfig('api-authorizer', authorizerConfigSpec, env);
+  if (!config.jwksUrl && !config.publicKeyPem) {
+    throw new ConfigError('api-authorizer', [
+      'JWKS_URL or JWT_PUBLIC_KEY_PEM: set one (the IdP key set URL, or a PEM public key)',
+    ]);
+  }
+  return config;
+}
 
 /** API Gateway (REST) TOKEN authorizer event. */
 export interface TokenAuthorizerEvent {

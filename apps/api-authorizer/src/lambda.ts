@@ -1,14 +1,14 @@
 /** AWS Lambda entry point of the API Gateway authorizer. Configuration is checked once, at cold start. */
-import { loadConfigOrExit } from '@finlake/config';
 import { createVerifier } from '@finlake/serving/auth';
-import { authorize, authorizerConfigSpec, type TokenAuthorizerEvent } from './authorizer.ts';
+import { authorize, loadAuthorizerConfig, type TokenAuthorizerEvent } from './authorizer.ts';
 
-const config = loadConfigOrExit('api-authorizer', authorizerConfigSpec);
-if (!config.jwksUrl && !config.publicKeyPem) {
-  process.stderr.write(
-    'Invalid configuration for api-authorizer:\n  - set JWKS_URL (the IdP key set) or JWT_PUBLIC_KEY_PEM\n',
-  );
-  process.exit(78);
+let config: ReturnType<typeof loadAuthorizerConfig>;
+try {
+  config = loadAuthorizerConfig();
+} catch (err) {
+  process.stderr.write(`${(err as Error).message}
+`);
+  process.exit(78); // EX_CONFIG, as loadConfigOrExit does
 }
 const verify = createVerifier({
   issuer: config.issuer,

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPublicKey } from 'node:crypto';
 import { createVerifier, devKeyPair, mintToken } from '@finlake/serving/auth';
-import { authorize } from '../src/authorizer.ts';
+import { authorize, loadAuthorizerConfig } from '../src/authorizer.ts';
 
 const ISSUER = 'https://idp.example.com/';
 const keys = devKeyPair(mkdtempSync(join(tmpdir(), 'authz-')));
@@ -77,5 +77,17 @@ describe('api-authorizer', () => {
     await expect(
       authorize({ ...event(`Bearer ${await mint('*')}`), methodArn: 'not-an-arn' }, verify),
     ).rejects.toThrow('Unauthorized');
+  });
+});
+
+describe('api-authorizer configuration', () => {
+  it('names every problem, the key source included', () => {
+    expect(() => loadAuthorizerConfig({ JWT_ISSUER: 'idp' })).toThrow(/JWT_ISSUER: "idp" is invalid/);
+    expect(() => loadAuthorizerConfig({ JWT_ISSUER: ISSUER })).toThrow(
+      /JWKS_URL or JWT_PUBLIC_KEY_PEM: set one/,
+    );
+    expect(
+      loadAuthorizerConfig({ JWT_ISSUER: ISSUER, JWKS_URL: 'https://idp.example.com/jwks.json' }).audience,
+    ).toBe('finlake-api');
   });
 });

@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { SingleBar } from 'cli-progress';
 import { ConfigError } from '@finlake/config';
 import { openLake } from '@finlake/lake';
-import { createLogger, runContextFromEnv, type Logger } from '@finlake/logging';
+import { createLogger, runIdFromEnv, type Logger } from '@finlake/logging';
 import { parseIngestArgs, USAGE, UsageError } from './args.ts';
 import { FmpClient } from './client.ts';
 import { loadIngesterConfig, resolveApiKey } from './config.ts';
@@ -10,12 +9,6 @@ import { splitWindow } from './datasets.ts';
 import { runIngestion, type IngestSummary } from './run.ts';
 
 export const EXIT = { ok: 0, unitsFailed: 1, usage: 2, fatalAuth: 3, config: 78 } as const;
-
-function defaultRunId(env: NodeJS.ProcessEnv): string {
-  const flow = runContextFromEnv(env).flow_run_id;
-  if (flow && /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(flow)) return flow;
-  return `local-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(3).toString('hex')}`;
-}
 
 function printSummary(s: IngestSummary, out: NodeJS.WritableStream) {
   const lines = [
@@ -49,7 +42,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   let logger: Logger | undefined;
   try {
     const config = loadIngesterConfig(env);
-    const runId = args.runId ?? defaultRunId(env);
+    const runId = args.runId ?? runIdFromEnv(env);
     logger = createLogger({ service: 'fmp-ingester', environment: env, pretty: false }).child({
       run_id: runId,
     });

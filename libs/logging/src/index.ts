@@ -1,3 +1,3 @@
 export { createLogger, type Logger, type LoggerSettings } from './logger.ts';
 export { isSecretKey, redact, redactString, REDACTED } from './redact.ts';
-export { runContextFromEnv, type RunContext } from './run-context.ts';
+export { runContextFromEnv, runIdFromEnv, type RunContext } from './run-context.ts';

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createLogger, redactString, runContextFromEnv } from './index.ts';
+import { createLogger, redactString, runContextFromEnv, runIdFromEnv } from './index.ts';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
@@ -77,5 +77,13 @@ describe('redactString', () => {
 describe('runContextFromEnv', () => {
   it('ignores blank values', () => {
     expect(runContextFromEnv({ PREFECT__FLOW_RUN_ID: '  ' })).toEqual({});
+  });
+});
+
+describe('runIdFromEnv', () => {
+  it('is the Prefect flow run id when there is one, else a local id safe as a key segment', () => {
+    expect(runIdFromEnv({ PREFECT__FLOW_RUN_ID: 'abc-123' })).toBe('abc-123');
+    expect(runIdFromEnv({ PREFECT__FLOW_RUN_ID: '../etc' })).toMatch(/^local-\d{8}T\d{6}-[0-9a-f]{6}$/);
+    expect(runIdFromEnv({})).toMatch(/^local-\d{8}T\d{6}-[0-9a-f]{6}$/);
   });
 });

@@ -2,7 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { openLake } from '@finlake/lake';
 import { isoDate } from '../options.ts';
 import { repoPython, runAttached } from '../process.ts';
-import { newRunId } from '../run-id.ts';
+import { runIdFromEnv } from '@finlake/logging';
 
 /**
  * `finlake transform fmp`: the bronze-to-silver Glue job on local Spark (same script, same
@@ -34,7 +34,7 @@ export function registerTransform(program: Command): void {
         '--silver_uri',
         lake.silver.uri(),
         '--run_id',
-        opts.runId ?? process.env.PREFECT__FLOW_RUN_ID ?? newRunId(),
+        opts.runId ?? runIdFromEnv(),
         '--mode',
         opts.full ? 'full' : 'window',
         ...(opts.full ? [] : ['--from', opts.from, '--to', opts.to]),
