@@ -3,5 +3,5 @@
 # Builds what the benchmarks run (the deployable bundles), then runs them; results: dist/bench/*.json.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-npx nx run-many -t build -p fmp-ingester --outputStyle=static >/dev/null
+npx nx run-many -t build -p fmp-ingester serving-api --outputStyle=static >/dev/null
 npx finlake bench "$@"

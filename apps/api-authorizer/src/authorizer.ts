@@ -1,6 +1,6 @@
 import Type from 'typebox';
 import { ConfigError, loadConfig, setting } from '@finlake/config';
-import { AuthError, type Caller } from '@finlake/serving/auth';
+import { AuthError, toAuthorizerContext, type AuthorizerContext, type Caller } from '@finlake/serving/auth';
 
 export const authorizerConfigSpec = {
   issuer: setting({
@@ -52,7 +52,7 @@ export interface AuthorizerResult {
     Version: '2012-10-17';
     Statement: { Action: 'execute-api:Invoke'; Effect: 'Allow'; Resource: string }[];
   };
-  context: { sub: string; scopes: string; portfolios: string };
+  context: AuthorizerContext;
 }
 
 const METHOD_ARN = /^(arn:aws[a-z-]*:execute-api:[a-z0-9-]+:\d{12}:[a-z0-9]+\/[A-Za-z0-9_-]+)\/[A-Z]+\/.*$/;
@@ -82,10 +82,6 @@ export async function authorize(
       Version: '2012-10-17',
       Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: `${stage[1]}/*/*` }],
     },
-    context: {
-      sub: caller.sub,
-      scopes: caller.scopes.join(' '),
-      portfolios: caller.entitlement.all ? '*' : caller.entitlement.portfolios.join(','),
-    },
+    context: toAuthorizerContext(caller),
   };
 }

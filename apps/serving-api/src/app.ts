@@ -1,8 +1,14 @@
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import Type from 'typebox';
 import { dailyPortfolioSummary, PORTFOLIO_ID_PATTERN } from '@finlake/schemas';
 import {
@@ -17,10 +23,16 @@ import {
 
 export interface AppOptions {
   engine: QueryEngine;
-  verify: (authorization: string | undefined) => Promise<Caller>;
+  /**
+   * Who is calling. Locally: the Bearer token verified in-process (`bearerAuthentication`); on Lambda:
+   * the context API Gateway's authorizer already produced (`lambda.ts`).
+   */
+  authenticate: (req: FastifyRequest) => Promise<Caller>;
   /** `_published.json` of the served gold, for /healthz. */
   publishedMetaFile?: string;
   logger?: boolean | object;
+  /** Where the Swagger UI assets are when the app is bundled (the Lambda zip); the package's own otherwise. */
+  swaggerUiDir?: string;
 }
 
 declare module 'fastify' {
@@ -50,6 +62,28 @@ const errors = {
   500: ErrorBody,
 };
 
+/** Authentication by `Authorization: Bearer <JWT>`, with the shared verifier (local server, tests). */
+export const bearerAuthentication =
+  (verify: (authorization: string | undefined) => Promise<Caller>) => (req: FastifyRequest) =>
+    verify(req.headers.authorization);
+
+/**
+ * A page's JSON, remembered per engine answer: a cached answer (the same rows array, see CachingEngine) is
+ * serialized once, with the route's response schema, not on every request. `variant` separates callers
+ * whose page differs for the same rows (the entitlement filter); the WeakMap lets pages go with their rows.
+ */
+const pages = new WeakMap<object, Map<string, string>>();
+function sendPage(reply: FastifyReply, rows: object, variant: string, build: () => unknown) {
+  let byVariant = pages.get(rows);
+  let body = byVariant?.get(variant);
+  if (body === undefined) {
+    body = reply.serialize(build()) as string;
+    if (!byVariant) pages.set(rows, (byVariant = new Map()));
+    byVariant.set(variant, body);
+  }
+  return reply.type('application/json; charset=utf-8').send(body);
+}
+
 class Forbidden extends Error {}
 class BadRequest extends Error {}
 
@@ -57,7 +91,7 @@ class BadRequest extends Error {}
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
-    maxParamLength: 200,
+    routerOptions: { maxParamLength: 200 },
     // Unknown query parameters are a 400, not silently dropped: a mistyped filter must not widen a query.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -73,11 +107,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       security: [{ bearer: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    ...(options.swaggerUiDir
+      ? {
+          baseDir: options.swaggerUiDir,
+          // The plugin reads its logo from its own folder at start-up; bundled, that folder is not there.
+          logo: { type: 'image/svg+xml', content: await readFile(join(options.swaggerUiDir, 'logo.svg')) },
+        }
+      : {}),
+  });
 
   app.addHook('onRequest', async (req) => {
     if (req.url === '/healthz' || req.url.startsWith('/docs') || req.url === '/openapi.json') return;
-    req.caller = await options.verify(req.headers.authorization);
+    req.caller = await options.authenticate(req);
   });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
@@ -87,6 +130,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (err instanceof CursorError || err instanceof BadRequest)
       return reply.code(400).send({ error: 'bad_request', message: err.message });
     if (err.validation) return reply.code(400).send({ error: 'bad_request', message: err.message });
+    // Fastify's own client errors (bad content type, body too large, unsupported method...) keep
+    // their 4xx and their message, which describes the request, not the server.
+    if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500)
+      return reply.code(err.statusCode).send({ error: 'bad_request', message: err.message });
     req.log.error({ err }, 'request failed');
     return reply
       .code(500)
@@ -147,7 +194,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         response: { 200: Page('portfolio_id'), ...errors },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const { portfolioId } = req.params;
       const { from, to, limit, cursor } = req.query;
       if (from > to) throw new BadRequest(`from ${from} is after to ${to}`);
@@ -157,12 +204,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         throw new Forbidden(`portfolio ${portfolioId} is not in your entitlements`);
       const after = cursor ? decodeCursor('date', cursor, /^\d{4}-\d{2}-\d{2}$/) : undefined;
       const rows = await options.engine.portfolioSummary({ portfolioId, from, to, after, limit: limit + 1 });
-      const items = rows.slice(0, limit);
-      return {
-        portfolio_id: portfolioId,
-        items,
-        next_cursor: rows.length > limit ? encodeCursor('date', items.at(-1)!.summary_date) : null,
-      };
+      return sendPage(reply, rows, '', () => {
+        const items = rows.slice(0, limit);
+        return {
+          portfolio_id: portfolioId,
+          items,
+          next_cursor: rows.length > limit ? encodeCursor('date', items.at(-1)!.summary_date) : null,
+        };
+      });
     },
   );
 
@@ -177,7 +226,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         response: { 200: Page('date'), ...errors },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const { date, limit, cursor } = req.query;
       const after = cursor ? decodeCursor('portfolio', cursor, new RegExp(PORTFOLIO_ID_PATTERN)) : undefined;
       const rows = await options.engine.summaryForDate({
@@ -186,13 +235,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         after,
         limit: limit + 1,
       });
-      // Entitlements are enforced in the query and again on every row returned.
-      const items = rows.filter((r) => mayRead(req.caller!, r.portfolio_id)).slice(0, limit);
-      return {
-        date,
-        items,
-        next_cursor: rows.length > limit ? encodeCursor('portfolio', items.at(-1)!.portfolio_id) : null,
-      };
+      const caller = req.caller!;
+      const who = caller.entitlement.all ? '*' : caller.entitlement.portfolios.join(',');
+      return sendPage(reply, rows, who, () => {
+        // Entitlements are enforced in the query and again on every row returned.
+        const items = rows.filter((r) => mayRead(caller, r.portfolio_id)).slice(0, limit);
+        return {
+          date,
+          items,
+          next_cursor: rows.length > limit ? encodeCursor('portfolio', items.at(-1)!.portfolio_id) : null,
+        };
+      });
     },
   );
 

@@ -12,5 +12,8 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   );
   process.exit(2);
 }
-const { address } = await startLocalServer({ port, host: values.host });
+const { app, address } = await startLocalServer({ port, host: values.host });
 process.stdout.write(`${JSON.stringify({ event: 'listening', url: address })}\n`);
+// Graceful stop: finish in-flight requests, close the engine, then exit.
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => void app.close().then(() => process.exit(0)));

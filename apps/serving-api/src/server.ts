@@ -1,12 +1,17 @@
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { findRepoRoot } from '@finlake/lake';
-import { createVerifier, DEV_ISSUER, API_AUDIENCE, devKeyPair, DuckDbEngine } from '@finlake/serving';
-import { buildApp } from './app.ts';
+import { CachingEngine, createVerifier, DEV_ISSUER, API_AUDIENCE, devKeyPair } from '@finlake/serving';
+import { DuckDbEngine } from '@finlake/serving/duckdb';
+import { bearerAuthentication, buildApp } from './app.ts';
 
 export interface LocalServerOptions {
   port: number;
   host?: string;
   lakeRoot?: string;
+  logLevel?: string;
+  /** Cache answers per gold version (default; FINLAKE_API_CACHE=off turns it off, e.g. to measure the engine). */
+  cache?: boolean;
 }
 
 /**
@@ -16,13 +21,27 @@ export interface LocalServerOptions {
 export async function startLocalServer(options: LocalServerOptions) {
   const lake = options.lakeRoot ?? process.env.FINLAKE_LAKE_ROOT ?? join(findRepoRoot(), '.lake');
   const goldDir = join(lake, 'gold', 'daily_portfolio_summary');
-  const engine = await DuckDbEngine.open(join(goldDir, 'daily_portfolio_summary.parquet'));
+  const goldFile = join(goldDir, 'daily_portfolio_summary.parquet');
+  // Answers cached per gold version: the publisher replaces the file atomically (a new inode), so its
+  // identity is the version.
+  const duckdb = await DuckDbEngine.open(goldFile);
+  const cache = options.cache ?? process.env.FINLAKE_API_CACHE !== 'off';
+  const engine = cache
+    ? new CachingEngine(duckdb, {
+        version: async () => {
+          const s = await stat(goldFile).catch(() => undefined);
+          return s ? `${s.ino}:${s.size}:${s.mtimeMs}` : 'missing';
+        },
+      })
+    : duckdb;
   const { publicKeyPem } = devKeyPair(join(lake, '_state', 'dev-keys'));
   const app = await buildApp({
     engine,
-    verify: createVerifier({ issuer: DEV_ISSUER, audience: API_AUDIENCE, publicKeyPem }),
+    authenticate: bearerAuthentication(
+      createVerifier({ issuer: DEV_ISSUER, audience: API_AUDIENCE, publicKeyPem }),
+    ),
     publishedMetaFile: join(goldDir, '_published.json'),
-    logger: { level: process.env.LOG_LEVEL ?? 'info' },
+    logger: { level: options.logLevel ?? process.env.LOG_LEVEL ?? 'info' },
   });
   app.addHook('onClose', () => engine.close());
   const address = await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });

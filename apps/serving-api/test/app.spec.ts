@@ -1,38 +1,34 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import type { FastifyInstance } from 'fastify';
 import { generateKeyPairSync } from 'node:crypto';
 import {
   API_AUDIENCE,
+  CachingEngine,
   createVerifier,
   DEV_ISSUER,
   devKeyPair,
-  DuckDbEngine,
   mintToken,
 } from '@finlake/serving';
-import { buildApp } from '../src/app.ts';
+import { DuckDbEngine } from '@finlake/serving/duckdb';
+import { bearerAuthentication, buildApp } from '../src/app.ts';
+import { writeGoldFixture } from '@finlake/serving/testing';
 
 const dir = mkdtempSync(join(tmpdir(), 'serving-'));
-const gold = join(dir, 'daily_portfolio_summary.parquet');
+const gold = join(dir, 'gold', 'daily_portfolio_summary', 'daily_portfolio_summary.parquet');
 const keys = devKeyPair(join(dir, 'keys'));
 let app: FastifyInstance;
 let engine: DuckDbEngine;
 
 beforeAll(async () => {
-  const db = await (await DuckDBInstance.create(':memory:')).connect();
-  // 3 portfolios x 30 trading days of gold, in the contract's columns and types.
-  await db.run(`copy (
-      select p.id as portfolio_id, d::date as summary_date, 2::integer as positions_count, 0::integer as stale_positions_count,
-             1000.0 + i as market_value, 999.0 + i as prior_market_value, 1.0::double as daily_pnl, 0.001::double as daily_return
-      from (values ('P001'), ('P002'), ('P003')) p(id),
-           (select range as i, date '2020-01-01' + range::integer as d from range(30)) t
-    ) to '${gold}' (format parquet)`);
+  await writeGoldFixture(dir);
   engine = await DuckDbEngine.open(gold);
   app = await buildApp({
     engine,
-    verify: createVerifier({ issuer: DEV_ISSUER, audience: API_AUDIENCE, publicKeyPem: keys.publicKeyPem }),
+    authenticate: bearerAuthentication(
+      createVerifier({ issuer: DEV_ISSUER, audience: API_AUDIENCE, publicKeyPem: keys.publicKeyPem }),
+    ),
   });
 });
 afterAll(async () => {
@@ -82,6 +78,34 @@ describe('auth', () => {
     expect(res.json().items.map((r: { portfolio_id: string }) => r.portfolio_id)).toEqual(['P001', 'P003']);
     const all = await get('/v1/daily-portfolio-summary?date=2020-01-05', await token('*'));
     expect(all.json().items).toHaveLength(3);
+  });
+});
+
+describe('cached answers', () => {
+  it('never serve one caller`s page to a caller with other entitlements', async () => {
+    const cachedApp = await buildApp({
+      engine: new CachingEngine(engine, { version: async () => 'v1' }),
+      authenticate: bearerAuthentication(
+        createVerifier({ issuer: DEV_ISSUER, audience: API_AUDIENCE, publicKeyPem: keys.publicKeyPem }),
+      ),
+    });
+    try {
+      const ask = async (portfolios: string[] | '*') =>
+        (
+          await cachedApp.inject({
+            url: '/v1/daily-portfolio-summary?date=2020-01-05',
+            headers: { authorization: `Bearer ${await token(portfolios)}` },
+          })
+        )
+          .json()
+          .items.map((r: { portfolio_id: string }) => r.portfolio_id);
+      expect(await ask('*')).toEqual(['P001', 'P002', 'P003']);
+      expect(await ask(['P002'])).toEqual(['P002']);
+      expect(await ask('*')).toEqual(['P001', 'P002', 'P003']);
+      expect(await ask(['P001', 'P003'])).toEqual(['P001', 'P003']);
+    } finally {
+      await cachedApp.close();
+    }
   });
 });
 
@@ -143,6 +167,12 @@ describe('input validation', () => {
       expect(res.statusCode, url.slice(0, 80)).toBe(400);
       expect(res.json().message.length, url.slice(0, 80)).toBeGreaterThan(5);
     }
+  });
+
+  it('keeps Fastify`s own client errors 4xx (found by the fuzz run: QUERY without a body type was a 500)', async () => {
+    const res = await app.inject({ method: 'QUERY' as 'GET', url: '/healthz' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toMatch(/Content-Type/);
   });
 
   it('answers 404 for an unknown route', async () => {

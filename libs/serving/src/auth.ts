@@ -25,6 +25,13 @@ export interface VerifierOptions {
   jwksUrl?: string;
   publicKeyPem?: string;
   clockToleranceSeconds?: number;
+  /**
+   * Verified tokens remembered (by their exact text) for at most this long and never past their own
+   * expiry, as API Gateway's authorizer cache does; 0 turns it off. Verification is a pure function of
+   * the token, the key and the clock, so a remembered answer is the answer.
+   */
+  cacheSeconds?: number;
+  cacheEntries?: number;
 }
 
 /** Verifies `Authorization: Bearer <JWT>` (RS256 only) and maps the claims to a caller. */
@@ -35,13 +42,28 @@ export function createVerifier(
   if (options.jwksUrl) key = createRemoteJWKSet(new URL(options.jwksUrl));
   else if (options.publicKeyPem) key = importSPKI(options.publicKeyPem, 'RS256');
   else throw new Error('the token verifier needs a JWKS URL or a public key');
+  const cacheMs = (options.cacheSeconds ?? 300) * 1000;
+  const maxEntries = options.cacheEntries ?? 10_000;
+  const verified = new Map<string, { caller: Caller; until: number }>();
   return async (authorization) => {
     const m = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(authorization ?? '');
     if (!m) throw new AuthError('send Authorization: Bearer <JWT>');
+    const known = verified.get(m[1]!);
+    if (known && known.until > Date.now()) return known.caller;
+    if (known) verified.delete(m[1]!);
+    const { caller, exp } = await verifyToken(m[1]!);
+    if (cacheMs > 0) {
+      verified.set(m[1]!, { caller, until: Math.min(Date.now() + cacheMs, exp * 1000) });
+      if (verified.size > maxEntries) verified.delete(verified.keys().next().value!);
+    }
+    return caller;
+  };
+
+  async function verifyToken(token: string): Promise<{ caller: Caller; exp: number }> {
     let payload;
     try {
       const resolved = key instanceof Promise ? await key : key;
-      ({ payload } = await jwtVerify(m[1]!, resolved as JWTVerifyGetKey, {
+      ({ payload } = await jwtVerify(token, resolved as JWTVerifyGetKey, {
         issuer: options.issuer,
         audience: options.audience,
         algorithms: ['RS256'],
@@ -58,12 +80,55 @@ export function createVerifier(
       entitlement = { all: false, portfolios };
     else throw new AuthError('invalid token: claim "portfolios" must be a list of portfolio ids or "*"');
     const scope = typeof payload.scope === 'string' ? payload.scope : '';
-    return { sub: payload.sub!, scopes: scope.split(' ').filter(Boolean), entitlement };
-  };
+    return {
+      caller: { sub: payload.sub!, scopes: scope.split(' ').filter(Boolean), entitlement },
+      exp: payload.exp!,
+    };
+  }
 }
 
 export function mayRead(caller: Caller, portfolioId: string): boolean {
   return caller.entitlement.all || caller.entitlement.portfolios.includes(portfolioId);
+}
+
+/**
+ * What the API Gateway authorizer hands the API (`requestContext.authorizer`): string values only,
+ * so lists travel comma-separated. One definition for both ends of that hop.
+ */
+export interface AuthorizerContext {
+  sub: string;
+  scopes: string;
+  portfolios: string;
+}
+
+const PORTFOLIO_LIST = /^(\*|[A-Za-z0-9_-]{1,32}(,[A-Za-z0-9_-]{1,32})*|)$/;
+
+export function toAuthorizerContext(caller: Caller): AuthorizerContext {
+  return {
+    sub: caller.sub,
+    scopes: caller.scopes.join(' '),
+    portfolios: caller.entitlement.all ? '*' : caller.entitlement.portfolios.join(','),
+  };
+}
+
+/**
+ * The caller from the authorizer's context, on the Lambda side. API Gateway never invokes the API
+ * without a passed authorizer, so a missing or malformed context is refused, not defaulted.
+ */
+export function callerFromAuthorizerContext(context: unknown): Caller {
+  const c = (context ?? {}) as Partial<Record<keyof AuthorizerContext, unknown>>;
+  if (typeof c.sub !== 'string' || !c.sub || typeof c.portfolios !== 'string')
+    throw new AuthError('no authorizer context on the request: call the API through API Gateway');
+  if (!PORTFOLIO_LIST.test(c.portfolios))
+    throw new AuthError(
+      'authorizer context "portfolios" is not a comma-separated list of portfolio ids or "*"',
+    );
+  const scopes = typeof c.scopes === 'string' ? c.scopes.split(' ').filter(Boolean) : [];
+  const entitlement: Entitlement =
+    c.portfolios === '*'
+      ? { all: true }
+      : { all: false, portfolios: c.portfolios.split(',').filter(Boolean) };
+  return { sub: c.sub, scopes, entitlement };
 }
 
 /** The local dev key pair (created once under `dir`); no deployed stage trusts its issuer. */

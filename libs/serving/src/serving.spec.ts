@@ -13,6 +13,8 @@ import {
   encodeCursor,
   mayRead,
   mintToken,
+  callerFromAuthorizerContext,
+  toAuthorizerContext,
 } from './index.ts';
 
 const keys = devKeyPair(mkdtempSync(join(tmpdir(), 'keys-')));
@@ -73,5 +75,53 @@ describe('tokens', () => {
       .sign(new TextEncoder().encode('a-shared-secret-that-is-long-enough-000'));
     await expect(verify(`Bearer ${hs}`)).rejects.toThrow(AuthError);
     await expect(verify('Basic abc')).rejects.toThrow(/send Authorization: Bearer <JWT>/);
+  });
+});
+
+describe('authorizer context', () => {
+  it('round-trips a caller through the string-only context API Gateway passes on', () => {
+    const some = {
+      sub: 'alice',
+      scopes: ['summary:read'],
+      entitlement: { all: false as const, portfolios: ['P001', 'P002'] },
+    };
+    const all = { sub: 'ops', scopes: [], entitlement: { all: true as const } };
+    expect(callerFromAuthorizerContext(toAuthorizerContext(some))).toEqual(some);
+    expect(callerFromAuthorizerContext(toAuthorizerContext(all))).toEqual(all);
+    expect(toAuthorizerContext(some)).toEqual({
+      sub: 'alice',
+      scopes: 'summary:read',
+      portfolios: 'P001,P002',
+    });
+  });
+
+  it('refuses a missing or malformed context instead of defaulting it', () => {
+    expect(() => callerFromAuthorizerContext(undefined)).toThrow(AuthError);
+    expect(() => callerFromAuthorizerContext({ sub: 'a' })).toThrow(/through API Gateway/);
+    expect(() => callerFromAuthorizerContext({ sub: 'a', portfolios: "P001' or 1=1" })).toThrow(/portfolios/);
+    expect(callerFromAuthorizerContext({ sub: 'a', portfolios: '' }).entitlement).toEqual({
+      all: false,
+      portfolios: [],
+    });
+  });
+});
+
+describe('verified-token cache', () => {
+  it('never serves a remembered token past its own expiry', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const v = createVerifier({
+        issuer: DEV_ISSUER,
+        audience: API_AUDIENCE,
+        publicKeyPem: keys.publicKeyPem,
+        clockToleranceSeconds: 0,
+      });
+      const tok = await mintToken(keys.privateKeyPem, { sub: 'a', portfolios: ['P001'], ttlSeconds: 60 });
+      expect((await v(`Bearer ${tok}`)).sub).toBe('a');
+      vi.setSystemTime(Date.now() + 61_000);
+      await expect(v(`Bearer ${tok}`)).rejects.toThrow(/exp/);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -2,6 +2,7 @@ import { benchDbtBuild } from './benchmarks/dbt-build.ts';
 import { benchFmpIngester } from './benchmarks/fmp-ingester.ts';
 import { benchGlueTransform } from './benchmarks/glue-transform.ts';
 import { benchPipeline } from './benchmarks/pipeline.ts';
+import { benchServingApi } from './benchmarks/serving-api.ts';
 import { printResult, type BenchResult } from './report.ts';
 
 /** Every registered benchmark; `finlake bench NAME` runs one. */
@@ -9,6 +10,7 @@ export const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
   'fmp-ingester': () => benchFmpIngester(),
   'glue-transform': () => benchGlueTransform(),
   'dbt-build': () => benchDbtBuild(),
+  'serving-api': () => benchServingApi(),
   pipeline: () => benchPipeline(),
 };
 

@@ -1,0 +1,1 @@
+export { writeGoldFixture } from './gold-fixture.ts';
