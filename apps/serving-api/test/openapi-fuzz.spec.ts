@@ -46,6 +46,8 @@ describe('OpenAPI property/fuzz run (Schemathesis)', () => {
         '--seed',
         '20201231',
         '--generation-deterministic',
+        '--generation-database',
+        'none',
         '--workers',
         '2',
         '--header',
