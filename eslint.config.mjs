@@ -41,6 +41,8 @@ export default [
             { sourceTag: 'scope:ingest', onlyDependOnLibsWithTags: ['scope:ingest', 'scope:shared'] },
             { sourceTag: 'scope:transform', onlyDependOnLibsWithTags: ['scope:transform', 'scope:shared'] },
             { sourceTag: 'scope:serve', onlyDependOnLibsWithTags: ['scope:serve', 'scope:shared'] },
+            // The infrastructure program wires everything but imports only shared libs (contracts, naming).
+            { sourceTag: 'scope:platform', onlyDependOnLibsWithTags: ['scope:platform', 'scope:shared'] },
             {
               sourceTag: 'scope:orchestrate',
               onlyDependOnLibsWithTags: ['scope:orchestrate', 'scope:shared'],

@@ -1,0 +1,65 @@
+// Glue catalog tables generated from the dataset contracts in libs/schemas (one schema, every language).
+import type * as aws from '@pulumi/aws';
+import { columnsOf, type Dataset, type SqlType } from '@finlake/schemas';
+
+const GLUE_TYPES: Record<SqlType, string> = {
+  string: 'string',
+  date: 'date',
+  timestamp: 'timestamp',
+  double: 'double',
+  bigint: 'bigint',
+  integer: 'int',
+  boolean: 'boolean',
+};
+
+/**
+ * A Parquet table's storage descriptor, columns and partition keys from its contract, with partition
+ * projection (no crawler, no MSCK REPAIR: Athena computes the partitions from the key ranges).
+ */
+export function glueTableArgs(
+  dataset: Dataset,
+  location: string,
+  firstYear = 1990,
+): Pick<
+  aws.glue.CatalogTableArgs,
+  'tableType' | 'parameters' | 'storageDescriptor' | 'partitionKeys' | 'description'
+> {
+  const projection: Record<string, string> = {};
+  for (const p of dataset.partitionBy) {
+    if (p.name === 'year')
+      Object.assign(projection, {
+        'projection.year.type': 'integer',
+        'projection.year.range': `${firstYear},2100`,
+      });
+    else if (p.name === 'month')
+      Object.assign(projection, { 'projection.month.type': 'integer', 'projection.month.range': '1,12' });
+    else Object.assign(projection, { [`projection.${p.name}.type`]: 'injected' });
+  }
+  return {
+    description: dataset.description,
+    tableType: 'EXTERNAL_TABLE',
+    parameters: {
+      classification: 'parquet',
+      EXTERNAL: 'TRUE',
+      'parquet.compression': 'SNAPPY',
+      ...(dataset.partitionBy.length ? { 'projection.enabled': 'true', ...projection } : {}),
+    },
+    partitionKeys: dataset.partitionBy.map((p) => ({
+      name: p.name,
+      type: GLUE_TYPES[p.sqlType],
+      comment: p.description,
+    })),
+    storageDescriptor: {
+      location,
+      inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+      outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+      serDeInfo: {
+        serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+        parameters: { 'serialization.format': '1' },
+      },
+      columns: columnsOf(dataset)
+        .filter((c) => !dataset.partitionBy.some((p) => p.name === c.name))
+        .map((c) => ({ name: c.name, type: GLUE_TYPES[c.sqlType], comment: c.description })),
+    },
+  };
+}

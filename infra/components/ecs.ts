@@ -1,0 +1,90 @@
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+
+export interface ContainerSpec {
+  name: string;
+  image: pulumi.Input<string>;
+  command?: string[];
+  environment?: Record<string, pulumi.Input<string>>;
+  /** Environment variable -> Secrets Manager ARN (resolved by the execution role at start). */
+  secrets?: Record<string, pulumi.Input<string>>;
+  /** A served port, health-checked on `healthPath`. */
+  port?: number;
+  healthPath?: string;
+  logGroup: pulumi.Input<string>;
+}
+
+/** One essential container with awslogs, as the `containerDefinitions` JSON ECS expects. */
+export function containerDefinitions(c: ContainerSpec): pulumi.Output<string> {
+  const env = Object.entries(c.environment ?? {});
+  const secrets = Object.entries(c.secrets ?? {});
+  return pulumi
+    .all([c.image, c.logGroup, pulumi.all(env.map(([, v]) => v)), pulumi.all(secrets.map(([, v]) => v))])
+    .apply(([image, group, envValues, secretArns]) =>
+      JSON.stringify([
+        {
+          name: c.name,
+          image,
+          essential: true,
+          ...(c.command ? { command: c.command } : {}),
+          environment: env.map(([name], i) => ({ name, value: envValues[i] })),
+          secrets: secrets.map(([name], i) => ({ name, valueFrom: secretArns[i] })),
+          ...(c.port
+            ? {
+                portMappings: [{ containerPort: c.port, protocol: 'tcp' }],
+                healthCheck: {
+                  command: [
+                    'CMD-SHELL',
+                    `python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${c.port}${c.healthPath ?? '/'}')"`,
+                  ],
+                  interval: 30,
+                  timeout: 5,
+                  retries: 3,
+                  startPeriod: 60,
+                },
+              }
+            : {}),
+          logConfiguration: {
+            logDriver: 'awslogs',
+            options: {
+              'awslogs-group': group,
+              'awslogs-region': aws.config.region ?? 'us-east-1',
+              'awslogs-stream-prefix': c.name,
+            },
+          },
+        },
+      ]),
+    );
+}
+
+/** A Fargate (ARM64) task definition around one container. */
+export function fargateTask(
+  name: string,
+  args: {
+    family: string;
+    cpu: number;
+    memory: number;
+    executionRoleArn: pulumi.Input<string>;
+    taskRoleArn?: pulumi.Input<string>;
+    container: ContainerSpec;
+    tags: Record<string, string>;
+  },
+  opts: pulumi.CustomResourceOptions,
+): aws.ecs.TaskDefinition {
+  return new aws.ecs.TaskDefinition(
+    name,
+    {
+      family: args.family,
+      requiresCompatibilities: ['FARGATE'],
+      networkMode: 'awsvpc',
+      cpu: String(args.cpu),
+      memory: String(args.memory),
+      executionRoleArn: args.executionRoleArn,
+      taskRoleArn: args.taskRoleArn,
+      runtimePlatform: { operatingSystemFamily: 'LINUX', cpuArchitecture: 'ARM64' },
+      containerDefinitions: containerDefinitions(args.container),
+      tags: args.tags,
+    },
+    opts,
+  );
+}

@@ -1,0 +1,61 @@
+// Pure IAM document builders over resolved ARNs (components call them inside `pulumi.all(...).apply`):
+// every role in the platform is assembled from these, so tests and the policy pack see one shape.
+
+export interface Statement {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Action: string[];
+  Resource: string[] | string;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+export const policyDocument = (statements: Statement[]) => ({ Version: '2012-10-17', Statement: statements });
+
+export const assumeRolePolicy = (service: string) =>
+  JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }],
+  });
+
+/** Object-level access under a prefix of one bucket, plus listing that prefix: never `s3:*`. */
+export function bucketAccess(
+  sid: string,
+  bucketArn: string,
+  access: 'read' | 'write' | 'readwrite',
+  prefix = '',
+): Statement[] {
+  const read = ['s3:GetObject', 's3:GetObjectVersion'];
+  const write = ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'];
+  const actions = access === 'read' ? read : access === 'write' ? write : [...read, ...write];
+  return [
+    { Sid: `${sid}Objects`, Effect: 'Allow', Action: actions, Resource: [`${bucketArn}/${prefix}*`] },
+    {
+      Sid: `${sid}List`,
+      Effect: 'Allow',
+      Action: ['s3:ListBucket', 's3:GetBucketLocation'],
+      Resource: [bucketArn],
+      ...(prefix ? { Condition: { StringLike: { 's3:prefix': [`${prefix}*`] } } } : {}),
+    },
+  ];
+}
+
+export const kmsUse = (keyArn: string): Statement => ({
+  Sid: 'LakeKey',
+  Effect: 'Allow',
+  Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+  Resource: [keyArn],
+});
+
+export const logsWrite = (logGroupArn: string): Statement => ({
+  Sid: 'Logs',
+  Effect: 'Allow',
+  Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+  Resource: [`${logGroupArn}:*`],
+});
+
+export const secretRead = (sid: string, secretArns: string[]): Statement => ({
+  Sid: sid,
+  Effect: 'Allow',
+  Action: ['secretsmanager:GetSecretValue'],
+  Resource: secretArns,
+});

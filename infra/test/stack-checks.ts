@@ -1,0 +1,137 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { columnsOf, fmpEodPrices } from '@finlake/schemas';
+import { RULES } from '../policy/rules.ts';
+import { ofType, parseJson, runUnderMocks, stackConfig, type Recorded } from './harness.ts';
+
+export interface StackExpectations {
+  azs: number;
+  natGateways: number;
+  rds: { instanceClass: string; multiAz: boolean; deletionProtection: boolean };
+  glueWorkers: number;
+}
+
+const TAGGED =
+  /^aws:(s3\/bucket:Bucket|ec2\/(vpc|subnet|securityGroup|natGateway|eip):|rds\/instance|ecs\/(cluster|service|taskDefinition):|lambda\/function|ecr\/repository|kms\/key|iam\/role:|glue\/job|cloudwatch\/logGroup|secretsmanager\/secret:|athena\/workgroup|lb\/loadBalancer|apigateway\/(restApi|stage):)/;
+
+/** The whole program for one stack, under mocks: what differs between stacks, and what never may. */
+export function describeStack(stack: 'dev' | 'staging' | 'prod', expected: StackExpectations) {
+  let resources: Recorded[];
+  let outputs: Record<string, unknown>;
+  let calls: string[];
+
+  beforeAll(async () => {
+    ({ resources, outputs, calls } = await runUnderMocks(
+      stack,
+      () => import('../index.ts'),
+      stackConfig(stack, { 'finlake:fmpApiKey': 'fmp-test-key' }),
+      ['finlake:fmpApiKey'],
+    ));
+  }, 120_000);
+
+  it('builds every component and exports the endpoints the deploy needs', () => {
+    const components = new Set(resources.filter((r) => r.type.startsWith('finlake:')).map((r) => r.type));
+    for (const c of [
+      'Vpc',
+      'Security',
+      'Secrets',
+      'DataLake',
+      'Ecr',
+      'PrefectServer',
+      'ConnectorTask',
+      'GlueJob',
+      'DbtRunner',
+      'ServingApi',
+    ])
+      expect(
+        [...components].some((t) => t.endsWith(`:${c}`)),
+        c,
+      ).toBe(true);
+    expect(outputs.apiUrl).toMatch(new RegExp(`^https://.+/${stack}$`));
+    expect(outputs.goldTable).toBe(`finlake_${stack}_gold.daily_portfolio_summary`);
+    expect(outputs.prefectApiUrl).toBe(`https://prefect.${stack}.finlake.example.com/api`);
+    // The strict call mock throws on anything else: the program makes no other provider calls.
+    expect(new Set(calls)).toEqual(new Set(['aws:index/getCallerIdentity:getCallerIdentity']));
+  });
+
+  it(`spreads over ${expected.azs} AZs with ${expected.natGateways} NAT gateway(s)`, () => {
+    const subnets = ofType(resources, 'aws:ec2/subnet:Subnet');
+    expect(subnets).toHaveLength(expected.azs * 2);
+    expect(new Set(subnets.map((s) => s.inputs.availabilityZone)).size).toBe(expected.azs);
+    expect(ofType(resources, 'aws:ec2/natGateway:NatGateway')).toHaveLength(expected.natGateways);
+    const endpoints = ofType(resources, 'aws:ec2/vpcEndpoint:VpcEndpoint').map((e) =>
+      String(e.inputs.serviceName).split('.').slice(3).join('.'),
+    );
+    expect(endpoints.sort()).toEqual(['ecr.api', 'ecr.dkr', 'glue', 'logs', 's3', 'secretsmanager', 'sts']);
+    expect(ofType(resources, 'aws:ec2/flowLog:FlowLog')).toHaveLength(1);
+  });
+
+  it('sizes the Prefect database for the stage', () => {
+    const [db] = ofType(resources, 'aws:rds/instance:Instance');
+    expect(db!.inputs).toMatchObject({
+      ...expected.rds,
+      storageEncrypted: true,
+      publiclyAccessible: false,
+      engine: 'postgres',
+    });
+    expect(ofType(resources, 'aws:glue/job:Job')).toHaveLength(1);
+    expect(ofType(resources, 'aws:glue/job:Job')[0]!.inputs).toMatchObject({
+      glueVersion: '5.0',
+      numberOfWorkers: expected.glueWorkers,
+    });
+  });
+
+  it('passes every rule of the policy pack', () => {
+    for (const rule of RULES) expect(rule.check(resources), rule.name).toEqual([]);
+  });
+
+  it('tags everything with project, env, service and cost-center', () => {
+    const taggable = resources.filter((r) => TAGGED.test(r.type));
+    expect(taggable.length).toBeGreaterThan(50);
+    for (const r of taggable)
+      expect(r.inputs.tags, `${r.type} ${r.name}`).toMatchObject({
+        project: 'finlake',
+        env: stack,
+        'cost-center': 'data-platform',
+        service: expect.any(String),
+      });
+  });
+
+  it('names secrets /{env}/{service}/{name} and stores the configured value, never in plain config', () => {
+    const names = ofType(resources, 'aws:secretsmanager/secret:Secret')
+      .map((s) => s.inputs.name)
+      .sort();
+    expect(names).toEqual([
+      `/${stack}/fmp/api_key`,
+      `/${stack}/prefect/database_url`,
+      `/${stack}/slack/webhook_url`,
+    ]);
+    const yaml = readFileSync(join(import.meta.dirname, '..', `Pulumi.${stack}.yaml`), 'utf8');
+    for (const key of ['fmpApiKey', 'slackWebhookUrl', 'password', 'token'])
+      expect(yaml.match(new RegExp(`^\\s*finlake:${key}:\\s*(?!\\n|$)(?!.*secure:)`, 'm')), key).toBeNull();
+    // The database URL is built from the generated password, not from config.
+    expect(ofType(resources, 'aws:secretsmanager/secretVersion:SecretVersion')).toHaveLength(2);
+  });
+
+  it('runs images by the deploy`s immutable tag, and the Glue job with its argument contract', () => {
+    for (const td of ofType(resources, 'aws:ecs/taskDefinition:TaskDefinition')) {
+      const [container] = parseJson<{ image: string }[]>(td.inputs.containerDefinitions);
+      expect(container!.image, td.name).toMatch(/:(0123abc|3\.\d+\.\d+-python3\.11)$/);
+    }
+    const job = ofType(resources, 'aws:glue/job:Job')[0]!;
+    expect(Object.keys(job.inputs.defaultArguments as object)).toEqual(
+      expect.arrayContaining(['--dataset', '--bronze_uri', '--silver_uri', '--extra-py-files', '--mode']),
+    );
+    const table = ofType(resources, 'aws:glue/catalogTable:CatalogTable').find(
+      (t) => t.inputs.name === 'fmp_eod_prices',
+    )!;
+    const cols = (table.inputs.storageDescriptor as { columns: { name: string }[] }).columns.map(
+      (c) => c.name,
+    );
+    expect(cols).toEqual(
+      columnsOf(fmpEodPrices)
+        .map((c) => c.name)
+        .filter((c) => c !== 'year' && c !== 'month'),
+    );
+  });
+}
