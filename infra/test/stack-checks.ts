@@ -134,4 +134,56 @@ export function describeStack(stack: 'dev' | 'staging' | 'prod', expected: Stack
         .filter((c) => c !== 'year' && c !== 'month'),
     );
   });
+
+  it('gives each app only the access it needs', () => {
+    const policyOf = (role: string) => {
+      const p = resources.find((r) => r.type === 'aws:iam/rolePolicy:RolePolicy' && r.name === role);
+      expect(p, role).toBeDefined();
+      return parseJson<{ Statement: { Action: string[]; Resource: string[] }[] }>(p!.inputs.policy).Statement;
+    };
+    const bucket = (zone: string) =>
+      ofType(resources, 'aws:s3/bucket:Bucket').find((b) => b.name === `finlake-${stack}-lake-${zone}`)!.id!;
+    const writes = (statements: { Action: string[]; Resource: string[] }[]) =>
+      statements.filter((s) => s.Action.includes('s3:PutObject')).flatMap((s) => s.Resource);
+    // The connector writes bronze under fmp/ only and reads exactly one secret.
+    const connector = policyOf(`finlake-${stack}-fmp-ingester-task`);
+    expect(writes(connector)).toEqual([`arn:aws:s3:::${bucket('bronze')}/fmp/*`]);
+    expect(
+      connector.filter((s) => s.Action.includes('secretsmanager:GetSecretValue')).flatMap((s) => s.Resource),
+    ).toHaveLength(1);
+    // Glue reads bronze and writes silver; dbt reads silver and writes gold; the API writes no zone.
+    expect(writes(policyOf(`finlake-${stack}-glue-role`)).filter((r) => !r.includes('athena'))).toEqual([
+      `arn:aws:s3:::${bucket('silver')}/*`,
+    ]);
+    expect(writes(policyOf(`finlake-${stack}-dbt-task`))).toEqual([
+      `arn:aws:s3:::${bucket('gold')}/*`,
+      `arn:aws:s3:::${bucket('athena-results')}/*`,
+    ]);
+    expect(writes(policyOf(`finlake-${stack}-serving-api`))).toEqual([
+      `arn:aws:s3:::${bucket('athena-results')}/*`,
+    ]);
+  });
+
+  it('puts the API behind the cached authorizer except /healthz, throttled and access-logged', () => {
+    const methods = ofType(resources, 'aws:apigateway/method:Method');
+    expect(methods.map((m) => [m.name.split('-').at(-1), m.inputs.authorization])).toEqual(
+      expect.arrayContaining([
+        ['proxy', 'CUSTOM'],
+        ['healthz', 'NONE'],
+      ]),
+    );
+    expect(ofType(resources, 'aws:apigateway/authorizer:Authorizer')[0]!.inputs).toMatchObject({
+      type: 'TOKEN',
+      authorizerResultTtlInSeconds: 300,
+    });
+    expect(
+      ofType(resources, 'aws:apigateway/methodSettings:MethodSettings')[0]!.inputs.settings,
+    ).toMatchObject({ throttlingRateLimit: expect.any(Number) });
+    expect(ofType(resources, 'aws:apigateway/stage:Stage')[0]!.inputs.accessLogSettings).toBeDefined();
+    const rule = ofType(resources, 'aws:cloudwatch/eventRule:EventRule')[0]!;
+    expect(parseJson(rule.inputs.eventPattern)).toMatchObject({
+      source: ['aws.s3'],
+      'detail-type': ['Object Created'],
+    });
+  });
 }
