@@ -25,7 +25,7 @@ const c = loadStackConfig();
 const ctx = { env: c.env, costCenter: c.costCenter };
 const name = `finlake-${c.env}`;
 
-export const APP_IMAGES = ['base', 'fmp-ingester', 'flows', 'dbt', 'blocks-sync'];
+export const APP_IMAGES = ['base', 'python-base', 'fmp-ingester', 'flows', 'dbt', 'blocks-sync'];
 
 const vpc = new Vpc(`${name}-vpc`, {
   cidr: c.vpcCidr,

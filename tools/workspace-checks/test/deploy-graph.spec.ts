@@ -1,0 +1,180 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+
+// The delivery graph, checked from the workflow files themselves (GitHub is unreachable here; actionlint
+// checks their syntax, this checks their meaning).
+const root = join(import.meta.dirname, '..', '..', '..');
+const dir = join(root, '.github', 'workflows');
+
+interface Step {
+  uses?: string;
+  run?: string;
+  with?: Record<string, unknown>;
+  env?: Record<string, string>;
+}
+interface Job {
+  needs?: string | string[];
+  environment?: string | { name: string };
+  permissions?: Record<string, string>;
+  concurrency?: { group: string; 'cancel-in-progress'?: boolean };
+  steps: Step[];
+}
+interface Workflow {
+  on: Record<string, unknown>;
+  env?: Record<string, string>;
+  permissions?: Record<string, string>;
+  jobs: Record<string, Job>;
+}
+const load = (file: string) => parse(readFileSync(join(dir, file), 'utf8')) as Workflow;
+const workflows = Object.fromEntries(
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.yml'))
+    .map((f) => [f, load(f)]),
+);
+const envName = (j: Job) => (typeof j.environment === 'string' ? j.environment : j.environment?.name);
+const runs = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps.map((s) => s.run ?? ''));
+const needs = (j: Job) => (Array.isArray(j.needs) ? j.needs : j.needs ? [j.needs] : []);
+const usesAws = (j: Job) => j.steps.some((s) => s.uses?.startsWith('aws-actions/configure-aws-credentials'));
+
+describe('deploy graph', () => {
+  it('previews infrastructure only on pull requests, with the policy pack, and applies nothing there', () => {
+    const preview = workflows['infra-preview.yml']!;
+    expect(Object.keys(preview.on)).toEqual(['pull_request']);
+    const job = preview.jobs.preview!;
+    expect((job as unknown as { strategy: { matrix: { stack: string[] } } }).strategy.matrix.stack).toEqual([
+      'dev',
+      'staging',
+      'prod',
+    ]);
+    expect(runs(preview).join('\n')).toMatch(/pulumi-stack\.sh preview/);
+    expect(runs(preview).join('\n')).not.toMatch(/pulumi-stack\.sh up|pulumi up|pulumi destroy/);
+    expect(job.permissions?.['pull-requests']).toBe('write');
+    expect(runs(preview).join('\n')).toMatch(/gh pr comment/);
+    // The script behind it runs preview with the repo's policy pack.
+    expect(readFileSync(join(root, 'tools', 'scripts', 'pulumi-stack.sh'), 'utf8')).toMatch(
+      /pulumi preview[^\n]*--policy-pack policy/,
+    );
+  });
+
+  it('applies only from deploy.yml on main: images, then staging, then production behind its environment', () => {
+    for (const [file, w] of Object.entries(workflows))
+      if (file !== 'deploy.yml')
+        expect(runs(w).join('\n'), file).not.toMatch(/pulumi-stack\.sh up|pulumi up/);
+    const deploy = workflows['deploy.yml']!;
+    expect(deploy.on.push).toEqual({ branches: ['main'] });
+    expect(Object.keys(deploy.on).sort()).toEqual(['push', 'workflow_dispatch']);
+    const { images, staging, production } = deploy.jobs;
+    expect(needs(staging!)).toEqual(['images']);
+    expect(needs(production!)).toEqual(['staging']);
+    expect(envName(staging!)).toBe('staging');
+    expect(envName(production!)).toBe('production');
+    const upStack = (j: Job) =>
+      j.steps.map((s) => /pulumi-stack\.sh up (\w+)/.exec(s.run ?? '')?.[1]).filter(Boolean);
+    expect(upStack(staging!)).toEqual(['staging']);
+    expect(upStack(production!)).toEqual(['prod']);
+    expect(upStack(images!)).toEqual([]);
+    // Production deploys the same commit's images: promoted by SHA, never rebuilt there.
+    const prodRuns = production!.steps.map((s) => s.run ?? '').join('\n');
+    expect(prodRuns).toMatch(
+      /promote-images\.sh "\$STAGING_REGISTRY" "\$GITHUB_SHA" "\$PROD_REGISTRY" "\$GITHUB_SHA"/,
+    );
+    expect(prodRuns).not.toMatch(/-t image|docker build/);
+    // Blocks follow each stack's deploy.
+    expect(staging!.steps.at(-1)!.run).toMatch(/blocks-sync\/dist\/main\.js --env staging/);
+    expect(production!.steps.at(-1)!.run).toMatch(/blocks-sync\/dist\/main\.js --env prod/);
+  });
+
+  it('never runs two deploys of one stack at once, and never caches a deploy', () => {
+    const deploy = workflows['deploy.yml']!;
+    const groups = Object.values(deploy.jobs).map((j) => j.concurrency);
+    for (const g of groups) expect(g?.['cancel-in-progress']).toBe(false);
+    expect(deploy.jobs.staging!.concurrency!.group).toBe('pulumi-staging');
+    expect(deploy.jobs.production!.concurrency!.group).toBe('pulumi-prod');
+    expect(deploy.env?.NX_SKIP_NX_CACHE).toBe('true');
+    const steps = Object.values(deploy.jobs).flatMap((j) => j.steps);
+    expect(steps.filter((s) => s.uses?.startsWith('actions/cache'))).toEqual([]);
+    // The image targets themselves are never cached by Nx.
+    for (const p of ['apps/fmp-ingester/package.json', 'apps/blocks-sync/package.json']) {
+      const image = JSON.parse(readFileSync(join(root, p), 'utf8')).nx.targets.image;
+      expect(image.cache, p).toBe(false);
+    }
+    for (const p of ['apps/flows/project.json', 'dbt/project.json'])
+      expect(JSON.parse(readFileSync(join(root, p), 'utf8')).targets.image.cache, p).toBe(false);
+  });
+
+  it('reaches AWS by OIDC role assumption only, with id-token: write where it does', () => {
+    for (const [file, w] of Object.entries(workflows)) {
+      for (const [name, job] of Object.entries(w.jobs)) {
+        for (const s of job.steps.filter((x) =>
+          x.uses?.startsWith('aws-actions/configure-aws-credentials'),
+        )) {
+          expect(s.with?.['role-to-assume'], `${file}:${name}`).toBeTruthy();
+          expect(
+            Object.keys(s.with ?? {}).filter((k) => /access-key|secret/.test(k)),
+            `${file}:${name}`,
+          ).toEqual([]);
+        }
+        if (usesAws(job)) expect(job.permissions?.['id-token'], `${file}:${name}`).toBe('write');
+      }
+      expect(JSON.stringify(w), file).not.toMatch(/AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY/);
+    }
+  });
+
+  it('never echoes a secret', () => {
+    for (const [file, w] of Object.entries(workflows)) {
+      for (const run of runs(w)) {
+        // Secrets reach steps as env, never interpolated into shell text, never printed or traced.
+        expect(run, file).not.toMatch(/\$\{\{\s*secrets\./);
+        expect(run, file).not.toMatch(/set -x|set -o xtrace/);
+      }
+    }
+  });
+
+  it('rebuilds the base images when their Dockerfiles or the lockfiles change', () => {
+    const base = workflows['base-image.yml']!;
+    const paths = (base.on.push as { paths: string[] }).paths;
+    expect(paths).toEqual(expect.arrayContaining(['docker/**', 'package-lock.json', 'uv.lock']));
+  });
+});
+
+describe('Dockerfiles', () => {
+  const dockerfiles = [
+    'docker/base/Dockerfile',
+    'docker/python/Dockerfile',
+    'apps/fmp-ingester/Dockerfile',
+    'apps/blocks-sync/Dockerfile',
+    'apps/flows/Dockerfile',
+    'dbt/Dockerfile',
+  ];
+  const read = (f: string) => readFileSync(join(root, f), 'utf8');
+
+  it('pin every public base image by digest', () => {
+    for (const f of dockerfiles)
+      for (const from of read(f).match(/^FROM\s+\S+/gm) ?? []) {
+        const image = from.split(/\s+/)[1]!;
+        if (image.startsWith('${')) continue; // our own base, passed by digest from image.sh
+        expect(image, f).toMatch(/@sha256:[0-9a-f]{64}$/);
+      }
+  });
+
+  it('run as a non-root user, with multi-stage builds for the apps', () => {
+    for (const f of dockerfiles) {
+      const text = read(f);
+      const lastStage = text.slice(text.lastIndexOf('\nFROM '));
+      const user =
+        [...text.matchAll(/^USER\s+(\S+)/gm)].at(-1)?.[1] ??
+        (f === 'docker/python/Dockerfile' ? 'inherits' : undefined);
+      if (f !== 'docker/python/Dockerfile') expect(user, f).toMatch(/^(node|finlake|\d{4,})$/);
+      if (f.startsWith('apps/') || f.startsWith('dbt/')) {
+        expect((text.match(/^FROM /gm) ?? []).length, f).toBeGreaterThanOrEqual(2);
+        expect(lastStage, f).toMatch(/COPY --from=build/);
+      }
+    }
+    expect(read('docker/python/Dockerfile')).toMatch(/useradd[^\n]*finlake/);
+  });
+
+  it('health-check what serves', () => {
+    expect(read('apps/flows/Dockerfile')).toMatch(/^HEALTHCHECK /m);
+  });
+});
