@@ -39,3 +39,7 @@ else
   UV_PYTHON_DOWNLOADS=never $uv sync --frozen --python "$py" --quiet
   echo "$py_hash" > .venv/.finlake-stamp
 fi
+
+# The local Spark runs' file-system shim (a few lines of Java against PySpark's Hadoop jars; no-op when
+# up to date). See apps/glue-bronze-to-silver/localfs.
+bash apps/glue-bronze-to-silver/localfs/build.sh

@@ -264,3 +264,16 @@ def test_an_empty_bronze_is_a_successful_run_that_writes_nothing(spark, lake):
 def test_bad_arguments_exit_2_with_what_was_wrong(argv, message, capsys):
     assert main(argv) == 2
     assert message in capsys.readouterr().err
+
+
+def test_local_runs_set_file_permissions_through_the_nio_shim_not_a_forked_chmod(spark, lake, bronze):
+    # `make setup` compiles localfs/; without it every file and folder written costs a `chmod` process.
+    hadoop_fs = spark.sparkContext._jsc.hadoopConfiguration().get("fs.file.impl")
+    assert hadoop_fs == "finlake.localfs.NioPermissionsLocalFileSystem"
+    bronze.put("AAPL", "2020-01-01", "2020-01-31", [row()])
+    execute(spark, lake, run_id="perm1")
+    partition = lake / "silver" / "fmp_eod_prices" / "year=2020" / "month=1"
+    [data_file] = [p for p in partition.iterdir() if p.suffix == ".parquet"]
+    # Hadoop's defaults under the usual umask 022: rw-r--r-- files, rwxr-xr-x folders.
+    assert data_file.stat().st_mode & 0o777 == 0o644
+    assert partition.stat().st_mode & 0o777 == 0o755

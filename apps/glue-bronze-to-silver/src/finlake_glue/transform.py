@@ -122,7 +122,9 @@ NUMERIC = {
 def typed(records: DataFrame) -> DataFrame:
     """Adds each field cast once (`n_<column>`, `n_trade_date`), so rules and output reuse the casts."""
     casts = {f"n_{col}": F.col(field).cast("double") for field, col in NUMERIC.items()}
-    casts["n_trade_date"] = F.to_date("date", "yyyy-MM-dd")
+    # A plain cast (no formatter per row); the `invalid_date` rule pins the text to YYYY-MM-DD first, and
+    # an impossible date (2021-02-30) casts to null.
+    casts["n_trade_date"] = F.col("date").cast("date")
     return records.withColumns(casts)
 
 
