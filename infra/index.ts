@@ -1,8 +1,10 @@
 // The Finlake stack program: it only reads the stack's config and wires components (infra/components).
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as aws from '@pulumi/aws';
 import { loadStackConfig } from './config.ts';
 import {
+  ALB_LOG_PREFIX,
   ConnectorTask,
   DataLake,
   DbtRunner,
@@ -40,8 +42,11 @@ const security = new Security(`${name}-sec`, {
   env: c.env,
   tags: tagsFor(ctx, 'security'),
 });
+const accountId = aws.getCallerIdentityOutput().accountId;
 const lake = new DataLake(`${name}-lake`, {
   env: c.env,
+  region: c.region,
+  accountId,
   athenaBytesScannedCutoff: c.athenaBytesScannedCutoff,
   forceDestroy: c.env === 'dev',
   tags: tagsFor(ctx, 'lake'),
@@ -135,6 +140,8 @@ const prefect = new PrefectServer(`${name}-prefect`, {
   hostedZoneId: c.hostedZoneId,
   logRetentionDays: c.logRetentionDays,
   kmsKeyArn: lake.kmsKeyArn,
+  accessLogBucket: lake.accessLogs.name,
+  albLogPrefix: ALB_LOG_PREFIX,
   tags: tagsFor(ctx, 'prefect'),
 });
 const serving = new ServingApi(`${name}-serving`, {
@@ -156,6 +163,7 @@ const serving = new ServingApi(`${name}-serving`, {
   throttle: c.apiThrottle,
   bronzeBucketName: lake.bronze.name,
   prefectApiUrl: prefect.url,
+  prefectAuthSecretArn: prefect.authStringSecretArn,
   logRetentionDays: c.logRetentionDays,
   tags: tagsFor(ctx, 'serving-api'),
 });

@@ -2,7 +2,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { dailyPortfolioSummary, fmpEodPrices, fmpEodPricesRejects, type Dataset } from '@finlake/schemas';
 import { glueTableArgs } from './catalog.ts';
-import { SecureBucket } from './secure-bucket.ts';
+import { elbLogDelivery, SecureBucket } from './secure-bucket.ts';
 
 export interface DataLakeArgs {
   env: string;
@@ -13,8 +13,13 @@ export interface DataLakeArgs {
   /** Athena refuses any query that would scan more than this (a runaway query costs $5/TB). */
   athenaBytesScannedCutoff: number;
   forceDestroy?: boolean;
+  /** Region and account, so the access-log bucket can take the load balancers' logs. */
+  region: string;
+  accountId: pulumi.Input<string>;
   tags: Record<string, string>;
 }
+
+export const ALB_LOG_PREFIX = 'alb';
 
 /** Bronze lifecycle: Standard-IA, then Glacier Instant Retrieval (still readable for a reprocess). */
 export function bronzeLifecycleRules(
@@ -81,7 +86,11 @@ export class DataLake extends pulumi.ComponentResource {
     // S3 server access logging cannot deliver to a KMS-encrypted bucket: SSE-S3 here.
     this.accessLogs = new SecureBucket(
       `${name}-access-logs`,
-      { ...common, tags: { ...args.tags, 'finlake:role': 'access-logs' } },
+      {
+        ...common,
+        extraStatements: elbLogDelivery(args.region, ALB_LOG_PREFIX, args.accountId),
+        tags: { ...args.tags, 'finlake:role': 'access-logs' },
+      },
       parent,
     );
     const zone = (zoneName: string, extra: Partial<ConstructorParameters<typeof SecureBucket>[1]> = {}) =>

@@ -35,6 +35,9 @@ export interface PrefectServerArgs {
   hostedZoneId: string;
   logRetentionDays: number;
   kmsKeyArn: pulumi.Input<string>;
+  /** The access-log bucket (SSE-S3, with ELB log delivery allowed under `albLogPrefix`). */
+  accessLogBucket: pulumi.Input<string>;
+  albLogPrefix: string;
   tags: Record<string, string>;
 }
 
@@ -53,6 +56,7 @@ export class PrefectServer extends pulumi.ComponentResource {
   readonly clusterArn: pulumi.Output<string>;
   readonly databaseUrlSecretArn: pulumi.Output<string>;
   readonly dbInstanceId: pulumi.Output<string>;
+  readonly authStringSecretArn: pulumi.Output<string>;
 
   constructor(name: string, args: PrefectServerArgs, opts?: pulumi.ComponentResourceOptions) {
     super('finlake:orchestration:PrefectServer', name, args, opts);
@@ -106,6 +110,27 @@ export class PrefectServer extends pulumi.ComponentResource {
       parent,
     );
 
+    // The API is reachable through a public ALB: Prefect's basic auth (PREFECT_SERVER_API_AUTH_STRING) on
+    // top of TLS. Clients (worker, flow runs, the bronze trigger) read the same string from this secret.
+    const authPassword = new random.RandomPassword(
+      `${name}-api-auth`,
+      { length: 40, special: false },
+      parent,
+    );
+    const authSecret = new aws.secretsmanager.Secret(
+      `${name}-api-auth-string`,
+      { name: secretName(args.env, 'prefect', 'api_auth_string'), kmsKeyId: args.kmsKeyArn, tags },
+      parent,
+    );
+    new aws.secretsmanager.SecretVersion(
+      `${name}-api-auth-string`,
+      {
+        secretId: authSecret.id,
+        secretString: pulumi.secret(pulumi.interpolate`finlake:${authPassword.result}`),
+      },
+      parent,
+    );
+
     // --- Cluster: the server, the worker and the flow runs share it.
     const cluster = new aws.ecs.Cluster(
       `${name}-cluster`,
@@ -130,8 +155,14 @@ export class PrefectServer extends pulumi.ComponentResource {
       `${name}-exec-secrets`,
       {
         role: args.executionRole.id,
-        policy: dbUrlSecret.arn.apply((arn) =>
-          JSON.stringify({ Version: '2012-10-17', Statement: [secretRead('PrefectDatabaseUrl', [arn])] }),
+        policy: pulumi.all([dbUrlSecret.arn, authSecret.arn, args.kmsKeyArn]).apply(([dbUrl, auth, key]) =>
+          JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              secretRead('PrefectSecrets', [dbUrl, auth]),
+              { Sid: 'SecretsKey', Effect: 'Allow', Action: ['kms:Decrypt'], Resource: [key] },
+            ],
+          }),
         ),
       },
       parent,
@@ -167,6 +198,7 @@ export class PrefectServer extends pulumi.ComponentResource {
         subnets: args.publicSubnetIds,
         securityGroups: [args.albSecurityGroupId],
         dropInvalidHeaderFields: true,
+        accessLogs: { bucket: args.accessLogBucket, prefix: args.albLogPrefix, enabled: true },
         enableDeletionProtection: args.db.deletionProtection,
         tags,
       },
@@ -243,7 +275,10 @@ export class PrefectServer extends pulumi.ComponentResource {
             PREFECT_UI_API_URL: `https://${host}/api`,
             PREFECT_SERVER_ANALYTICS_ENABLED: 'false',
           },
-          secrets: { PREFECT_API_DATABASE_CONNECTION_URL: dbUrlSecret.arn },
+          secrets: {
+            PREFECT_API_DATABASE_CONNECTION_URL: dbUrlSecret.arn,
+            PREFECT_SERVER_API_AUTH_STRING: authSecret.arn,
+          },
           port: 4200,
           healthPath: '/api/health',
           logGroup: logs.name,
@@ -312,6 +347,7 @@ export class PrefectServer extends pulumi.ComponentResource {
           image: args.workerImage,
           command: ['prefect', 'worker', 'start', '--pool', `finlake-${args.env}-ecs`, '--type', 'ecs'],
           environment: { PREFECT_API_URL: `https://${host}/api`, FINLAKE_ENV: args.env },
+          secrets: { PREFECT_API_AUTH_STRING: authSecret.arn },
           logGroup: logs.name,
         },
         tags,
@@ -341,6 +377,7 @@ export class PrefectServer extends pulumi.ComponentResource {
     this.clusterArn = cluster.arn;
     this.databaseUrlSecretArn = dbUrlSecret.arn;
     this.dbInstanceId = db.id;
+    this.authStringSecretArn = authSecret.arn;
     this.registerOutputs({ url: this.url, clusterArn: this.clusterArn });
   }
 }

@@ -12,11 +12,13 @@ export interface SecureBucketArgs {
   /** Send object events to EventBridge (bronze: drives the S3 -> Prefect trigger). */
   eventBridge?: boolean;
   forceDestroy?: boolean;
+  /** Further bucket-policy statements (e.g. ELB log delivery), beside the TLS-only deny. */
+  extraStatements?: (bucketArn: pulumi.Output<string>) => pulumi.Output<object[]>;
   tags: Record<string, string>;
 }
 
-/** A TLS-only bucket policy: any request over plain HTTP is denied. */
-export function tlsOnlyPolicy(bucketArn: string): string {
+/** A TLS-only bucket policy (any request over plain HTTP is denied), plus any extra statements. */
+export function tlsOnlyPolicy(bucketArn: string, extra: object[] = []): string {
   return JSON.stringify({
     Version: '2012-10-17',
     Statement: [
@@ -28,9 +30,46 @@ export function tlsOnlyPolicy(bucketArn: string): string {
         Resource: [bucketArn, `${bucketArn}/*`],
         Condition: { Bool: { 'aws:SecureTransport': 'false' } },
       },
+      ...extra,
     ],
   });
 }
+
+/** Elastic Load Balancing's log-delivery account per region (the older regions), else its service principal. */
+const ELB_ACCOUNTS: Record<string, string> = {
+  'us-east-1': '127311923021',
+  'us-east-2': '033677994240',
+  'us-west-1': '027434742980',
+  'us-west-2': '797873946194',
+  'eu-west-1': '156460612806',
+  'eu-central-1': '054676820928',
+};
+
+/** Lets the ALB write its access logs under `prefix` (the bucket must use SSE-S3, as the log bucket does). */
+export function elbLogDeliveryStatements(
+  region: string,
+  prefix: string,
+  accountId: string,
+  bucketArn: string,
+): object[] {
+  return [
+    {
+      Sid: 'ElbAccessLogs',
+      Effect: 'Allow',
+      Principal: ELB_ACCOUNTS[region]
+        ? { AWS: `arn:aws:iam::${ELB_ACCOUNTS[region]}:root` }
+        : { Service: 'logdelivery.elasticloadbalancing.amazonaws.com' },
+      Action: 's3:PutObject',
+      Resource: `${bucketArn}/${prefix}/AWSLogs/${accountId}/*`,
+    },
+  ];
+}
+
+export const elbLogDelivery =
+  (region: string, prefix: string, accountId: pulumi.Input<string>) => (bucketArn: pulumi.Output<string>) =>
+    pulumi
+      .all([bucketArn, accountId])
+      .apply(([arn, account]) => elbLogDeliveryStatements(region, prefix, account, arn));
 
 export function noncurrentExpiryRule(days: number): aws.types.input.s3.BucketLifecycleConfigurationRule {
   return {
@@ -94,7 +133,12 @@ export class SecureBucket extends pulumi.ComponentResource {
     );
     new aws.s3.BucketPolicy(
       `${name}-tls-only`,
-      { bucket, policy: this.bucket.arn.apply(tlsOnlyPolicy) },
+      {
+        bucket,
+        policy: pulumi
+          .all([this.bucket.arn, args.extraStatements?.(this.bucket.arn) ?? []])
+          .apply(([arn, extra]) => tlsOnlyPolicy(arn, extra as object[])),
+      },
       { parent: this, dependsOn: [publicBlock] },
     );
     new aws.s3.BucketOwnershipControls(

@@ -24,6 +24,8 @@ export interface ServingApiArgs {
   throttle: { rateLimit: number; burstLimit: number };
   bronzeBucketName: pulumi.Input<string>;
   prefectApiUrl: pulumi.Input<string>;
+  /** `/{env}/prefect/api_auth_string`: the trigger's basic-auth credentials for the Prefect API. */
+  prefectAuthSecretArn: pulumi.Input<string>;
   logRetentionDays: number;
   tags: Record<string, string>;
 }
@@ -283,13 +285,26 @@ export class ServingApi extends pulumi.ComponentResource {
     );
 
     // --- Bronze trigger: S3 Object Created -> EventBridge rule -> Lambda -> one Prefect flow run per object.
-    const triggerRole = lambdaRole('bronze-trigger', [], () => []);
+    const triggerRole = lambdaRole(
+      'bronze-trigger',
+      [args.prefectAuthSecretArn, args.kmsKeyArn],
+      ([secret, key]) => [
+        {
+          Sid: 'PrefectAuth',
+          Effect: 'Allow',
+          Action: ['secretsmanager:GetSecretValue'],
+          Resource: [secret!],
+        },
+        { Sid: 'SecretsKey', Effect: 'Allow', Action: ['kms:Decrypt'], Resource: [key!] },
+      ],
+    );
     const trigger = lambda(
       'bronze-trigger',
       args.triggerCodeDir,
       triggerRole,
       {
         PREFECT_API_URL: args.prefectApiUrl,
+        PREFECT_API_AUTH_STRING_SECRET_ID: args.prefectAuthSecretArn,
         FINLAKE_TRIGGER_DEPLOYMENT: 'bronze-to-silver-fmp/bronze-to-silver-on-event',
       },
       256,

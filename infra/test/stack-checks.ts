@@ -103,14 +103,15 @@ export function describeStack(stack: 'dev' | 'staging' | 'prod', expected: Stack
       .sort();
     expect(names).toEqual([
       `/${stack}/fmp/api_key`,
+      `/${stack}/prefect/api_auth_string`,
       `/${stack}/prefect/database_url`,
       `/${stack}/slack/webhook_url`,
     ]);
     const yaml = readFileSync(join(import.meta.dirname, '..', `Pulumi.${stack}.yaml`), 'utf8');
     for (const key of ['fmpApiKey', 'slackWebhookUrl', 'password', 'token'])
       expect(yaml.match(new RegExp(`^\\s*finlake:${key}:\\s*(?!\\n|$)(?!.*secure:)`, 'm')), key).toBeNull();
-    // The database URL is built from the generated password, not from config.
-    expect(ofType(resources, 'aws:secretsmanager/secretVersion:SecretVersion')).toHaveLength(2);
+    // The database URL and the API auth string are generated, not from config; the FMP key is configured.
+    expect(ofType(resources, 'aws:secretsmanager/secretVersion:SecretVersion')).toHaveLength(3);
   });
 
   it('runs images by the deploy`s immutable tag, and the Glue job with its argument contract', () => {
@@ -185,5 +186,30 @@ export function describeStack(stack: 'dev' | 'staging' | 'prod', expected: Stack
       source: ['aws.s3'],
       'detail-type': ['Object Created'],
     });
+  });
+
+  it('protects the public Prefect endpoint with basic auth over TLS and logs the load balancer', () => {
+    const containers = (family: string) =>
+      parseJson<{ secrets: { name: string }[] }[]>(
+        ofType(resources, 'aws:ecs/taskDefinition:TaskDefinition').find((t) => t.inputs.family === family)!
+          .inputs.containerDefinitions,
+      )[0]!.secrets.map((s) => s.name);
+    expect(containers(`finlake-${stack}-prefect-server`)).toContain('PREFECT_SERVER_API_AUTH_STRING');
+    expect(containers(`finlake-${stack}-prefect-worker`)).toContain('PREFECT_API_AUTH_STRING');
+    const trigger = ofType(resources, 'aws:lambda/function:Function').find(
+      (f) => f.inputs.name === `finlake-${stack}-bronze-trigger`,
+    )!;
+    expect(
+      (trigger.inputs.environment as { variables: Record<string, string> }).variables
+        .PREFECT_API_AUTH_STRING_SECRET_ID,
+    ).toMatch(/^arn:/);
+    const [alb] = ofType(resources, 'aws:lb/loadBalancer:LoadBalancer');
+    expect(alb!.inputs.accessLogs).toMatchObject({ enabled: true, prefix: 'alb' });
+    const logPolicy = ofType(resources, 'aws:s3/bucketPolicy:BucketPolicy').find(
+      (p) => p.name === `finlake-${stack}-lake-access-logs-tls-only`,
+    )!;
+    expect(
+      parseJson<{ Statement: { Sid: string }[] }>(logPolicy.inputs.policy).Statement.map((s) => s.Sid),
+    ).toEqual(['DenyInsecureTransport', 'ElbAccessLogs']);
   });
 }

@@ -42,8 +42,9 @@ describe('handleObjectCreated against a real Prefect server on 127.0.0.1', () =>
   let api: PrefectApi;
   let deploymentId: string;
   beforeAll(async () => {
-    server = await startPrefectServer();
-    api = new PrefectApi({ apiUrl: server.apiUrl });
+    // With basic auth on, as the deployed server runs (PREFECT_SERVER_API_AUTH_STRING).
+    server = await startPrefectServer({ authString: 'finlake:trigger-test-secret' });
+    api = new PrefectApi({ apiUrl: server.apiUrl, authString: server.authString });
     deploymentId = (await api.ensureDeployment('bronze-to-silver-fmp', 'bronze-to-silver-on-event')).id;
   }, 120_000);
   afterAll(() => server?.stop());
@@ -77,6 +78,11 @@ describe('handleObjectCreated against a real Prefect server on 127.0.0.1', () =>
     await expect(handleObjectCreated({ source: 'aws.s3', detail: {} }, deps())).rejects.toThrow(
       /not an S3 "Object Created" EventBridge event/,
     );
+  });
+
+  it('is refused by the server without its auth string, with the server`s answer named', async () => {
+    const anonymous = new PrefectApi({ apiUrl: server.apiUrl, attempts: 1 });
+    await expect(anonymous.readDeploymentByName('bronze-to-silver-fmp', 'x')).rejects.toThrow(/401/);
   });
 
   it('says what to do when the deployment does not exist', async () => {

@@ -47,6 +47,25 @@ describe('PrefectApi', () => {
     expect(calls).toBe(1);
   });
 
+  it('sends Basic auth for a self-hosted auth string, Bearer for a Cloud key, and refuses both at once', async () => {
+    const seen: (string | undefined)[] = [];
+    const probe = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      res.writeHead(404).end('{}');
+    });
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(probe.address() as AddressInfo).port}/api`;
+    await PrefectApi.fromEnv({
+      PREFECT_API_URL: base,
+      PREFECT_API_AUTH_STRING: 'admin:s3cret',
+    }).readDeploymentByName('f', 'd');
+    await new PrefectApi({ apiUrl: base, apiKey: 'pnu_key' }).readDeploymentByName('f', 'd');
+    await new Promise<void>((r) => probe.close(() => r()));
+    expect(seen).toEqual([`Basic ${Buffer.from('admin:s3cret').toString('base64')}`, 'Bearer pnu_key']);
+    expect(() => new PrefectApi({ apiUrl: base, authString: 'no-colon' })).toThrow(/user:password/);
+    expect(() => new PrefectApi({ apiUrl: base, apiKey: 'k', authString: 'a:b' })).toThrow(/not both/);
+  });
+
   it('refuses a malformed API URL with the expected form', () => {
     expect(() => PrefectApi.fromEnv({})).toThrow(/PREFECT_API_URL is not set/);
     expect(() => new PrefectApi({ apiUrl: 'localhost:4200' })).toThrow(/not an http\(s\) URL/);

@@ -17,7 +17,13 @@ export class PrefectApiError extends Error {
 export interface PrefectApiOptions {
   /** e.g. http://127.0.0.1:4200/api or https://api.prefect.cloud/api/accounts/A/workspaces/W */
   apiUrl: string;
+  /** Prefect Cloud: an API key, sent as a Bearer token. */
   apiKey?: string;
+  /**
+   * A self-hosted server behind PREFECT_SERVER_API_AUTH_STRING: the same `user:password`, sent as HTTP
+   * Basic auth (what Prefect's own client does with PREFECT_API_AUTH_STRING).
+   */
+  authString?: string;
   timeoutMs?: number;
   attempts?: number;
 }
@@ -67,8 +73,23 @@ export class PrefectApi {
         `PREFECT_API_URL ${JSON.stringify(options.apiUrl)} is not an http(s) URL (e.g. http://127.0.0.1:4200/api)`,
       );
     }
+    if (options.authString !== undefined && !/^[^:]+:.+$/.test(options.authString))
+      throw new Error(
+        'PREFECT_API_AUTH_STRING must be user:password (as the server`s PREFECT_SERVER_API_AUTH_STRING)',
+      );
+    if (options.apiKey && options.authString)
+      throw new Error(
+        'set PREFECT_API_KEY (Prefect Cloud) or PREFECT_API_AUTH_STRING (self-hosted), not both',
+      );
     this.base = options.apiUrl.replace(/\/+$/, '');
+    this.authorization = options.apiKey
+      ? `Bearer ${options.apiKey}`
+      : options.authString
+        ? `Basic ${Buffer.from(options.authString).toString('base64')}`
+        : undefined;
   }
+
+  private readonly authorization: string | undefined;
 
   static fromEnv(env: NodeJS.ProcessEnv = process.env): PrefectApi {
     const apiUrl = env.PREFECT_API_URL;
@@ -76,7 +97,11 @@ export class PrefectApi {
       throw new Error(
         'PREFECT_API_URL is not set: point it at the Prefect API (e.g. http://127.0.0.1:4200/api)',
       );
-    return new PrefectApi({ apiUrl, apiKey: env.PREFECT_API_KEY || undefined });
+    return new PrefectApi({
+      apiUrl,
+      apiKey: env.PREFECT_API_KEY || undefined,
+      authString: env.PREFECT_API_AUTH_STRING || undefined,
+    });
   }
 
   async request<T>(method: string, path: string, body?: unknown, allow404 = false): Promise<T | undefined> {
@@ -98,7 +123,7 @@ export class PrefectApi {
           method,
           headers: {
             'content-type': 'application/json',
-            ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}),
+            ...(this.authorization ? { authorization: this.authorization } : {}),
           },
           body: body === undefined ? undefined : JSON.stringify(body),
           signal: AbortSignal.timeout(this.options.timeoutMs ?? 15_000),

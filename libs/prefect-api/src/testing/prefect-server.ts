@@ -6,11 +6,13 @@ import { freePort, repoRoot } from '@finlake/aws/testing';
 
 export interface PrefectServer {
   apiUrl: string;
+  /** Set when the server was started with one (PREFECT_SERVER_API_AUTH_STRING). */
+  authString?: string;
   stop(): Promise<void>;
 }
 
 /** A real Prefect server (SQLite, a throwaway home) on 127.0.0.1, from the repo's Python environment. */
-export async function startPrefectServer(): Promise<PrefectServer> {
+export async function startPrefectServer(options: { authString?: string } = {}): Promise<PrefectServer> {
   const bin = join(repoRoot(), '.venv', 'bin', 'prefect');
   if (!existsSync(bin)) throw new Error(`${bin} not found: run \`make setup\``);
   const home = mkdtempSync(join(tmpdir(), 'prefect-home-'));
@@ -22,6 +24,7 @@ export async function startPrefectServer(): Promise<PrefectServer> {
       PREFECT_API_DATABASE_CONNECTION_URL: `sqlite+aiosqlite:///${join(home, 'prefect.db')}`,
       PREFECT_SERVER_ANALYTICS_ENABLED: 'false',
       PREFECT_SERVER_UI_ENABLED: 'false',
+      ...(options.authString ? { PREFECT_SERVER_API_AUTH_STRING: options.authString } : {}),
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -32,7 +35,10 @@ export async function startPrefectServer(): Promise<PrefectServer> {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`prefect server exited: ${stderr.slice(-2000)}`);
     try {
-      if ((await fetch(`${apiUrl}/health`)).ok) break;
+      const headers: Record<string, string> = options.authString
+        ? { authorization: `Basic ${Buffer.from(options.authString).toString('base64')}` }
+        : {};
+      if ((await fetch(`${apiUrl}/health`, { headers })).ok) break;
     } catch {
       // not up yet
     }
@@ -44,6 +50,7 @@ export async function startPrefectServer(): Promise<PrefectServer> {
   }
   return {
     apiUrl,
+    authString: options.authString,
     stop: () =>
       new Promise<void>((resolve) => {
         const done = () => {
