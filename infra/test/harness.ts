@@ -104,7 +104,9 @@ export async function runUnderMocks(
 ) {
   const resources: Recorded[] = [];
   const calls: string[] = [];
-  pulumi.runtime.setAllConfig(config, secretKeys);
+  // As the engine hands config to a program: PULUMI_CONFIG (and the secret keys) in the environment.
+  process.env.PULUMI_CONFIG = JSON.stringify(config);
+  process.env.PULUMI_CONFIG_SECRET_KEYS = JSON.stringify(secretKeys);
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
