@@ -64,6 +64,14 @@ export function describeStack(stack: 'dev' | 'staging' | 'prod', expected: Stack
     );
     expect(endpoints.sort()).toEqual(['ecr.api', 'ecr.dkr', 'glue', 'logs', 's3', 'secretsmanager', 'sts']);
     expect(ofType(resources, 'aws:ec2/flowLog:FlowLog')).toHaveLength(1);
+    // Each private subnet leaves through a NAT gateway; per AZ, its own AZ's (no cross-AZ dependency).
+    const natOf = ofType(resources, 'aws:ec2/routeTable:RouteTable')
+      .filter((rt) => rt.name.includes('-private-'))
+      .map((rt) => (rt.inputs.routes as { natGatewayId?: string }[])[0]!.natGatewayId);
+    expect(natOf).toHaveLength(expected.azs);
+    expect(new Set(natOf).size).toBe(expected.natGateways);
+    if (expected.natGateways > 1)
+      expect(natOf).toEqual(natOf.map((_, i) => `finlake-${stack}-vpc-nat-${i}-id`));
   });
 
   it('sizes the Prefect database for the stage', () => {

@@ -29,9 +29,16 @@ if [[ -n $py ]]; then ok "Python 3.11 ($py)"; else bad "Python 3.11 not found (G
 
 if command -v java >/dev/null 2>&1; then
   jv=$(java -version 2>&1 | sed -n 's/.*version "\([0-9][0-9]*\).*/\1/p' | head -1)
-  if [[ $jv == 17 ]]; then ok "Java $jv (Spark 3.5 local mode)"; else bad "Java ${jv:-unknown} found; Spark 3.5 as on Glue 5.0 needs Java 17" "install OpenJDK 17 (apt-get install openjdk-17-jre-headless, or brew install openjdk@17) and put it first on PATH or set JAVA_HOME"; fi
+  if [[ $jv == 17 ]]; then ok "Java $jv (Spark 3.5 local mode)"; else bad "Java ${jv:-unknown} found; Spark 3.5 as on Glue 5.0 needs Java 17" "install OpenJDK 17 (apt-get install openjdk-17-jdk-headless, or brew install openjdk@17) and put it first on PATH or set JAVA_HOME"; fi
 else
-  bad "Java not found; the Glue job runs on local Spark 3.5, which needs Java 17" "install OpenJDK 17: apt-get install openjdk-17-jre-headless (Debian/Ubuntu) or brew install openjdk@17, then set JAVA_HOME"
+  bad "Java not found; the Glue job runs on local Spark 3.5, which needs Java 17" "install OpenJDK 17: apt-get install openjdk-17-jdk-headless (Debian/Ubuntu) or brew install openjdk@17, then set JAVA_HOME"
+fi
+
+# javac builds the local Spark file-system shim (apps/glue-bronze-to-silver/localfs); the JDK, not only a JRE.
+if command -v javac >/dev/null 2>&1; then
+  ok "javac $(javac -version 2>&1 | awk '{print $2}') (local Spark file-system shim)"
+else
+  bad "javac not found: the JDK 17 is needed, not only the JRE" "install OpenJDK 17's JDK: apt-get install openjdk-17-jdk-headless (Debian/Ubuntu) or brew install openjdk@17"
 fi
 
 if [[ ${1:-} == --all ]]; then

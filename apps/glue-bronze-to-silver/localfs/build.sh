@@ -8,7 +8,7 @@ jars=$("$root/.venv/bin/python" -c 'import pyspark, os; print(os.path.join(os.pa
 src="$here/src/finlake/localfs/NioPermissionsLocalFileSystem.java"
 out="$here/build/finlake-localfs.jar"
 if [[ -f "$out" && "$out" -nt "$src" && "$out" -nt "$jars/hadoop-client-api-3.3.4.jar" ]]; then exit 0; fi
-command -v javac >/dev/null || { echo "javac not found: local Spark writes will fork chmod per file (slower, still correct)" >&2; exit 0; }
+command -v javac >/dev/null || { echo "javac not found: install the JDK 17 (npx finlake doctor says how); local Spark writes would fork chmod per file" >&2; exit 1; }
 classes=$(mktemp -d)
 trap 'rm -rf "$classes"' EXIT
 javac --release 17 -nowarn -cp "$jars/*" -d "$classes" "$src"
