@@ -51,8 +51,9 @@ def test_gold_matches_an_independent_valuation_of_the_sample(built_lake):
         100 * closes["AAPL"]["2019-05-31"] + 10 * closes["AMZN"]["2019-05-31"] + 20 * goog_close["2019-05-31"]
     )
     assert n == 3
-    assert abs(mv - expected) < 1e-6
-    assert abs(pmv - prior) < 1e-6  # the same holdings on the previous trading date: price moves only
+    # Gold holds money in cents.
+    assert mv == round(expected, 2)
+    assert pmv == round(prior, 2)  # the same holdings on the previous trading date: price moves only
 
 
 def test_positions_without_a_close_carry_forward_then_go_stale(built_lake):

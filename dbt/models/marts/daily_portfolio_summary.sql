@@ -71,12 +71,14 @@ final as (
         summary_date,
         cast(positions_count as integer) as positions_count,
         cast(stale_positions_count as integer) as stale_positions_count,
-        cast(market_value as double) as market_value,
-        cast(prior_market_value as double) as prior_market_value,
-        cast(market_value - prior_market_value as double) as daily_pnl,
+        -- Money in cents and returns to 10 decimals: no binary-float tails (1114.199999999997) reach the
+        -- API; differences and ratios are taken from the unrounded sums first.
+        cast(round(market_value, 2) as double) as market_value,
+        cast(round(prior_market_value, 2) as double) as prior_market_value,
+        cast(round(market_value - prior_market_value, 2) as double) as daily_pnl,
         case
             when prior_market_value is null or prior_market_value = 0 then null
-            else cast((market_value - prior_market_value) / prior_market_value as double)
+            else cast(round((market_value - prior_market_value) / prior_market_value, 10) as double)
         end as daily_return
 
     from summed

@@ -50,14 +50,18 @@ export const dailyPortfolioSummary = defineDataset({
       { minimum: 0 },
     ),
     market_value: col.double(
-      'Sum of quantity x close over active holdings (close carried forward up to 5 days).',
+      'Sum of quantity x close over active holdings (close carried forward up to 5 days), rounded to cents.',
     ),
     prior_market_value: nullable(
       col.double(
-        'Sum of quantity x close of the same holdings on the previous trading date (same carry rule).',
+        'Sum of quantity x close of the same holdings on the previous trading date (same carry rule), rounded to cents.',
       ),
     ),
-    daily_pnl: nullable(col.double('market_value - prior_market_value: the effect of price moves only.')),
+    daily_pnl: nullable(
+      col.double(
+        'market_value - prior_market_value (from the unrounded sums, then rounded to cents): the effect of price moves only.',
+      ),
+    ),
     daily_return: nullable(
       col.double('daily_pnl / prior_market_value; null when prior_market_value is 0 or null.'),
     ),
