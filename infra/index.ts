@@ -88,6 +88,7 @@ const connector = new ConnectorTask(`${name}-fmp-ingester`, {
 const glue = new GlueJob(`${name}-glue`, {
   env: c.env,
   region: c.region,
+  accountId,
   scriptPath: join(repo, 'apps', 'glue-bronze-to-silver', 'glue_entry.py'),
   packageDir: join(repo, 'apps', 'glue-bronze-to-silver', 'src', 'finlake_glue'),
   artefactsBucketName: artefacts.name,
@@ -104,6 +105,7 @@ const glue = new GlueJob(`${name}-glue`, {
 const dbt = new DbtRunner(`${name}-dbt`, {
   env: c.env,
   region: c.region,
+  accountId,
   image: ecr.image('dbt', c.imageTag),
   ...c.dbt,
   executionRole: security.executionRole,
@@ -147,6 +149,7 @@ const prefect = new PrefectServer(`${name}-prefect`, {
 const serving = new ServingApi(`${name}-serving`, {
   env: c.env,
   region: c.region,
+  accountId,
   apiCodeDir: join(repo, 'apps', 'serving-api', 'dist', 'lambda'),
   authorizerCodeDir: join(repo, 'apps', 'api-authorizer', 'dist'),
   triggerCodeDir: join(repo, 'apps', 'bronze-event-trigger', 'dist'),

@@ -1,7 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { bucketAccess, kmsUse, secretRead } from './iam.ts';
-import { fargateTask } from './ecs.ts';
+import { fargateTask, serviceLogGroup } from './ecs.ts';
 import { serviceRole } from './security.ts';
 
 export interface ConnectorTaskArgs {
@@ -30,10 +30,10 @@ export class ConnectorTask extends pulumi.ComponentResource {
 
   constructor(name: string, args: ConnectorTaskArgs, opts?: pulumi.ComponentResourceOptions) {
     super('finlake:ingest:ConnectorTask', name, args, opts);
-    const logs = new aws.cloudwatch.LogGroup(
-      `${name}-logs`,
-      { name: `/finlake/${args.env}/fmp-ingester`, retentionInDays: args.logRetentionDays, tags: args.tags },
-      { parent: this },
+    const logs = serviceLogGroup(
+      name,
+      { env: args.env, service: 'fmp-ingester', retentionInDays: args.logRetentionDays, tags: args.tags },
+      this,
     );
     const role = serviceRole(
       `${name}-task`,

@@ -1,7 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { bucketAccess, kmsUse } from './iam.ts';
-import { fargateTask } from './ecs.ts';
+import { athenaQueries, bucketAccess, glueCatalogAccess, kmsUse } from './iam.ts';
+import { fargateTask, serviceLogGroup } from './ecs.ts';
 import { serviceRole } from './security.ts';
 
 export interface DbtRunnerArgs {
@@ -21,6 +21,7 @@ export interface DbtRunnerArgs {
   goldDatabase: pulumi.Input<string>;
   kmsKeyArn: pulumi.Input<string>;
   region: string;
+  accountId: pulumi.Input<string>;
   logRetentionDays: number;
   tags: Record<string, string>;
 }
@@ -32,17 +33,11 @@ export class DbtRunner extends pulumi.ComponentResource {
 
   constructor(name: string, args: DbtRunnerArgs, opts?: pulumi.ComponentResourceOptions) {
     super('finlake:transform:DbtRunner', name, args, opts);
-    const logs = new aws.cloudwatch.LogGroup(
-      `${name}-logs`,
-      { name: `/finlake/${args.env}/dbt`, retentionInDays: args.logRetentionDays, tags: args.tags },
-      { parent: this },
+    const logs = serviceLogGroup(
+      name,
+      { env: args.env, service: 'dbt', retentionInDays: args.logRetentionDays, tags: args.tags },
+      this,
     );
-    const catalog = (db: string, account: string) => [
-      `arn:aws:glue:${args.region}:${account}:catalog`,
-      `arn:aws:glue:${args.region}:${account}:database/${db}`,
-      `arn:aws:glue:${args.region}:${account}:table/${db}/*`,
-    ];
-    const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
     const role = serviceRole(
       `${name}-task`,
       'ecs-tasks.amazonaws.com',
@@ -54,43 +49,27 @@ export class DbtRunner extends pulumi.ComponentResource {
         args.kmsKeyArn,
         args.silverDatabase,
         args.goldDatabase,
-        account,
+        args.accountId,
       ],
       ([wg, silver, gold, results, key, silverDb, goldDb, acct]) => [
-        {
-          Sid: 'Athena',
-          Effect: 'Allow',
-          Action: [
-            'athena:StartQueryExecution',
-            'athena:GetQueryExecution',
-            'athena:GetQueryResults',
-            'athena:StopQueryExecution',
-            'athena:GetWorkGroup',
-          ],
-          Resource: [wg!],
-        },
-        {
-          Sid: 'ReadSilverCatalog',
-          Effect: 'Allow',
-          Action: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartitions'],
-          Resource: catalog(silverDb!, acct!),
-        },
-        {
-          Sid: 'WriteGoldCatalog',
-          Effect: 'Allow',
-          Action: [
-            'glue:GetDatabase',
-            'glue:GetTable',
-            'glue:GetTables',
-            'glue:CreateTable',
-            'glue:UpdateTable',
-            'glue:DeleteTable',
-            'glue:GetPartitions',
-            'glue:BatchCreatePartition',
-            'glue:BatchDeletePartition',
-          ],
-          Resource: catalog(goldDb!, acct!),
-        },
+        athenaQueries(wg!, ['athena:StopQueryExecution']),
+        glueCatalogAccess('ReadSilverCatalog', args.region, acct!, silverDb!, [
+          'glue:GetDatabase',
+          'glue:GetTable',
+          'glue:GetTables',
+          'glue:GetPartitions',
+        ]),
+        glueCatalogAccess('WriteGoldCatalog', args.region, acct!, goldDb!, [
+          'glue:GetDatabase',
+          'glue:GetTable',
+          'glue:GetTables',
+          'glue:CreateTable',
+          'glue:UpdateTable',
+          'glue:DeleteTable',
+          'glue:GetPartitions',
+          'glue:BatchCreatePartition',
+          'glue:BatchDeletePartition',
+        ]),
         ...bucketAccess('Silver', silver!, 'read'),
         ...bucketAccess('Gold', gold!, 'readwrite'),
         ...bucketAccess('Results', results!, 'readwrite'),

@@ -14,6 +14,19 @@ export interface ContainerSpec {
   logGroup: pulumi.Input<string>;
 }
 
+/** The log group of one service's tasks: `/finlake/<env>/<service>`, with the stack's retention. */
+export function serviceLogGroup(
+  name: string,
+  args: { env: string; service: string; retentionInDays: number; tags: Record<string, string> },
+  parent: pulumi.Resource,
+): aws.cloudwatch.LogGroup {
+  return new aws.cloudwatch.LogGroup(
+    `${name}-logs`,
+    { name: `/finlake/${args.env}/${args.service}`, retentionInDays: args.retentionInDays, tags: args.tags },
+    { parent },
+  );
+}
+
 /** One essential container with awslogs, as the `containerDefinitions` JSON ECS expects. */
 export function containerDefinitions(c: ContainerSpec): pulumi.Output<string> {
   const env = Object.entries(c.environment ?? {});

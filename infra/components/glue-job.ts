@@ -1,11 +1,12 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { bucketAccess, kmsUse, type Statement } from './iam.ts';
+import { bucketAccess, glueCatalogAccess, kmsUse, type Statement } from './iam.ts';
 import { serviceRole } from './security.ts';
 
 export interface GlueJobArgs {
   env: string;
   region: string;
+  accountId: pulumi.Input<string>;
   /** Local paths of the entry script and the `finlake_glue` package (zipped on upload). */
   scriptPath: string;
   packageDir: string;
@@ -60,7 +61,6 @@ export class GlueJob extends pulumi.ComponentResource {
       },
       parent,
     );
-    const account = aws.getCallerIdentityOutput({}, parent).accountId;
     const logGroup = `/aws-glue/jobs`;
     const role = serviceRole(
       `${name}-role`,
@@ -71,29 +71,20 @@ export class GlueJob extends pulumi.ComponentResource {
         args.artefactsBucketArn,
         args.kmsKeyArn,
         args.silverDatabase,
-        account,
+        args.accountId,
       ],
       ([bronze, silver, artefacts, key, db, acct]): Statement[] => [
         ...bucketAccess('Bronze', bronze!, 'read'),
         ...bucketAccess('Silver', silver!, 'readwrite'),
         ...bucketAccess('Artefacts', artefacts!, 'read', 'glue/'),
         kmsUse(key!),
-        {
-          Sid: 'SilverCatalog',
-          Effect: 'Allow',
-          Action: [
-            'glue:GetDatabase',
-            'glue:GetTable',
-            'glue:UpdateTable',
-            'glue:GetPartitions',
-            'glue:BatchCreatePartition',
-          ],
-          Resource: [
-            `arn:aws:glue:${args.region}:${acct}:catalog`,
-            `arn:aws:glue:${args.region}:${acct}:database/${db}`,
-            `arn:aws:glue:${args.region}:${acct}:table/${db}/*`,
-          ],
-        },
+        glueCatalogAccess('SilverCatalog', args.region, acct!, db!, [
+          'glue:GetDatabase',
+          'glue:GetTable',
+          'glue:UpdateTable',
+          'glue:GetPartitions',
+          'glue:BatchCreatePartition',
+        ]),
         {
           Sid: 'Logs',
           Effect: 'Allow',

@@ -59,3 +59,35 @@ export const secretRead = (sid: string, secretArns: string[]): Statement => ({
   Action: ['secretsmanager:GetSecretValue'],
   Resource: secretArns,
 });
+
+/** Glue Data Catalog access to one database and its tables (IAM wants the catalog named as well). */
+export const glueCatalogAccess = (
+  sid: string,
+  region: string,
+  accountId: string,
+  database: string,
+  actions: string[],
+): Statement => ({
+  Sid: sid,
+  Effect: 'Allow',
+  Action: actions,
+  Resource: [
+    `arn:aws:glue:${region}:${accountId}:catalog`,
+    `arn:aws:glue:${region}:${accountId}:database/${database}`,
+    `arn:aws:glue:${region}:${accountId}:table/${database}/*`,
+  ],
+});
+
+/** Running queries in one Athena workgroup (its enforced settings and scan cutoff then apply). */
+export const athenaQueries = (workGroupArn: string, extraActions: string[] = []): Statement => ({
+  Sid: 'Athena',
+  Effect: 'Allow',
+  Action: [
+    'athena:StartQueryExecution',
+    'athena:GetQueryExecution',
+    'athena:GetQueryResults',
+    'athena:GetWorkGroup',
+    ...extraActions,
+  ],
+  Resource: [workGroupArn],
+});

@@ -3,7 +3,7 @@ import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import { secretName } from '@finlake/aws';
 import { secretRead, type Statement } from './iam.ts';
-import { fargateTask } from './ecs.ts';
+import { fargateTask, serviceLogGroup } from './ecs.ts';
 import { serviceRole } from './security.ts';
 
 export interface PrefectServerArgs {
@@ -146,10 +146,10 @@ export class PrefectServer extends pulumi.ComponentResource {
       },
       parent,
     );
-    const logs = new aws.cloudwatch.LogGroup(
-      `${name}-logs`,
-      { name: `/finlake/${args.env}/prefect`, retentionInDays: args.logRetentionDays, tags },
-      parent,
+    const logs = serviceLogGroup(
+      name,
+      { env: args.env, service: 'prefect', retentionInDays: args.logRetentionDays, tags: tags },
+      this,
     );
     new aws.iam.RolePolicy(
       `${name}-exec-secrets`,

@@ -1,11 +1,12 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { bucketAccess, kmsUse, logsWrite, type Statement } from './iam.ts';
+import { athenaQueries, bucketAccess, glueCatalogAccess, kmsUse, logsWrite, type Statement } from './iam.ts';
 import { serviceRole } from './security.ts';
 
 export interface ServingApiArgs {
   env: string;
   region: string;
+  accountId: pulumi.Input<string>;
   /** Built Lambda folders: apps/serving-api/dist/lambda, apps/api-authorizer/dist, apps/bronze-event-trigger/dist. */
   apiCodeDir: string;
   authorizerCodeDir: string;
@@ -69,7 +70,7 @@ export class ServingApi extends pulumi.ComponentResource {
           name: fnName(id),
           runtime: NODE_RUNTIME,
           architectures: ['arm64'],
-          handler: id === 'api' ? 'lambda.handler' : 'lambda.handler',
+          handler: 'lambda.handler', // every bundle exports `handler` from lambda.js
           code: new pulumi.asset.FileArchive(codeDir),
           role: role.arn,
           memorySize: memory,
@@ -90,7 +91,7 @@ export class ServingApi extends pulumi.ComponentResource {
       serviceRole(
         `${name}-${id}`,
         'lambda.amazonaws.com',
-        [aws.getCallerIdentityOutput({}, parent).accountId, ...inputs],
+        [args.accountId, ...inputs],
         ([acct, ...rest]) => [
           logsWrite(`arn:aws:logs:${args.region}:${acct}:log-group:/aws/lambda/${fnName(id)}`),
           {
@@ -105,7 +106,6 @@ export class ServingApi extends pulumi.ComponentResource {
       );
 
     // --- The API Lambda: reads gold through Athena, nothing else.
-    const account = aws.getCallerIdentityOutput({}, parent).accountId;
     const apiRole = lambdaRole(
       'api',
       [
@@ -114,30 +114,15 @@ export class ServingApi extends pulumi.ComponentResource {
         args.resultsBucketArn,
         args.kmsKeyArn,
         args.goldDatabase,
-        account,
+        args.accountId,
       ],
       ([wg, gold, results, key, db, acct]) => [
-        {
-          Sid: 'Athena',
-          Effect: 'Allow',
-          Action: [
-            'athena:StartQueryExecution',
-            'athena:GetQueryExecution',
-            'athena:GetQueryResults',
-            'athena:GetWorkGroup',
-          ],
-          Resource: [wg!],
-        },
-        {
-          Sid: 'GoldCatalog',
-          Effect: 'Allow',
-          Action: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetPartitions'],
-          Resource: [
-            `arn:aws:glue:${args.region}:${acct}:catalog`,
-            `arn:aws:glue:${args.region}:${acct}:database/${db}`,
-            `arn:aws:glue:${args.region}:${acct}:table/${db}/*`,
-          ],
-        },
+        athenaQueries(wg!),
+        glueCatalogAccess('GoldCatalog', args.region, acct!, db!, [
+          'glue:GetDatabase',
+          'glue:GetTable',
+          'glue:GetPartitions',
+        ]),
         ...bucketAccess('Gold', gold!, 'read'),
         ...bucketAccess('Results', results!, 'readwrite'),
         kmsUse(key!),

@@ -194,6 +194,10 @@ def test_an_empty_bronze_is_a_successful_run_that_writes_nothing(spark, lake):
     assert summary["objects_read"] == 0 and summary["rows_written"] == 0 and summary["status"] == "succeeded"
 
 
+# A well-formed argument list up to the run id; each case below breaks one thing.
+ZONES = ["--dataset", "fmp_eod_prices", "--bronze_uri", "/b", "--silver_uri", "/s"]
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -206,59 +210,10 @@ def test_an_empty_bronze_is_a_successful_run_that_writes_nothing(spark, lake):
             ["--dataset", "fmp_eod_prices", "--bronze_uri", "b", "--silver_uri", "/s", "--run_id", "r"],
             "absolute local path",
         ),
-        (
-            ["--dataset", "fmp_eod_prices", "--bronze_uri", "/b", "--silver_uri", "/s", "--run_id", "r"],
-            "needs --from and --to",
-        ),
-        (
-            [
-                "--dataset",
-                "fmp_eod_prices",
-                "--bronze_uri",
-                "/b",
-                "--silver_uri",
-                "/s",
-                "--run_id",
-                "r",
-                "--from",
-                "2020-01-32",
-                "--to",
-                "2020-02-01",
-            ],
-            "--from '2020-01-32'",
-        ),
-        (
-            [
-                "--dataset",
-                "fmp_eod_prices",
-                "--bronze_uri",
-                "/b",
-                "--silver_uri",
-                "/s",
-                "--run_id",
-                "../x",
-                "--mode",
-                "full",
-            ],
-            "--run_id",
-        ),
-        (
-            [
-                "--dataset",
-                "fmp_eod_prices",
-                "--bronze_uri",
-                "/b",
-                "--silver_uri",
-                "/s",
-                "--run_id",
-                "r",
-                "--mode",
-                "full",
-                "--bogus",
-                "1",
-            ],
-            "unknown argument",
-        ),
+        ([*ZONES, "--run_id", "r"], "needs --from and --to"),
+        ([*ZONES, "--run_id", "r", "--from", "2020-01-32", "--to", "2020-02-01"], "--from '2020-01-32'"),
+        ([*ZONES, "--run_id", "../x", "--mode", "full"], "--run_id"),
+        ([*ZONES, "--run_id", "r", "--mode", "full", "--bogus", "1"], "unknown argument"),
     ],
 )
 def test_bad_arguments_exit_2_with_what_was_wrong(argv, message, capsys):

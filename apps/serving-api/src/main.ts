@@ -12,7 +12,11 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   );
   process.exit(2);
 }
-const { app, address } = await startLocalServer({ port, host: values.host });
+const { app, address } = await startLocalServer({ port, host: values.host }).catch((err: Error) => {
+  // A bad setting, a missing gold file or a taken port: one line saying which, not a stack trace.
+  process.stderr.write(`serving-api: ${err.message}\n`);
+  process.exit(1);
+});
 process.stdout.write(`${JSON.stringify({ event: 'listening', url: address })}\n`);
 // Graceful stop: finish in-flight requests, close the engine, then exit.
 for (const signal of ['SIGINT', 'SIGTERM'] as const)

@@ -25,7 +25,7 @@ export async function startLocalServer(options: LocalServerOptions) {
   // Answers cached per gold version: the publisher replaces the file atomically (a new inode), so its
   // identity is the version.
   const duckdb = await DuckDbEngine.open(goldFile);
-  const cache = options.cache ?? process.env.FINLAKE_API_CACHE !== 'off';
+  const cache = options.cache ?? cacheFromEnv(process.env.FINLAKE_API_CACHE);
   const engine = cache
     ? new CachingEngine(duckdb, {
         version: async () => {
@@ -46,4 +46,11 @@ export async function startLocalServer(options: LocalServerOptions) {
   app.addHook('onClose', () => engine.close());
   const address = await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
   return { app, address };
+}
+
+/** FINLAKE_API_CACHE: `on` (the default) or `off`; anything else is a mistake worth stopping for. */
+export function cacheFromEnv(value: string | undefined): boolean {
+  if (value === undefined || value === '' || value === 'on') return true;
+  if (value === 'off') return false;
+  throw new Error(`FINLAKE_API_CACHE must be on or off, got ${JSON.stringify(value)}`);
 }

@@ -14,6 +14,7 @@ import {
 import { DuckDbEngine } from '@finlake/serving/duckdb';
 import { bearerAuthentication, buildApp } from '../src/app.ts';
 import { writeGoldFixture } from '@finlake/serving/testing';
+import { cacheFromEnv } from '../src/server.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'serving-'));
 const gold = join(dir, 'gold', 'daily_portfolio_summary', 'daily_portfolio_summary.parquet');
@@ -203,5 +204,13 @@ describe('health and docs', () => {
     );
     expect(doc.paths['/v1/daily-portfolio-summary'].get.responses['200']).toBeDefined();
     expect((await get('/docs/')).statusCode).toBeLessThan(400);
+  });
+});
+
+describe('local server configuration', () => {
+  it('reads FINLAKE_API_CACHE as on/off and refuses anything else', () => {
+    expect([undefined, '', 'on'].map(cacheFromEnv)).toEqual([true, true, true]);
+    expect(cacheFromEnv('off')).toBe(false);
+    expect(() => cacheFromEnv('false')).toThrow(/FINLAKE_API_CACHE must be on or off, got "false"/);
   });
 });

@@ -42,10 +42,13 @@ async function startServer(args: string[], env: NodeJS.ProcessEnv): Promise<List
   return { child, url };
 }
 
-/** autocannon against `url`, cycling through `paths` (one per request) when given. */
+/**
+ * autocannon against `url` for `run.seconds`, or for exactly `run.requests` requests (a pass over every
+ * question once), cycling through `paths` (one per request) when given.
+ */
 async function load(
   url: string,
-  seconds: number,
+  run: { seconds: number } | { requests: number },
   headers: Record<string, string> = {},
   paths: string[] = [],
 ) {
@@ -53,7 +56,7 @@ async function load(
   const r = await autocannon({
     url,
     connections: SERVING_API_DEFAULTS.connections,
-    duration: seconds,
+    ...('seconds' in run ? { duration: run.seconds } : { amount: run.requests }),
     headers,
     ...(paths.length
       ? { requests: [{ setupRequest: (req) => ({ ...req, path: paths[next++ % paths.length]! }) }] }
@@ -62,7 +65,8 @@ async function load(
   if (r.non2xx > 0 || r.errors > 0)
     throw new Error(`${url}: ${r.non2xx} non-2xx answers and ${r.errors} errors under load`);
   return {
-    reqPerSec: r.requests.average,
+    // A fixed-count run ends mid-second: its rate is total / duration, not the per-second average.
+    reqPerSec: 'seconds' in run ? r.requests.average : r.requests.total / r.duration,
     p99Ms: r.latency.p99,
     p50Ms: r.latency.p50,
     total: r.requests.total,
@@ -121,20 +125,21 @@ export async function benchServingApi(o = SERVING_API_DEFAULTS): Promise<BenchRe
     const summaryUrl = api.url;
     const dateUrl = `${api.url}/v1/daily-portfolio-summary?date=2022-06-30&limit=100`;
 
-    await load(hello.url, o.warmupSeconds);
-    const engineOnly = await load(uncached.url, o.seconds, auth, summaryPaths);
+    await load(hello.url, { seconds: o.warmupSeconds });
+    const engineOnly = await load(uncached.url, { seconds: o.seconds }, auth, summaryPaths);
     uncached.child.kill('SIGTERM');
-    const coldPass = await coldRun(summaryUrl, auth, summaryPaths);
+    // Each question once, 50 at a time: what the first callers after a publish see.
+    const coldPass = await load(summaryUrl, { requests: summaryPaths.length }, auth, summaryPaths);
     const rounds = {
       hello: [] as Awaited<ReturnType<typeof load>>[],
       summary: [] as Awaited<ReturnType<typeof load>>[],
     };
     for (let i = 0; i < 2; i++) {
-      rounds.hello.push(await load(hello.url, o.seconds));
-      rounds.summary.push(await load(summaryUrl, o.seconds, auth, summaryPaths));
+      rounds.hello.push(await load(hello.url, { seconds: o.seconds }));
+      rounds.summary.push(await load(summaryUrl, { seconds: o.seconds }, auth, summaryPaths));
     }
-    const date = await load(dateUrl, o.seconds, auth);
-    const year = await load(summaryUrl, o.seconds, auth, yearPaths);
+    const date = await load(dateUrl, { seconds: o.seconds }, auth);
+    const year = await load(summaryUrl, { seconds: o.seconds }, auth, yearPaths);
     const best = <T extends { reqPerSec: number }>(xs: T[]) =>
       xs.reduce((a, b) => (b.reqPerSec > a.reqPerSec ? b : a));
     const h = best(rounds.hello);
@@ -194,25 +199,6 @@ export async function benchServingApi(o = SERVING_API_DEFAULTS): Promise<BenchRe
     for (const s of servers) s.child.kill('SIGTERM');
     rmSync(lake, { recursive: true, force: true });
   }
-}
-
-/** Each question once, 50 at a time: what the first callers after a publish see. */
-async function coldRun(url: string, headers: Record<string, string>, paths: string[]) {
-  let next = 0;
-  const r = await autocannon({
-    url,
-    connections: SERVING_API_DEFAULTS.connections,
-    amount: paths.length,
-    headers,
-    requests: [{ setupRequest: (req) => ({ ...req, path: paths[next++ % paths.length]! }) }],
-  });
-  if (r.non2xx > 0 || r.errors > 0) throw new Error(`cold pass: ${r.non2xx} non-2xx, ${r.errors} errors`);
-  return {
-    reqPerSec: r.requests.total / r.duration,
-    p99Ms: r.latency.p99,
-    p50Ms: r.latency.p50,
-    total: r.requests.total,
-  };
 }
 
 /** The adapter measurement runs in the app's own bench script (apps are not importable from tools). */
