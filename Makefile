@@ -8,6 +8,8 @@ export NX_NO_CLOUD := true
 export NX_TUI := false
 export NX_SKIP_NX_CACHE ?= false
 export AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE := 1
+# The pinned Node (.node-version) that `make setup` installs into .tools/node when the machine's is older.
+export PATH := $(CURDIR)/.tools/node/bin:$(PATH)
 NX := npx nx
 REPORTS := dist/test-reports
 

@@ -3,12 +3,20 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as aws from '@pulumi/aws';
 import { loadStackConfig } from './config.ts';
+import * as pulumi from '@pulumi/pulumi';
+import { IMAGES, SECRETS, ecsWorkPool, secretNameOf } from '@finlake/platform';
 import {
   ALB_LOG_PREFIX,
-  ConnectorTask,
+  BronzeTrigger,
+  checkSeams,
+  Cluster,
+  connectorAccess,
   DataLake,
-  DbtRunner,
+  dbtAccess,
   Ecr,
+  FargateJob,
+  FlowRuns,
+  flowRunRoleName,
   GlueJob,
   PrefectServer,
   Secrets,
@@ -24,10 +32,12 @@ const here = dirname(fileURLToPath(import.meta.url));
 const repo = here.endsWith('dist') ? join(here, '..', '..') : join(here, '..');
 
 const c = loadStackConfig();
+// Refuse, before anything is planned, a program whose policies, rules or pools contradict the contract.
+checkSeams(c.env);
 const ctx = { env: c.env, costCenter: c.costCenter };
 const name = `finlake-${c.env}`;
 
-export const APP_IMAGES = ['base', 'python-base', 'fmp-ingester', 'flows', 'dbt', 'blocks-sync'];
+export const APP_IMAGES = IMAGES;
 
 const vpc = new Vpc(`${name}-vpc`, {
   cidr: c.vpcCidr,
@@ -55,13 +65,8 @@ const secrets = new Secrets(`${name}-secrets`, {
   env: c.env,
   kmsKeyArn: lake.kmsKeyArn,
   secrets: [
-    { service: 'fmp', name: 'api_key', description: 'Financial Modeling Prep API key', value: c.fmpApiKey },
-    {
-      service: 'slack',
-      name: 'webhook_url',
-      description: 'Slack incoming webhook for pipeline alerts',
-      value: c.slackWebhookUrl,
-    },
+    { ...SECRETS.fmpApiKey, value: c.fmpApiKey },
+    { ...SECRETS.slackWebhookUrl, value: c.slackWebhookUrl },
   ],
   tags: tagsFor(ctx, 'secrets'),
 });
@@ -73,15 +78,25 @@ const artefacts = new SecureBucket(`${name}-artefacts`, {
   tags: tagsFor(ctx, 'artefacts'),
 });
 
-const connector = new ConnectorTask(`${name}-fmp-ingester`, {
+const cluster = new Cluster(`${name}-cluster`, { tags: tagsFor(ctx, 'compute') });
+const connector = new FargateJob(`${name}-fmp-ingester`, {
   env: c.env,
+  service: 'fmpIngester',
   image: ecr.image('fmp-ingester', c.imageTag),
-  ...c.connector,
+  cpu: c.connector.cpu,
+  memory: c.connector.memory,
   executionRole: security.executionRole,
-  bronzeBucketName: lake.bronze.name,
-  bronzeBucketArn: lake.bronze.arn,
-  kmsKeyArn: lake.kmsKeyArn,
-  apiKeySecretArn: secrets.arn('fmp', 'api_key'),
+  environment: {
+    FINLAKE_ENV: c.env,
+    FINLAKE_BRONZE_URI: pulumi.interpolate`s3://${lake.bronze.name}`,
+    FMP_API_KEY_SECRET_ID: secrets.arn(SECRETS.fmpApiKey.service, SECRETS.fmpApiKey.name),
+    FMP_RATE_LIMIT_PER_MIN: String(c.connector.rateLimitPerMinute),
+  },
+  access: connectorAccess(
+    lake.bronze.arn,
+    lake.kmsKeyArn,
+    secrets.arn(SECRETS.fmpApiKey.service, SECRETS.fmpApiKey.name),
+  ),
   logRetentionDays: c.logRetentionDays,
   tags: tagsFor(ctx, 'fmp-ingester'),
 });
@@ -91,6 +106,8 @@ const glue = new GlueJob(`${name}-glue`, {
   accountId,
   scriptPath: join(repo, 'apps', 'glue-bronze-to-silver', 'glue_entry.py'),
   packageDir: join(repo, 'apps', 'glue-bronze-to-silver', 'src', 'finlake_glue'),
+  contractsDir: join(repo, 'libs', 'schemas', 'generated', 'json-schema'),
+  platformJson: join(repo, 'libs', 'platform', 'generated', 'platform.json'),
   artefactsBucketName: artefacts.name,
   artefactsBucketArn: artefacts.arn,
   bronzeBucketName: lake.bronze.name,
@@ -102,23 +119,37 @@ const glue = new GlueJob(`${name}-glue`, {
   ...c.glue,
   tags: tagsFor(ctx, 'glue-bronze-to-silver'),
 });
-const dbt = new DbtRunner(`${name}-dbt`, {
+const dbt = new FargateJob(`${name}-dbt`, {
   env: c.env,
-  region: c.region,
-  accountId,
+  service: 'dbt',
   image: ecr.image('dbt', c.imageTag),
-  ...c.dbt,
+  cpu: c.dbt.cpu,
+  memory: c.dbt.memory,
   executionRole: security.executionRole,
-  workGroupName: lake.workGroupName,
-  workGroupArn: lake.workGroupArn,
-  silverBucketArn: lake.silver.arn,
-  goldBucketArn: lake.gold.arn,
-  goldBucketName: lake.gold.name,
-  resultsBucketArn: lake.athenaResults.arn,
-  resultsBucketName: lake.athenaResults.name,
-  silverDatabase: lake.silverDatabase,
-  goldDatabase: lake.goldDatabase,
-  kmsKeyArn: lake.kmsKeyArn,
+  // The names dbt/profiles.yml and finlake_flows.dbt_task read.
+  environment: {
+    FINLAKE_ENV: c.env,
+    DBT_TARGET: c.env,
+    AWS_REGION: c.region,
+    FINLAKE_ATHENA_WORKGROUP: lake.workGroupName,
+    FINLAKE_SILVER_DATABASE: lake.silverDatabase,
+    FINLAKE_GOLD_CANDIDATES_DATABASE: lake.goldCandidatesDatabase,
+    FINLAKE_GOLD_URI: pulumi.interpolate`s3://${lake.gold.name}`,
+    FINLAKE_ATHENA_RESULTS_URI: pulumi.interpolate`s3://${lake.athenaResults.name}/dbt/`,
+    FINLAKE_ARTIFACTS_URI: pulumi.interpolate`s3://${artefacts.name}`,
+  },
+  access: dbtAccess({
+    workGroupArn: lake.workGroupArn,
+    silverBucketArn: lake.silver.arn,
+    goldBucketArn: lake.gold.arn,
+    resultsBucketArn: lake.athenaResults.arn,
+    artefactsBucketArn: artefacts.arn,
+    kmsKeyArn: lake.kmsKeyArn,
+    silverDatabase: lake.silverDatabase,
+    candidatesDatabase: lake.goldCandidatesDatabase,
+    region: c.region,
+    accountId,
+  }),
   logRetentionDays: c.logRetentionDays,
   tags: tagsFor(ctx, 'dbt'),
 });
@@ -132,7 +163,8 @@ const prefect = new PrefectServer(`${name}-prefect`, {
   rdsSecurityGroupId: security.rdsSecurityGroupId,
   tasksSecurityGroupId: security.tasksSecurityGroupId,
   executionRole: security.executionRole,
-  flowTaskRoleArns: [connector.taskRoleArn, dbt.taskRoleArn],
+  clusterArn: cluster.arn,
+  flowTaskRoleArns: [pulumi.interpolate`arn:aws:iam::${accountId}:role/${flowRunRoleName(c.env)}`],
   image: c.prefect.image,
   workerImage: ecr.image('flows', c.imageTag),
   cpu: c.prefect.cpu,
@@ -152,7 +184,6 @@ const serving = new ServingApi(`${name}-serving`, {
   accountId,
   apiCodeDir: join(repo, 'apps', 'serving-api', 'dist', 'lambda'),
   authorizerCodeDir: join(repo, 'apps', 'api-authorizer', 'dist'),
-  triggerCodeDir: join(repo, 'apps', 'bronze-event-trigger', 'dist'),
   workGroupName: lake.workGroupName,
   workGroupArn: lake.workGroupArn,
   goldTable: lake.goldTable,
@@ -164,11 +195,42 @@ const serving = new ServingApi(`${name}-serving`, {
   jwksUrl: c.jwksUrl,
   authorizerCacheSeconds: 300,
   throttle: c.apiThrottle,
+  logRetentionDays: c.logRetentionDays,
+  tags: tagsFor(ctx, 'serving-api'),
+});
+
+new BronzeTrigger(`${name}-trigger`, {
+  env: c.env,
+  region: c.region,
+  accountId,
+  codeDir: join(repo, 'apps', 'bronze-event-trigger', 'dist'),
   bronzeBucketName: lake.bronze.name,
   prefectApiUrl: prefect.url,
   prefectAuthSecretArn: prefect.authStringSecretArn,
+  kmsKeyArn: lake.kmsKeyArn,
   logRetentionDays: c.logRetentionDays,
-  tags: tagsFor(ctx, 'serving-api'),
+  tags: tagsFor(ctx, 'bronze-trigger'),
+});
+const flowRuns = new FlowRuns(`${name}-flow-runs`, {
+  env: c.env,
+  region: c.region,
+  accountId,
+  clusterArn: cluster.arn,
+  executionRole: security.executionRole,
+  image: ecr.image('flows', c.imageTag),
+  subnetIds: vpc.privateSubnetIds,
+  securityGroupId: security.tasksSecurityGroupId,
+  prefectAuthSecretArn: prefect.authStringSecretArn,
+  logGroupName: prefect.logGroupName,
+  connector,
+  dbt,
+  glueJobName: glue.jobName,
+  buckets: { bronze: lake.bronze.name, silver: lake.silver.name, gold: lake.gold.name, artefacts: artefacts.name },
+  bucketArns: { bronze: lake.bronze.arn, silver: lake.silver.arn, artefacts: artefacts.arn },
+  goldDatabase: lake.goldDatabase,
+  goldCandidatesDatabase: lake.goldCandidatesDatabase,
+  kmsKeyArn: lake.kmsKeyArn,
+  tags: tagsFor(ctx, 'flow-runs'),
 });
 
 export const bronzeBucket = lake.bronze.name;
@@ -182,4 +244,9 @@ export const dbtTaskDefinition = dbt.taskDefinitionArn;
 export const glueJobName = glue.jobName;
 export const prefectApiUrl = prefect.url;
 export const prefectCluster = prefect.clusterArn;
+export const artefactsBucket = artefacts.name;
+export const workPool = ecsWorkPool(c.env);
+/** The ECS pool's job variables (tools/scripts/prefect-deploy.sh writes them into the pool's template). */
+export const flowRunJobVariables = flowRuns.jobVariables;
+export const prefectAuthSecret = secretNameOf(c.env, 'prefectApiAuthString');
 export const apiUrl = serving.url;

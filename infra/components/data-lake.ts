@@ -1,6 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { dailyPortfolioSummary, fmpEodPrices, fmpEodPricesRejects, type Dataset } from '@finlake/schemas';
+import { GOLD_MARTS, glueDatabase, goldCandidatesDatabase, goldPublishedPrefix, silverRejectsPrefix, silverTablePrefix, NAMES, fill } from '@finlake/platform';
 import { glueTableArgs } from './catalog.ts';
 import { elbLogDelivery, SecureBucket } from './secure-bucket.ts';
 
@@ -57,6 +58,8 @@ export class DataLake extends pulumi.ComponentResource {
   readonly accessLogs: SecureBucket;
   readonly silverDatabase: pulumi.Output<string>;
   readonly goldDatabase: pulumi.Output<string>;
+  /** dbt's database: each run's gold candidate and the staging views (the served table is not in it). */
+  readonly goldCandidatesDatabase: pulumi.Output<string>;
   readonly goldTable: pulumi.Output<string>;
   readonly workGroupName: pulumi.Output<string>;
   readonly workGroupArn: pulumi.Output<string>;
@@ -118,23 +121,21 @@ export class DataLake extends pulumi.ComponentResource {
       lifecycleRules: [{ id: 'expire-results', status: 'Enabled', filter: {}, expiration: { days: 30 } }],
     });
 
-    const db = (zoneName: string) =>
+    const db = (id: string, dbName: string) =>
       new aws.glue.CatalogDatabase(
-        `${name}-${zoneName}`,
-        {
-          name: `finlake_${args.env}_${zoneName}`,
-          description: `Finlake ${args.env} ${zoneName} zone`,
-          tags: args.tags,
-        },
+        `${name}-${id}`,
+        { name: dbName, description: `Finlake ${args.env} ${id.replace(/-/g, ' ')}`, tags: args.tags },
         parent,
       );
-    const silverDb = db('silver');
-    const goldDb = db('gold');
+    const silverDb = db('silver', glueDatabase(args.env, 'silver'));
+    const goldDb = db('gold', glueDatabase(args.env, 'gold'));
+    const candidatesDb = db('gold-candidates', goldCandidatesDatabase(args.env));
     const table = (
       database: aws.glue.CatalogDatabase,
       bucket: SecureBucket,
       dataset: Dataset,
       prefix: string,
+      opts: pulumi.CustomResourceOptions = {},
     ) =>
       new aws.glue.CatalogTable(
         `${name}-${dataset.name}`,
@@ -144,20 +145,26 @@ export class DataLake extends pulumi.ComponentResource {
           ...glueTableArgs(dataset, ''),
           // Plain values only (no nested Inputs), so the Output is the descriptor itself.
           storageDescriptor: bucket.name.apply(
-            (b) => glueTableArgs(dataset, `s3://${b}/${prefix}/`).storageDescriptor,
+            (b) => glueTableArgs(dataset, `s3://${b}/${prefix}`).storageDescriptor,
           ) as pulumi.Input<aws.types.input.glue.CatalogTableStorageDescriptor>,
         },
-        parent,
+        { parent: this, ...opts },
       );
-    table(silverDb, this.silver, fmpEodPrices, fmpEodPrices.name);
-    table(silverDb, this.silver, fmpEodPricesRejects, `_rejects/${fmpEodPrices.name}`);
-    // Gold's published serving table (the write-audit-publish gate copies audited candidates here).
-    const gold = table(goldDb, this.gold, dailyPortfolioSummary, dailyPortfolioSummary.name);
+    table(silverDb, this.silver, fmpEodPrices, silverTablePrefix(fmpEodPrices.name));
+    table(silverDb, this.silver, fmpEodPricesRejects, silverRejectsPrefix(fmpEodPrices.name));
+    // Gold's served tables: one owner (this program: name, columns from the contract, partitioning). The
+    // publish step switches only their location to an audited candidate's (UpdateTable, versions kept), so
+    // the program must not reset it.
+    const [mart] = GOLD_MARTS;
+    if (mart !== dailyPortfolioSummary.name) throw new Error(`gold mart ${mart} has no contract here`);
+    const gold = table(goldDb, this.gold, dailyPortfolioSummary, goldPublishedPrefix(mart), {
+      ignoreChanges: ['storageDescriptor.location'],
+    });
 
     const wg = new aws.athena.Workgroup(
       `${name}-athena`,
       {
-        name: `finlake-${args.env}`,
+        name: fill(NAMES.athenaWorkGroup, { env: args.env }),
         state: 'ENABLED',
         forceDestroy: args.forceDestroy ?? false,
         configuration: {
@@ -178,6 +185,7 @@ export class DataLake extends pulumi.ComponentResource {
     this.kmsKeyArn = key.arn;
     this.silverDatabase = silverDb.name;
     this.goldDatabase = goldDb.name;
+    this.goldCandidatesDatabase = candidatesDb.name;
     this.goldTable = pulumi.interpolate`${goldDb.name}.${gold.name}`;
     this.workGroupName = wg.name;
     this.workGroupArn = wg.arn;

@@ -1,113 +1,58 @@
-import * as aws from '@pulumi/aws';
-import * as pulumi from '@pulumi/pulumi';
-import { athenaQueries, bucketAccess, glueCatalogAccess, kmsUse } from './iam.ts';
-import { fargateTask, serviceLogGroup } from './ecs.ts';
-import { serviceRole } from './security.ts';
+import type * as pulumi from '@pulumi/pulumi';
+import { ARTIFACTS, LAKE_LAYOUT, staticPrefix } from '@finlake/platform';
+import { athenaQueries, bucketAccess, glueCatalogAccess, kmsUse, type Statement } from './iam.ts';
 
-export interface DbtRunnerArgs {
-  env: string;
-  image: pulumi.Input<string>;
-  cpu: number;
-  memory: number;
-  executionRole: aws.iam.Role;
-  workGroupName: pulumi.Input<string>;
-  workGroupArn: pulumi.Input<string>;
-  silverBucketArn: pulumi.Input<string>;
-  goldBucketArn: pulumi.Input<string>;
-  goldBucketName: pulumi.Input<string>;
-  resultsBucketName: pulumi.Input<string>;
-  resultsBucketArn: pulumi.Input<string>;
-  silverDatabase: pulumi.Input<string>;
-  goldDatabase: pulumi.Input<string>;
-  kmsKeyArn: pulumi.Input<string>;
+export interface DbtAccessInputs {
+  workGroupArn: string;
+  silverBucketArn: string;
+  goldBucketArn: string;
+  resultsBucketArn: string;
+  artefactsBucketArn: string;
+  kmsKeyArn: string;
+  silverDatabase: string;
+  candidatesDatabase: string;
   region: string;
-  accountId: pulumi.Input<string>;
-  logRetentionDays: number;
-  tags: Record<string, string>;
+  accountId: string;
 }
 
-/** An ephemeral ECS task for `dbt build` on Athena: reads silver, writes gold candidates, nothing else. */
-export class DbtRunner extends pulumi.ComponentResource {
-  readonly taskDefinitionArn: pulumi.Output<string>;
-  readonly taskRoleArn: pulumi.Output<string>;
-
-  constructor(name: string, args: DbtRunnerArgs, opts?: pulumi.ComponentResourceOptions) {
-    super('finlake:transform:DbtRunner', name, args, opts);
-    const logs = serviceLogGroup(
-      name,
-      { env: args.env, service: 'dbt', retentionInDays: args.logRetentionDays, tags: args.tags },
-      this,
-    );
-    const role = serviceRole(
-      `${name}-task`,
-      'ecs-tasks.amazonaws.com',
-      [
-        args.workGroupArn,
-        args.silverBucketArn,
-        args.goldBucketArn,
-        args.resultsBucketArn,
-        args.kmsKeyArn,
-        args.silverDatabase,
-        args.goldDatabase,
-        args.accountId,
-      ],
-      ([wg, silver, gold, results, key, silverDb, goldDb, acct]) => [
-        athenaQueries(wg!, ['athena:StopQueryExecution']),
-        glueCatalogAccess('ReadSilverCatalog', args.region, acct!, silverDb!, [
-          'glue:GetDatabase',
-          'glue:GetTable',
-          'glue:GetTables',
-          'glue:GetPartitions',
-        ]),
-        glueCatalogAccess('WriteGoldCatalog', args.region, acct!, goldDb!, [
-          'glue:GetDatabase',
-          'glue:GetTable',
-          'glue:GetTables',
-          'glue:CreateTable',
-          'glue:UpdateTable',
-          'glue:DeleteTable',
-          'glue:GetPartitions',
-          'glue:BatchCreatePartition',
-          'glue:BatchDeletePartition',
-        ]),
-        ...bucketAccess('Silver', silver!, 'read'),
-        ...bucketAccess('Gold', gold!, 'readwrite'),
-        ...bucketAccess('Results', results!, 'readwrite'),
-        kmsUse(key!),
-      ],
-      { parent: this, tags: args.tags },
-    );
-    const task = fargateTask(
-      `${name}-task`,
-      {
-        family: `finlake-${args.env}-dbt`,
-        cpu: args.cpu,
-        memory: args.memory,
-        executionRoleArn: args.executionRole.arn,
-        taskRoleArn: role.arn,
-        container: {
-          name: 'dbt',
-          image: args.image,
-          command: ['dbt', 'build'],
-          // The names dbt/profiles.yml reads.
-          environment: {
-            FINLAKE_ENV: args.env,
-            DBT_TARGET: args.env,
-            FINLAKE_ATHENA_WORKGROUP: args.workGroupName,
-            FINLAKE_SILVER_DATABASE: args.silverDatabase,
-            FINLAKE_GOLD_DATABASE: args.goldDatabase,
-            FINLAKE_GOLD_URI: pulumi.interpolate`s3://${args.goldBucketName}`,
-            FINLAKE_ATHENA_RESULTS_URI: pulumi.interpolate`s3://${args.resultsBucketName}/dbt/`,
-            AWS_REGION: args.region,
-          },
-          logGroup: logs.name,
-        },
-        tags: args.tags,
-      },
-      { parent: this },
-    );
-    this.taskDefinitionArn = task.arn;
-    this.taskRoleArn = role.arn;
-    this.registerOutputs({ taskDefinitionArn: this.taskDefinitionArn });
-  }
+/**
+ * The dbt runner's task role (`dbt build` on Athena in its ephemeral task): reads silver, writes gold
+ * candidates only (their prefix and database; the served table is infra's, switched by publish), and
+ * puts its run results where the flow's gate reads them.
+ */
+export function dbtStatements(i: DbtAccessInputs): Statement[] {
+  return [
+    athenaQueries(i.workGroupArn, ['athena:StopQueryExecution']),
+    glueCatalogAccess('ReadSilverCatalog', i.region, i.accountId, i.silverDatabase, [
+      'glue:GetDatabase',
+      'glue:GetTable',
+      'glue:GetTables',
+      'glue:GetPartitions',
+    ]),
+    glueCatalogAccess('WriteCandidatesCatalog', i.region, i.accountId, i.candidatesDatabase, [
+      'glue:GetDatabase',
+      'glue:GetTable',
+      'glue:GetTables',
+      'glue:CreateTable',
+      'glue:UpdateTable',
+      'glue:DeleteTable',
+      'glue:GetPartitions',
+      'glue:BatchCreatePartition',
+      'glue:BatchDeletePartition',
+    ]),
+    ...bucketAccess('Silver', i.silverBucketArn, 'read'),
+    ...bucketAccess('GoldCandidates', i.goldBucketArn, 'readwrite', staticPrefix(LAKE_LAYOUT.gold.candidate)),
+    ...bucketAccess('Results', i.resultsBucketArn, 'readwrite'),
+    ...bucketAccess('RunResults', i.artefactsBucketArn, 'write', staticPrefix(ARTIFACTS.dbtRunResults)),
+    kmsUse(i.kmsKeyArn),
+  ];
 }
+
+export const dbtAccess = (inputs: { [K in keyof DbtAccessInputs]: pulumi.Input<string> }) => {
+  const keys = Object.keys(inputs) as (keyof DbtAccessInputs)[];
+  return {
+    inputs: keys.map((k) => inputs[k]),
+    statements: (resolved: string[]) =>
+      dbtStatements(Object.fromEntries(keys.map((k, i) => [k, resolved[i]!])) as unknown as DbtAccessInputs),
+  };
+};

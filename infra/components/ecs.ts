@@ -1,5 +1,6 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { BATCH_CAPACITY_STRATEGY } from '@finlake/platform';
 
 export interface ContainerSpec {
   name: string;
@@ -100,4 +101,31 @@ export function fargateTask(
     },
     opts,
   );
+}
+
+/** The ECS cluster every task of the stack runs in, Fargate and Fargate Spot (contract strategies). */
+export class Cluster extends pulumi.ComponentResource {
+  readonly arn: pulumi.Output<string>;
+  readonly name: pulumi.Output<string>;
+
+  constructor(name: string, args: { tags: Record<string, string> }, opts?: pulumi.ComponentResourceOptions) {
+    super('finlake:compute:Cluster', name, args, opts);
+    const cluster = new aws.ecs.Cluster(
+      name,
+      { settings: [{ name: 'containerInsights', value: 'enabled' }], tags: args.tags },
+      { parent: this },
+    );
+    new aws.ecs.ClusterCapacityProviders(
+      `${name}-capacity`,
+      {
+        clusterName: cluster.name,
+        capacityProviders: ['FARGATE', 'FARGATE_SPOT'],
+        defaultCapacityProviderStrategies: BATCH_CAPACITY_STRATEGY.map((s) => ({ ...s })),
+      },
+      { parent: this },
+    );
+    this.arn = cluster.arn;
+    this.name = cluster.name;
+    this.registerOutputs({ arn: this.arn });
+  }
 }

@@ -1,5 +1,6 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { ARTIFACTS, FMP_EOD_PRICES, NAMES, fill } from '@finlake/platform';
 import { bucketAccess, glueCatalogAccess, kmsUse, type Statement } from './iam.ts';
 import { serviceRole } from './security.ts';
 
@@ -7,9 +8,13 @@ export interface GlueJobArgs {
   env: string;
   region: string;
   accountId: pulumi.Input<string>;
-  /** Local paths of the entry script and the `finlake_glue` package (zipped on upload). */
+  /** Local paths of the entry script and of what the job's package zip holds (gluePackageLayout). */
   scriptPath: string;
   packageDir: string;
+  /** libs/schemas/generated/json-schema: the dataset contracts the job reads. */
+  contractsDir: string;
+  /** libs/platform/generated/platform.json: the key layouts the job reads. */
+  platformJson: string;
   artefactsBucketName: pulumi.Input<string>;
   artefactsBucketArn: pulumi.Input<string>;
   bronzeBucketName: pulumi.Input<string>;
@@ -22,6 +27,19 @@ export interface GlueJobArgs {
   numberOfWorkers: number;
   timeoutMinutes: number;
   tags: Record<string, string>;
+}
+
+/**
+ * What `finlake_glue.zip` holds (for `--extra-py-files`): the package at the root, with the generated
+ * contracts and the platform contract inside it, where `finlake_glue.contract` looks first. Pure, so a test
+ * can build the same zip and import the job from it with no checkout around.
+ */
+export function gluePackageLayout(a: Pick<GlueJobArgs, 'packageDir' | 'contractsDir' | 'platformJson'>) {
+  return {
+    finlake_glue: { dir: a.packageDir },
+    'finlake_glue/contracts': { dir: a.contractsDir },
+    'finlake_glue/platform.json': { file: a.platformJson },
+  } as const;
 }
 
 /**
@@ -39,7 +57,7 @@ export class GlueJob extends pulumi.ComponentResource {
       `${name}-script`,
       {
         bucket: args.artefactsBucketName,
-        key: 'glue/bronze_to_silver/glue_entry.py',
+        key: ARTIFACTS.glueScript,
         source: new pulumi.asset.FileAsset(args.scriptPath),
         serverSideEncryption: 'aws:kms',
         kmsKeyId: args.kmsKeyArn,
@@ -51,10 +69,15 @@ export class GlueJob extends pulumi.ComponentResource {
       `${name}-package`,
       {
         bucket: args.artefactsBucketName,
-        key: 'glue/bronze_to_silver/finlake_glue.zip', // A zip with the package folder at its root, as --extra-py-files needs.
-        source: new pulumi.asset.AssetArchive({
-          finlake_glue: new pulumi.asset.FileArchive(args.packageDir),
-        }),
+        key: ARTIFACTS.gluePackage, // the package folder at the zip's root, as --extra-py-files needs
+        source: new pulumi.asset.AssetArchive(
+          Object.fromEntries(
+            Object.entries(gluePackageLayout(args)).map(([path, src]) => [
+              path,
+              'dir' in src ? new pulumi.asset.FileArchive(src.dir) : new pulumi.asset.FileAsset(src.file),
+            ]),
+          ),
+        ),
         serverSideEncryption: 'aws:kms',
         kmsKeyId: args.kmsKeyArn,
         tags: args.tags,
@@ -76,7 +99,7 @@ export class GlueJob extends pulumi.ComponentResource {
       ([bronze, silver, artefacts, key, db, acct]): Statement[] => [
         ...bucketAccess('Bronze', bronze!, 'read'),
         ...bucketAccess('Silver', silver!, 'readwrite'),
-        ...bucketAccess('Artefacts', artefacts!, 'read', 'glue/'),
+        ...bucketAccess('Artefacts', artefacts!, 'read', [ARTIFACTS.glueScript, ARTIFACTS.gluePackage]),
         kmsUse(key!),
         glueCatalogAccess('SilverCatalog', args.region, acct!, db!, [
           'glue:GetDatabase',
@@ -104,7 +127,7 @@ export class GlueJob extends pulumi.ComponentResource {
     const job = new aws.glue.Job(
       `${name}-job`,
       {
-        name: `finlake-${args.env}-bronze-to-silver`,
+        name: fill(NAMES.glueJob, { env: args.env }),
         roleArn: role.arn,
         glueVersion: '5.0',
         command: {
@@ -123,7 +146,7 @@ export class GlueJob extends pulumi.ComponentResource {
           '--enable-metrics': 'true',
           '--enable-continuous-cloudwatch-log': 'true',
           '--enable-glue-datacatalog': 'true',
-          '--dataset': 'fmp_eod_prices',
+          '--dataset': FMP_EOD_PRICES.silverTable,
           '--bronze_uri': pulumi.interpolate`s3://${args.bronzeBucketName}`,
           '--silver_uri': pulumi.interpolate`s3://${args.silverBucketName}`,
           '--mode': 'window',

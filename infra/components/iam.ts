@@ -17,24 +17,34 @@ export const assumeRolePolicy = (service: string) =>
     Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }],
   });
 
-/** Object-level access under a prefix of one bucket, plus listing that prefix: never `s3:*`. */
+/**
+ * Object-level access under prefixes of one bucket, plus listing them: never `s3:*`. Prefixes come from
+ * the platform contract's key functions (the same ones the writers call), never spelled here.
+ */
 export function bucketAccess(
   sid: string,
   bucketArn: string,
   access: 'read' | 'write' | 'readwrite',
-  prefix = '',
+  prefixes: string | readonly string[] = '',
 ): Statement[] {
   const read = ['s3:GetObject', 's3:GetObjectVersion'];
   const write = ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'];
   const actions = access === 'read' ? read : access === 'write' ? write : [...read, ...write];
+  const under = (typeof prefixes === 'string' ? [prefixes] : [...prefixes]).filter((p) => p !== '');
+  const whole = under.length === 0;
   return [
-    { Sid: `${sid}Objects`, Effect: 'Allow', Action: actions, Resource: [`${bucketArn}/${prefix}*`] },
+    {
+      Sid: `${sid}Objects`,
+      Effect: 'Allow',
+      Action: actions,
+      Resource: whole ? [`${bucketArn}/*`] : under.map((p) => `${bucketArn}/${p}*`),
+    },
     {
       Sid: `${sid}List`,
       Effect: 'Allow',
-      Action: ['s3:ListBucket', 's3:GetBucketLocation'],
+      Action: ['s3:ListBucket'],
       Resource: [bucketArn],
-      ...(prefix ? { Condition: { StringLike: { 's3:prefix': [`${prefix}*`] } } } : {}),
+      ...(whole ? {} : { Condition: { StringLike: { 's3:prefix': under.map((p) => `${p}*`) } } }),
     },
   ];
 }

@@ -1,7 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
-import { secretName } from '@finlake/aws';
+import { SERVICES, SERVICE_CAPACITY_STRATEGY, ecsWorkPool, secretNameOf } from '@finlake/platform';
 import { secretRead, type Statement } from './iam.ts';
 import { fargateTask, serviceLogGroup } from './ecs.ts';
 import { serviceRole } from './security.ts';
@@ -16,7 +16,9 @@ export interface PrefectServerArgs {
   rdsSecurityGroupId: pulumi.Input<string>;
   tasksSecurityGroupId: pulumi.Input<string>;
   executionRole: aws.iam.Role;
-  /** Task roles the worker may hand to the flow-run tasks it starts (connector, dbt runner). */
+  /** The stack's cluster (the server, the worker, flow runs and their stage tasks share it). */
+  clusterArn: pulumi.Input<string>;
+  /** Task roles the worker may hand to the flow-run tasks it starts. */
   flowTaskRoleArns: pulumi.Input<string>[];
   /** Pinned Prefect server image (same Prefect version as the flows' lockfile). */
   image: string;
@@ -41,11 +43,8 @@ export interface PrefectServerArgs {
   tags: Record<string, string>;
 }
 
-/** Flow runs prefer Fargate Spot (70 % cheaper), with on-demand Fargate as the guaranteed base and fallback. */
-export const WORK_POOL_CAPACITY_STRATEGY = [
-  { capacityProvider: 'FARGATE', base: 1, weight: 1 },
-  { capacityProvider: 'FARGATE_SPOT', weight: 4 },
-];
+/** The ECS worker's command: the contract's, polling this environment's pool. */
+export const workerCommand = (env: string) => [...SERVICES.prefectWorker.command, '--pool', ecsWorkPool(env)];
 
 /**
  * Prefect Server on ECS Fargate behind an HTTPS ALB, on PostgreSQL (RDS), plus the ECS work pool's
@@ -57,6 +56,7 @@ export class PrefectServer extends pulumi.ComponentResource {
   readonly databaseUrlSecretArn: pulumi.Output<string>;
   readonly dbInstanceId: pulumi.Output<string>;
   readonly authStringSecretArn: pulumi.Output<string>;
+  readonly logGroupName: pulumi.Output<string>;
 
   constructor(name: string, args: PrefectServerArgs, opts?: pulumi.ComponentResourceOptions) {
     super('finlake:orchestration:PrefectServer', name, args, opts);
@@ -96,7 +96,7 @@ export class PrefectServer extends pulumi.ComponentResource {
     );
     const dbUrlSecret = new aws.secretsmanager.Secret(
       `${name}-database-url`,
-      { name: secretName(args.env, 'prefect', 'database_url'), kmsKeyId: args.kmsKeyArn, tags },
+      { name: secretNameOf(args.env, 'prefectDatabaseUrl'), kmsKeyId: args.kmsKeyArn, tags },
       parent,
     );
     new aws.secretsmanager.SecretVersion(
@@ -119,7 +119,7 @@ export class PrefectServer extends pulumi.ComponentResource {
     );
     const authSecret = new aws.secretsmanager.Secret(
       `${name}-api-auth-string`,
-      { name: secretName(args.env, 'prefect', 'api_auth_string'), kmsKeyId: args.kmsKeyArn, tags },
+      { name: secretNameOf(args.env, 'prefectApiAuthString'), kmsKeyId: args.kmsKeyArn, tags },
       parent,
     );
     new aws.secretsmanager.SecretVersion(
@@ -131,21 +131,7 @@ export class PrefectServer extends pulumi.ComponentResource {
       parent,
     );
 
-    // --- Cluster: the server, the worker and the flow runs share it.
-    const cluster = new aws.ecs.Cluster(
-      `${name}-cluster`,
-      { settings: [{ name: 'containerInsights', value: 'enabled' }], tags },
-      parent,
-    );
-    new aws.ecs.ClusterCapacityProviders(
-      `${name}-capacity`,
-      {
-        clusterName: cluster.name,
-        capacityProviders: ['FARGATE', 'FARGATE_SPOT'],
-        defaultCapacityProviderStrategies: WORK_POOL_CAPACITY_STRATEGY,
-      },
-      parent,
-    );
+    const cluster = { arn: pulumi.output(args.clusterArn) };
     const logs = serviceLogGroup(
       name,
       { env: args.env, service: 'prefect', retentionInDays: args.logRetentionDays, tags: tags },
@@ -294,7 +280,7 @@ export class PrefectServer extends pulumi.ComponentResource {
         taskDefinition: serverTask.arn,
         desiredCount: 1,
         // The server holds no state of its own, but Spot interruptions would cut the API: on-demand.
-        capacityProviderStrategies: [{ capacityProvider: 'FARGATE', weight: 1 }],
+        capacityProviderStrategies: SERVICE_CAPACITY_STRATEGY.map((c) => ({ ...c })),
         networkConfiguration: {
           subnets: args.privateSubnetIds,
           securityGroups: [args.prefectSecurityGroupId],
@@ -318,16 +304,16 @@ export class PrefectServer extends pulumi.ComponentResource {
         {
           Sid: 'RunFlowTasks',
           Effect: 'Allow',
-          Action: [
-            'ecs:RunTask',
-            'ecs:StopTask',
-            'ecs:DescribeTasks',
-            'ecs:RegisterTaskDefinition',
-            'ecs:DescribeTaskDefinition',
-            'ecs:TagResource',
-          ],
+          Action: ['ecs:RunTask', 'ecs:StopTask', 'ecs:DescribeTasks', 'ecs:TagResource'],
           Resource: ['*'],
           Condition: { ArnEquals: { 'ecs:cluster': clusterArn! } },
+        },
+        {
+          // Task definitions have no cluster: the worker registers one per flow-run image.
+          Sid: 'FlowTaskDefinitions',
+          Effect: 'Allow',
+          Action: ['ecs:RegisterTaskDefinition', 'ecs:DescribeTaskDefinition', 'ecs:DeregisterTaskDefinition'],
+          Resource: ['*'],
         },
         { Sid: 'PassRoles', Effect: 'Allow', Action: ['iam:PassRole'], Resource: passable },
         { Sid: 'FlowLogs', Effect: 'Allow', Action: ['logs:GetLogEvents'], Resource: ['*'] },
@@ -343,9 +329,9 @@ export class PrefectServer extends pulumi.ComponentResource {
         executionRoleArn: args.executionRole.arn,
         taskRoleArn: workerRole.arn,
         container: {
-          name: 'prefect-worker',
+          name: SERVICES.prefectWorker.container,
           image: args.workerImage,
-          command: ['prefect', 'worker', 'start', '--pool', `finlake-${args.env}-ecs`, '--type', 'ecs'],
+          command: workerCommand(args.env),
           environment: { PREFECT_API_URL: `https://${host}/api`, FINLAKE_ENV: args.env },
           secrets: { PREFECT_API_AUTH_STRING: authSecret.arn },
           logGroup: logs.name,
@@ -360,7 +346,7 @@ export class PrefectServer extends pulumi.ComponentResource {
         cluster: cluster.arn,
         taskDefinition: workerTask.arn,
         desiredCount: 1,
-        capacityProviderStrategies: [{ capacityProvider: 'FARGATE', weight: 1 }],
+        capacityProviderStrategies: SERVICE_CAPACITY_STRATEGY.map((c) => ({ ...c })),
         networkConfiguration: {
           subnets: args.privateSubnetIds,
           securityGroups: [args.tasksSecurityGroupId],
@@ -378,6 +364,7 @@ export class PrefectServer extends pulumi.ComponentResource {
     this.databaseUrlSecretArn = dbUrlSecret.arn;
     this.dbInstanceId = db.id;
     this.authStringSecretArn = authSecret.arn;
+    this.logGroupName = logs.name;
     this.registerOutputs({ url: this.url, clusterArn: this.clusterArn });
   }
 }

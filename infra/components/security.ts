@@ -101,11 +101,11 @@ export function serviceRole(
   service: string,
   inputs: pulumi.Input<string>[],
   statements: (resolved: string[]) => Statement[],
-  opts: { parent: pulumi.Resource; tags: Record<string, string> },
+  opts: { parent: pulumi.Resource; tags: Record<string, string>; roleName?: string },
 ): aws.iam.Role {
   const role = new aws.iam.Role(
     name,
-    { assumeRolePolicy: assumeRolePolicy(service), tags: opts.tags },
+    { name: opts.roleName, assumeRolePolicy: assumeRolePolicy(service), tags: opts.tags },
     { parent: opts.parent },
   );
   new aws.iam.RolePolicy(

@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { LAKE_LAYOUT, SERVICES, staticPrefix } from '@finlake/platform';
 import { columnsOf, fmpEodPrices } from '@finlake/schemas';
+import type { Statement } from '../components/iam.ts';
+import { deniedKeys } from '../components/seams.ts';
+// Modules that import @pulumi/aws load only after the mocks are set (it reads the config on import).
+const seamChecks = () => import('../components/seam-checks.ts');
 import { RULES } from '../policy/rules.ts';
 import { ofType, parseJson, runUnderMocks, stackConfig, type Recorded } from './harness.ts';
 
@@ -38,9 +43,11 @@ export function describeStack(stack: 'dev' | 'staging' | 'prod', expected: Stack
       'DataLake',
       'Ecr',
       'PrefectServer',
-      'ConnectorTask',
+      'Cluster',
+      'FargateJob',
       'GlueJob',
-      'DbtRunner',
+      'FlowRuns',
+      'BronzeTrigger',
       'ServingApi',
     ])
       expect(
@@ -144,7 +151,8 @@ export function describeStack(stack: 'dev' | 'staging' | 'prod', expected: Stack
     );
   });
 
-  it('gives each app only the access it needs', () => {
+  it('gives each app only the access it needs', async () => {
+    const { connectorKeys } = await seamChecks();
     const policyOf = (role: string) => {
       const p = resources.find((r) => r.type === 'aws:iam/rolePolicy:RolePolicy' && r.name === role);
       expect(p, role).toBeDefined();
@@ -154,9 +162,12 @@ export function describeStack(stack: 'dev' | 'staging' | 'prod', expected: Stack
       ofType(resources, 'aws:s3/bucket:Bucket').find((b) => b.name === `finlake-${stack}-lake-${zone}`)!.id!;
     const writes = (statements: { Action: string[]; Resource: string[] }[]) =>
       statements.filter((s) => s.Action.includes('s3:PutObject')).flatMap((s) => s.Resource);
-    // The connector writes bronze under fmp/ only and reads exactly one secret.
+    // The connector may write every key shape the contract's key functions produce, and reads one secret
+    // (the real connector's keys against this policy: tools/workspace-checks/test/seams.spec.ts).
     const connector = policyOf(`finlake-${stack}-fmp-ingester-task`);
-    expect(writes(connector)).toEqual([`arn:aws:s3:::${bucket('bronze')}/fmp/*`]);
+    const bronzeArn = `arn:aws:s3:::${bucket('bronze')}`;
+    expect(deniedKeys(connector as Statement[], bronzeArn, 's3:PutObject', connectorKeys())).toEqual([]);
+    expect(deniedKeys(connector as Statement[], bronzeArn, 's3:PutObject', ['other/x.json', 'x.json'])).toHaveLength(2);
     expect(
       connector.filter((s) => s.Action.includes('secretsmanager:GetSecretValue')).flatMap((s) => s.Resource),
     ).toHaveLength(1);
@@ -164,16 +175,17 @@ export function describeStack(stack: 'dev' | 'staging' | 'prod', expected: Stack
     expect(writes(policyOf(`finlake-${stack}-glue-role`)).filter((r) => !r.includes('athena'))).toEqual([
       `arn:aws:s3:::${bucket('silver')}/*`,
     ]);
-    expect(writes(policyOf(`finlake-${stack}-dbt-task`))).toEqual([
-      `arn:aws:s3:::${bucket('gold')}/*`,
-      `arn:aws:s3:::${bucket('athena-results')}/*`,
-    ]);
+    // dbt writes only candidates (never the served location) and its run results.
+    const dbtWrites = writes(policyOf(`finlake-${stack}-dbt-task`));
+    expect(dbtWrites).toContain(`arn:aws:s3:::${bucket('gold')}/${staticPrefix(LAKE_LAYOUT.gold.candidate)}*`);
+    expect(dbtWrites.filter((r) => r.startsWith(`arn:aws:s3:::${bucket('gold')}/`))).toHaveLength(1);
     expect(writes(policyOf(`finlake-${stack}-serving-api`))).toEqual([
       `arn:aws:s3:::${bucket('athena-results')}/*`,
     ]);
   });
 
-  it('puts the API behind the cached authorizer except /healthz, throttled and access-logged', () => {
+  it('puts the API behind the cached authorizer except /healthz, throttled and access-logged', async () => {
+    const { checkTriggerRule, checkWorkPools } = await seamChecks();
     const methods = ofType(resources, 'aws:apigateway/method:Method');
     expect(methods.map((m) => [m.name.split('-').at(-1), m.inputs.authorization])).toEqual(
       expect.arrayContaining([
@@ -189,11 +201,35 @@ export function describeStack(stack: 'dev' | 'staging' | 'prod', expected: Stack
       ofType(resources, 'aws:apigateway/methodSettings:MethodSettings')[0]!.inputs.settings,
     ).toMatchObject({ throttlingRateLimit: expect.any(Number) });
     expect(ofType(resources, 'aws:apigateway/stage:Stage')[0]!.inputs.accessLogSettings).toBeDefined();
+    // The rendered rule fires for an event-handoff manifest only (never per object, never for a batch its
+    // pipeline cleans itself), and the worker polls the pool every ECS deployment names.
     const rule = ofType(resources, 'aws:cloudwatch/eventRule:EventRule')[0]!;
-    expect(parseJson(rule.inputs.eventPattern)).toMatchObject({
-      source: ['aws.s3'],
-      'detail-type': ['Object Created'],
-    });
+    const pattern = parseJson(rule.inputs.eventPattern);
+    expect(() => checkTriggerRule(pattern)).toThrow(/finlake-check-bronze|does not match/);
+    const bronze = pattern.detail.bucket.name[0] as string;
+    expect(() => checkTriggerRule({ ...pattern, detail: { ...pattern.detail, bucket: { name: ['finlake-check-bronze'] } } })).not.toThrow();
+    expect(bronze).toBe(ofType(resources, 'aws:s3/bucket:Bucket').find((b) => b.name === `finlake-${stack}-lake-bronze`)!.id);
+    const worker = ofType(resources, 'aws:ecs/taskDefinition:TaskDefinition').find(
+      (t) => t.inputs.family === `finlake-${stack}-prefect-worker`,
+    )!;
+    expect(() => checkWorkPools(stack, parseJson(worker.inputs.containerDefinitions)[0].command)).not.toThrow();
+    for (const fn of ofType(resources, 'aws:lambda/function:Function'))
+      expect(fn.inputs.runtime, String(fn.inputs.name)).toBe('nodejs24.x');
+  });
+
+  it('gives flow runs exactly the environment the contract says they read, and Spot-first capacity', () => {
+    const jv = outputs.flowRunJobVariables as { env: Record<string, string>; capacity_provider_strategy: { capacityProvider: string }[] };
+    expect(Object.keys(jv.env).sort()).toEqual([...SERVICES.flowRun.infraEnv].sort());
+    expect(Object.values(jv.env).every((v) => v !== '')).toBe(true);
+    expect(jv.capacity_provider_strategy[0]!.capacityProvider).toBe('FARGATE_SPOT');
+    for (const family of [`finlake-${stack}-fmp-ingester`, `finlake-${stack}-dbt`]) {
+      const td = ofType(resources, 'aws:ecs/taskDefinition:TaskDefinition').find((t) => t.inputs.family === family)!;
+      const [container] = parseJson(td.inputs.containerDefinitions);
+      const svc = family.endsWith('dbt') ? SERVICES.dbt : SERVICES.fmpIngester;
+      expect(container.name).toBe(svc.container);
+      expect(container.command).toEqual(svc.command);
+      expect(container.environment.map((e: { name: string }) => e.name).sort()).toEqual([...svc.infraEnv].sort());
+    }
   });
 
   it('protects the public Prefect endpoint with basic auth over TLS and logs the load balancer', () => {

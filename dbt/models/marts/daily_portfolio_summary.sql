@@ -1,6 +1,8 @@
 -- Daily value and P&L per portfolio, for every trading date from the portfolio's first holding on
 -- (dates with no active holding included, valued 0). Columns are fixed by the gold contract in
 -- libs/schemas (see daily_portfolio_summary.yml, generated from it).
+{{ config(external_location=gold_candidate_location("daily_portfolio_summary")) }}
+
 with
 
 trading_dates as (

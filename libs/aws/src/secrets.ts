@@ -1,17 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
-/** Secrets Manager names follow `/{env}/{service}/{name}`, e.g. `/prod/fmp/api_key`. */
-export function secretName(env: string, service: string, name: string): string {
-  for (const [what, v] of [
-    ['env', env],
-    ['service', service],
-    ['name', name],
-  ] as const) {
-    if (!/^[a-z0-9][a-z0-9_-]*$/.test(v))
-      throw new Error(`secret ${what} ${JSON.stringify(v)} must match [a-z0-9][a-z0-9_-]*`);
-  }
-  return `/${env}/${service}/${name}`;
-}
+/** Names come from the platform contract (`/{env}/{service}/{name}`). */
+export { secretName } from '@finlake/platform';
 
 /** Reads a string secret; errors name the secret (never its value) and what to check. */
 export async function getSecretString(client: SecretsManagerClient, name: string): Promise<string> {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { TICKER_PATTERN } from '@finlake/schemas';
+import { HANDOFFS, type Handoff } from '@finlake/platform';
 import { isIsoDate, lastCompletedTradingDay, type IsoDate } from '@finlake/market-calendar';
 import { datasetByName, DATASETS, type FmpDataset } from './datasets.ts';
 
@@ -13,6 +14,8 @@ Fetches FMP end-of-day prices and lands each answer, byte for byte, in the bronz
   --from, --to         inclusive date window; both default to the last completed NYSE trading day
   --dataset NAME       one of: ${Object.keys(DATASETS).join(', ')} (default historical_price_eod)
   --run-id ID          run id for metadata and logs (default: PREFECT__FLOW_RUN_ID, else generated)
+  --handoff WHO        who cleans the batch: event (default; the bronze trigger starts bronze-to-silver)
+                       or pipeline (the calling flow does it itself); the manifest's key records it
 Configuration comes from the environment: FMP_API_KEY, FMP_BASE_URL, FMP_RATE_LIMIT_PER_MIN,
 FMP_CONCURRENCY, FMP_TIMEOUT_MS, FMP_MAX_ATTEMPTS; the lake from FINLAKE_LAKE_ROOT / FINLAKE_BRONZE_URI.
 Exit status: 0 every unit landed, 1 some units failed, 2 bad arguments, 3 API key rejected, 78 bad configuration.`;
@@ -27,6 +30,7 @@ export interface IngestArgs {
   from: IsoDate;
   to: IsoDate;
   runId?: string;
+  handoff: Handoff;
   help: boolean;
 }
 
@@ -68,6 +72,7 @@ export function parseIngestArgs(argv: string[], now: Date = new Date()): IngestA
         to: { type: 'string' },
         dataset: { type: 'string', default: 'historical_price_eod' },
         'run-id': { type: 'string' },
+        handoff: { type: 'string', default: 'event' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -117,7 +122,10 @@ export function parseIngestArgs(argv: string[], now: Date = new Date()): IngestA
       `--run-id ${JSON.stringify(runId.slice(0, 40))} must be 1-128 of A-Z a-z 0-9 _ . - (starting alphanumeric)`,
     );
   }
-  return { dataset, symbols: unique, from, to, runId, help: false };
+  const handoff = HANDOFFS.find((h) => h === values.handoff);
+  if (!handoff)
+    throw new UsageError(`--handoff ${JSON.stringify(values.handoff)}: expected one of ${HANDOFFS.join(', ')}`);
+  return { dataset, symbols: unique, from, to, runId, handoff, help: false };
 }
 
 function readSymbolsFile(path: string): string[] {

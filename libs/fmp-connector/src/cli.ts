@@ -95,7 +95,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       'ingestion started',
     );
     const summary = await runIngestion(
-      { dataset: args.dataset, symbols: args.symbols, from: args.from, to: args.to },
+      { dataset: args.dataset, symbols: args.symbols, from: args.from, to: args.to, handoff: args.handoff },
       {
         client,
         bronze: lake.bronze,

@@ -1,12 +1,15 @@
 import { addDays, daysBetween, type IsoDate } from '@finlake/market-calendar';
+import { FMP_EOD_PRICES, type SourceDataset } from '@finlake/platform';
 
 /**
  * One FMP endpoint the connector can land. Adding an endpoint is adding one of these:
  * the client, retries, limiter, landing and manifest are shared.
  */
 export interface FmpDataset {
-  /** Name in the lake (`dataset=` partition), snake_case. */
+  /** Name in the lake (`dataset=` partition), snake_case: `lake.dataset`. */
   readonly name: string;
+  /** Its entry in the platform contract: bronze layout, silver table. */
+  readonly lake: SourceDataset;
   /** Path under the API's base URL. */
   readonly path: string;
   /** The API's row cap per call. */
@@ -25,7 +28,8 @@ export interface Unit {
 }
 
 export const historicalPriceEod: FmpDataset = {
-  name: 'historical_price_eod',
+  name: FMP_EOD_PRICES.dataset,
+  lake: FMP_EOD_PRICES,
   path: '/stable/historical-price-eod/full',
   maxRowsPerCall: 5000,
   // At most one row per calendar day (even for 7-day markets), so 5,000 days can't reach 5,000 rows.

@@ -19,6 +19,6 @@ export {
   type Unit,
 } from './datasets.ts';
 export { FatalAuthError, RetryableError, UnitFailedError } from './errors.ts';
-export { bronzeKey, manifestKey, sidecarKey, type LandingMeta } from './landing.ts';
+export { bronzeKey, sidecarKey, type LandingMeta } from './landing.ts';
 export { parseRetryAfter } from './retry-after.ts';
 export { runIngestion, type IngestRequest, type IngestSummary, type UnitOutcome } from './run.ts';

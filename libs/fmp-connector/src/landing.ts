@@ -1,34 +1,20 @@
 import { createHash } from 'node:crypto';
-import { hivePath, joinKey, type ZoneStore } from '@finlake/lake';
+import type { ZoneStore } from '@finlake/lake';
+import { bronzeObjectKey, sidecarKey } from '@finlake/platform';
 import type { FmpDataset, Unit } from './datasets.ts';
-import type { FetchedUnit } from './client.ts';
-
-/**
- * Bronze layout: `source=fmp/dataset=<name>/year=<from's year>/symbol=<S>/<S>_<from>_<to>.json`.
+imp/**
+ * Bronze layout (libs/platform): `source=fmp/dataset=<name>/year=<from's year>/symbol=<S>/<S>_<from>_<to>.json`.
  * The key is a function of (dataset, symbol, from, to) alone, so a rerun overwrites instead of
  * adding a duplicate. The body is the API's answer byte for byte; the request metadata goes to a
  * sidecar `<key>.meta` (not `.json`, so `*.json` readers never mistake it for data).
  */
 export function bronzeKey(dataset: FmpDataset, unit: Unit): string {
-  return joinKey(
-    hivePath([
-      ['source', 'fmp'],
-      ['dataset', dataset.name],
-      ['year', unit.from.slice(0, 4)],
-      ['symbol', unit.symbol],
-    ]),
-    `${unit.symbol}_${unit.from}_${unit.to}.json`,
-  );
+  return bronzeObjectKey(dataset.lake, unit);
 }
 
-export const sidecarKey = (key: string) => `${key}.meta`;
+export { sidecarKey };
 
-export function manifestKey(dataset: FmpDataset, runId: string): string {
-  return joinKey(
-    '_manifests',
-    hivePath([
-      ['source', 'fmp'],
-      ['dataset', dataset.name],
+,
     ]),
     `run_id=${runId}.json`,
   );

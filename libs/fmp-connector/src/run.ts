@@ -1,16 +1,19 @@
-import { LocalZoneStore, hivePath, type ZoneStore } from '@finlake/lake';
+import { LocalZoneStore, type ZoneStore } from '@finlake/lake';
+import { bronzeDatasetPrefix, manifestKey, type Handoff } from '@finlake/platform';
 import type { Logger } from '@finlake/logging';
 import type { IsoDate } from '@finlake/market-calendar';
 import type { FmpClient } from './client.ts';
 import { halve, splitWindow, type FmpDataset, type Unit } from './datasets.ts';
 import { FatalAuthError, UnitFailedError } from './errors.ts';
-import { landUnit, manifestKey } from './landing.ts';
+import { landUnit } from './landing.ts';
 
 export interface IngestRequest {
   dataset: FmpDataset;
   symbols: readonly string[];
   from: IsoDate;
   to: IsoDate;
+  /** Who cleans the batch: the calling pipeline, or the bronze trigger (its manifest's key says which). */
+  handoff: Handoff;
 }
 
 export interface IngestDeps {
@@ -53,6 +56,7 @@ export interface IngestSummary {
   rows: number;
   http_attempts: number;
   fatal?: string;
+  handoff: Handoff;
   started_at: string;
   finished_at: string;
   manifest_key: string;
@@ -74,10 +78,7 @@ export async function runIngestion(req: IngestRequest, deps: IngestDeps): Promis
   const { client, bronze, logger, runId, abort } = deps;
   const now = deps.now ?? (() => new Date());
   const startedAt = now();
-  const datasetPrefix = hivePath([
-    ['source', 'fmp'],
-    ['dataset', req.dataset.name],
-  ]);
+  const datasetPrefix = bronzeDatasetPrefix(req.dataset.lake);
   if (bronze instanceof LocalZoneStore) {
     const swept = await bronze.sweepTempFiles(datasetPrefix);
     if (swept > 0) logger.warn({ swept }, 'removed temp files left by an interrupted run');
@@ -159,7 +160,8 @@ export async function runIngestion(req: IngestRequest, deps: IngestDeps): Promis
     ...(fatal ? { fatal: fatal.message } : {}),
     started_at: startedAt.toISOString(),
     finished_at: now().toISOString(),
-    manifest_key: manifestKey(req.dataset, runId),
+    handoff: req.handoff,
+    manifest_key: manifestKey(req.dataset.lake, runId, req.handoff),
     outcomes: outcomes.sort((a, b) => a.symbol.localeCompare(b.symbol) || a.from.localeCompare(b.from)),
   };
   await bronze.put(summary.manifest_key, `${JSON.stringify(summary, null, 2)}\n`, {

@@ -1,4 +1,4 @@
-export { assertValidKey, hivePath, joinKey, parsePartitions, type PartitionValue } from './keys.ts';
+export { assertValidKey, hivePath, joinKey, parsePartitions, type PartitionValue } from '@finlake/platform';
 export { LocalZoneStore } from './local-store.ts';
 export { findRepoRoot, openLake } from './open-lake.ts';
 export { parseS3Uri, S3ZoneStore } from './s3-store.ts';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import { assertValidKey } from './keys.ts';
+import { assertValidKey } from '@finlake/platform';
 import type { ObjectInfo, PutOptions, Zone, ZoneStore } from './store.ts';
 
 const TMP_PREFIX = '.tmp-';

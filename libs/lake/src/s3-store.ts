@@ -6,7 +6,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { assertValidKey, joinKey } from './keys.ts';
+import { assertValidKey, joinKey } from '@finlake/platform';
 import type { ObjectInfo, PutOptions, Zone, ZoneStore } from './store.ts';
 
 export function parseS3Uri(uri: string): { bucket: string; prefix: string } {

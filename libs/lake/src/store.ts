@@ -1,5 +1,6 @@
-export type Zone = 'bronze' | 'silver' | 'gold';
-export const ZONES: readonly Zone[] = ['bronze', 'silver', 'gold'];
+import type { Zone } from '@finlake/platform';
+
+export { ZONES, type Zone } from '@finlake/platform';
 
 export interface ObjectInfo {
   key: string;

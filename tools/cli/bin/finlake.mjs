@@ -2,9 +2,28 @@
 // Runs the CLI straight from its TypeScript sources: tsx compiles on the fly and a resolve hook
 // adds the `@finlake/source` export condition, so in-repo packages resolve to their src/.
 // No build step stands between a change and `npx finlake`.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { register } from 'node:module';
-import { register as registerTsx } from 'tsx/esm/api';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
+// `npx finlake` starts whatever `node` is first on the caller's PATH; the platform runs on the pinned
+// Node (.node-version), which `make setup` installs into .tools/node when the machine's is older.
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const pinned = join(root, '.tools', 'node', 'bin', 'node');
+const wanted = readFileSync(join(root, '.node-version'), 'utf8').trim();
+if (process.versions.node !== wanted && existsSync(pinned)) {
+  const bin = join(dirname(pinned));
+  const run = spawnSync(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` },
+  });
+  if (run.signal) process.kill(process.pid, run.signal);
+  process.exit(run.status ?? 1);
+}
+
+const { register: registerTsx } = await import('tsx/esm/api');
 registerTsx();
 register('./source-condition.mjs', import.meta.url);
 const { main } = await import('../src/main.ts');

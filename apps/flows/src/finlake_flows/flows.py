@@ -34,12 +34,23 @@ def _run_id(explicit: str | None) -> str:
 
 @task(name="ingest-fmp", **I_O_RETRIES)
 def ingest_task(
-    symbols: list[str], date_from: date | None, date_to: date | None, run_id: str, rate_share: int = 1
+    symbols: list[str],
+    date_from: date | None,
+    date_to: date | None,
+    run_id: str,
+    rate_share: int = 1,
+    handoff: str = "pipeline",
 ) -> dict:
     """`rate_share` ingesters running at once split the FMP plan's rate between them."""
     s = settings.load()
     s = replace(s, fmp_rate_limit_per_min=max(1, s.fmp_rate_limit_per_min // rate_share))
-    return runners.ingestion_runner(s).ingest(tuple(symbols), runners.Window(date_from, date_to), run_id)
+    window = runners.Window(date_from, date_to)
+    return runners.ingestion_runner(s).ingest(tuple(symbols), window, run_id, handoff)
+
+
+@task(name="read-manifest", **I_O_RETRIES)
+def read_manifest_task(key: str) -> dict:
+    return runners.ingestion_runner(settings.load()).read_manifest(key)
 
 
 @task(name="bronze-to-silver", retries=2, retry_delay_seconds=[10, 30])
@@ -50,7 +61,7 @@ def transform_task(date_from: date, date_to: date, run_id: str) -> dict:
 
 @task(name="dbt-build")
 def dbt_task(run_id: str) -> str:
-    return str(runners.dbt_build(settings.load(), run_id))
+    return str(runners.dbt_runner(settings.load()).build(run_id))
 
 
 @task(name="quality-gate")
@@ -60,7 +71,13 @@ def gate_task(run_results: str) -> quality.GateResult:
 
 @task(name="publish-gold", **I_O_RETRIES)
 def publish_task(run_id: str) -> dict:
-    return publish.publish(settings.load().gold, run_id)
+    s = settings.load()
+    if s.runner == "local":
+        return publish.publish(s.gold, run_id)
+    import boto3
+
+    aws = settings.load_aws()
+    return publish.GlueTablePublisher(boto3.client("glue"), aws.gold_database).publish(aws.gold_uri, run_id)
 
 
 @task(name="notify-slack", **I_O_RETRIES)
@@ -74,15 +91,29 @@ def fmp_api_ingestion(
     date_to: date | None = None,
     symbols: list[str] | None = None,
     run_id: str | None = None,
+    handoff: str = "event",
 ) -> dict:
-    """FMP end-of-day prices into bronze; dates default to the last completed NYSE trading day."""
+    """FMP end-of-day prices into bronze; dates default to the last completed NYSE trading day.
+    On its own (`handoff="event"`) the bronze trigger cleans the batch; the pipelines pass "pipeline"."""
     rid = _run_id(run_id)
-    return ingest_task(symbols or list(settings.load().symbols), date_from, date_to, rid)
+    syms = symbols or list(settings.load().symbols)
+    return ingest_task(syms, date_from, date_to, rid, handoff=handoff)
 
 
 @flow(name="bronze-to-silver-fmp")
-def bronze_to_silver_fmp(date_from: date, date_to: date, run_id: str | None = None) -> dict:
-    """The Glue job (locally: the same script on local Spark) for the months of [date_from, date_to]."""
+def bronze_to_silver_fmp(
+    date_from: date | None = None,
+    date_to: date | None = None,
+    run_id: str | None = None,
+    manifest_key: str | None = None,
+) -> dict:
+    """The Glue job (locally: the same script on local Spark) for the months of [date_from, date_to],
+    or of the batch a bronze run manifest describes (what the bronze trigger passes)."""
+    if manifest_key:
+        manifest = read_manifest_task(manifest_key)
+        date_from, date_to = date.fromisoformat(manifest["from"]), date.fromisoformat(manifest["to"])
+    if date_from is None or date_to is None:
+        raise ValueError("give date_from and date_to, or the manifest_key of a landed batch")
     return transform_task(date_from, date_to, _run_id(run_id))
 
 
@@ -139,7 +170,8 @@ def master_fmp_pipeline(
             report["stage_seconds"][name] = round(time.monotonic() - t0, 1)
 
     try:
-        ingest = timed("ingest", fmp_api_ingestion, date_from, date_to, symbols or list(s.symbols), rid)
+        syms = symbols or list(s.symbols)
+        ingest = timed("ingest", fmp_api_ingestion, date_from, date_to, syms, rid, "pipeline")
         report.update(ingest={k: ingest[k] for k in ("units", "landed", "failed", "rows", "manifest_key")})
         window_from, window_to = date.fromisoformat(ingest["from"]), date.fromisoformat(ingest["to"])
         report.update({"from": window_from.isoformat(), "to": window_to.isoformat()})

@@ -18,7 +18,10 @@ from datetime import date
 from pathlib import Path
 from typing import Protocol
 
-from finlake_flows.settings import REPO, Settings
+from finlake_flows import platform
+from finlake_flows.settings import REPO, AwsSettings, Settings, load_aws
+
+SILVER_TABLE = "fmp_eod_prices"
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +45,12 @@ class Window:
 
 
 class IngestionRunner(Protocol):
-    def ingest(self, symbols: tuple[str, ...], window: Window, run_id: str) -> dict: ...
+    def ingest(
+        self, symbols: tuple[str, ...], window: Window, run_id: str, handoff: str = "pipeline"
+    ) -> dict: ...
+
+
+    def read_manifest(self, key: str) -> dict: ...
 
 
 class TransformRunner(Protocol):
@@ -65,7 +73,9 @@ class LocalIngestion:
         self.s = settings
         self.bundle = REPO / "apps" / "fmp-ingester" / "dist" / "main.js"
 
-    def ingest(self, symbols: tuple[str, ...], window: Window, run_id: str) -> dict:
+    def ingest(
+        self, symbols: tuple[str, ...], window: Window, run_id: str, handoff: str = "pipeline"
+    ) -> dict:
         if not self.bundle.is_file():
             raise StageFailed(f"{self.bundle} missing: build it with `npx nx build fmp-ingester`")
         env = {
@@ -77,23 +87,9 @@ class LocalIngestion:
         }
         if self.s.fmp_api_key:
             env["FMP_API_KEY"] = self.s.fmp_api_key
-        cmd = [
-            self.s.node,
-            str(self.bundle),
-            "--symbols",
-            ",".join(symbols),
-            *window.args(),
-            "--run-id",
-            run_id,
-        ]
+        cmd = [self.s.node, str(self.bundle), *ingester_args(symbols, window, run_id, handoff)]
         code = _run(cmd, env, "fmp-ingester")
-        manifest = (
-            self.s.bronze
-            / "_manifests"
-            / "source=fmp"
-            / "dataset=historical_price_eod"
-            / f"run_id={run_id}.json"
-        )
+        manifest = self.s.bronze / platform.manifest_key(SILVER_TABLE, run_id, handoff)
         summary = json.loads(manifest.read_text()) if manifest.is_file() else None
         if code != 0:
             detail = f"; {summary['failed']} failed units, see {manifest}" if summary else ""
@@ -101,6 +97,15 @@ class LocalIngestion:
         if summary is None:
             raise StageFailed(f"fmp-ingester succeeded but wrote no manifest at {manifest}")
         return summary
+
+    def read_manifest(self, key: str) -> dict:
+        return json.loads((self.s.bronze / key).read_text())
+
+
+def ingester_args(symbols: tuple[str, ...], window: Window, run_id: str, handoff: str) -> list[str]:
+    """The connector's arguments. `--handoff pipeline`: the calling flow cleans the batch itself, so the
+    bronze trigger's rule (which matches event manifests only) does not start a second run."""
+    return ["--symbols", ",".join(symbols), *window.args(), "--run-id", run_id, "--handoff", handoff]
 
 
 class LocalTransform:
@@ -110,118 +115,135 @@ class LocalTransform:
     def transform(self, date_from: date, date_to: date, run_id: str) -> dict:
         env = {**os.environ, "PREFECT__FLOW_RUN_ID": run_id}
         cmd = [
-            str(self.s.python), "-m", "finlake_glue.job", "--dataset", "fmp_eod_prices",
+            str(self.s.python), "-m", "finlake_glue.job", "--dataset", SILVER_TABLE,
             "--bronze_uri", str(self.s.bronze), "--silver_uri", str(self.s.silver),
             "--mode", "window", "--from", date_from.isoformat(), "--to", date_to.isoformat(), "--run_id", run_id,
         ]  # fmt: skip
         code = _run(cmd, env, "glue-bronze-to-silver")
-        summary_file = self.s.silver / "_runs" / "fmp_eod_prices" / f"run_id={run_id}.json"
+        summary_file = self.s.silver / platform.silver_run_summary_key(SILVER_TABLE, run_id)
         if code != 0 or not summary_file.is_file():
             raise StageFailed(f"the bronze-to-silver job exited {code}; its log lines above say why")
         return json.loads(summary_file.read_text())
 
 
-@dataclass(frozen=True)
-class EcsTarget:
-    cluster: str
-    task_definition: str
-    container: str
-    subnets: tuple[str, ...]
-    security_groups: tuple[str, ...]
+class EcsTaskRunner:
+    """Runs one service's ECS task (Spot-first capacity, the service's full command + the run's
+    arguments) and waits for it to stop, to a deadline. Returns the container's exit code."""
 
+    def __init__(self, ecs, aws: AwsSettings, poll_s: float = 10, timeout_s: float = 3600):
+        self.ecs, self.aws, self.poll_s, self.timeout_s = ecs, aws, poll_s, timeout_s
 
-class EcsIngestion:
-    """Runs the connector as an ECS task (Fargate) and waits for it; its exit code decides."""
-
-    def __init__(
-        self, ecs, s3, target: EcsTarget, bronze_bucket: str, poll_s: float = 10, timeout_s: float = 3600
-    ):
-        self.ecs, self.s3, self.t, self.bucket = ecs, s3, target, bronze_bucket
-        self.poll_s, self.timeout_s = poll_s, timeout_s
-
-    def ingest(self, symbols: tuple[str, ...], window: Window, run_id: str) -> dict:
-        resp = self.ecs.run_task(
-            cluster=self.t.cluster,
-            taskDefinition=self.t.task_definition,
-            launchType="FARGATE",
+    def request(self, service: str, task_definition: str, args: list[str], run_id: str) -> dict:
+        """The RunTask request (a pure function of its inputs, so tests can read the seam)."""
+        return dict(
+            cluster=self.aws.cluster,
+            taskDefinition=task_definition,
+            # A launchType would bypass the capacity provider strategy: name the strategy instead.
+            capacityProviderStrategy=[dict(s) for s in platform.contract()["batch_capacity_strategy"]],
             count=1,
             startedBy=f"prefect-{run_id}"[:36],
             networkConfiguration={
                 "awsvpcConfiguration": {
-                    "subnets": list(self.t.subnets),
-                    "securityGroups": list(self.t.security_groups),
+                    "subnets": list(self.aws.subnets),
+                    "securityGroups": list(self.aws.security_groups),
                     "assignPublicIp": "DISABLED",
                 }
             },
             overrides={
                 "containerOverrides": [
                     {
-                        "name": self.t.container,
-                        "command": ["--symbols", ",".join(symbols), *window.args(), "--run-id", run_id],
+                        "name": platform.service(service)["container"],
+                        "command": platform.command_override(service, args),
                         "environment": [{"name": "PREFECT__FLOW_RUN_ID", "value": run_id}],
                     }
                 ]
             },
         )
+
+    def run(self, service: str, task_definition: str, args: list[str], run_id: str) -> int:
+        resp = self.ecs.run_task(**self.request(service, task_definition, args, run_id))
         if resp.get("failures") or not resp.get("tasks"):
-            raise StageFailed(f"ECS could not start the ingester: {resp.get('failures')}")
+            raise StageFailed(f"ECS could not start {service}: {resp.get('failures')}")
         arn = resp["tasks"][0]["taskArn"]
         deadline = time.monotonic() + self.timeout_s
         while True:
-            task = self.ecs.describe_tasks(cluster=self.t.cluster, tasks=[arn])["tasks"][0]
+            task = self.ecs.describe_tasks(cluster=self.aws.cluster, tasks=[arn])["tasks"][0]
             if task["lastStatus"] == "STOPPED":
                 break
             if time.monotonic() > deadline:
-                self.ecs.stop_task(cluster=self.t.cluster, task=arn, reason="timed out in Prefect")
-                raise StageFailed(f"ingester task {arn} did not finish in {self.timeout_s} s; stopped it")
+                self.ecs.stop_task(cluster=self.aws.cluster, task=arn, reason="timed out in Prefect")
+                raise StageFailed(f"{service} task {arn} did not finish in {self.timeout_s} s; stopped it")
             time.sleep(self.poll_s)
-        container = next(c for c in task["containers"] if c["name"] == self.t.container)
-        if container.get("exitCode") != 0:
+        container = next(c for c in task["containers"] if c["name"] == platform.service(service)["container"])
+        code = container.get("exitCode")
+        if code is None:
             why = container.get("reason") or task.get("stoppedReason")
-            raise StageFailed(f"ingester task {arn} exited {container.get('exitCode')}: {why}")
-        key = f"_manifests/source=fmp/dataset=historical_price_eod/run_id={run_id}.json"
-        return json.loads(self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read())
+            raise StageFailed(f"{service} task {arn} stopped without an exit code: {why}")
+        return int(code)
+
+
+def _s3_json(s3, uri: str, key: str) -> dict:
+    bucket, _, prefix = uri.removeprefix("s3://").partition("/")
+    full = "/".join(p for p in (prefix.strip("/"), key) if p)
+    return json.loads(s3.get_object(Bucket=bucket, Key=full)["Body"].read())
+
+
+class EcsIngestion:
+    """Runs the connector as an ECS task and waits for it; its exit code decides, its manifest reports."""
+
+    def __init__(self, tasks: EcsTaskRunner, s3):
+        self.tasks, self.s3 = tasks, s3
+
+    def ingest(
+        self, symbols: tuple[str, ...], window: Window, run_id: str, handoff: str = "pipeline"
+    ) -> dict:
+        aws = self.tasks.aws
+        args = ingester_args(symbols, window, run_id, handoff)
+        code = self.tasks.run("fmpIngester", aws.ingester_task_definition, args, run_id)
+        if code != 0:
+            raise StageFailed(f"the fmp-ingester task exited {code}; its log group says why")
+        return _s3_json(self.s3, aws.bronze_uri, platform.manifest_key(SILVER_TABLE, run_id, handoff))
+
+    def read_manifest(self, key: str) -> dict:
+        return _s3_json(self.s3, self.tasks.aws.bronze_uri, key)
 
 
 class GlueTransform:
-    """Starts the Glue job with the argument contract and polls it to a terminal state."""
+    """Starts the Glue job with the argument contract and polls it to a terminal state, to a deadline."""
 
     TERMINAL_OK = frozenset({"SUCCEEDED"})
     TERMINAL_BAD = frozenset({"FAILED", "ERROR", "TIMEOUT", "STOPPED", "EXPIRED"})
 
-    def __init__(self, glue, s3, job_name: str, bronze_uri: str, silver_uri: str, poll_s: float = 15):
-        self.glue, self.s3, self.job = glue, s3, job_name
-        self.bronze_uri, self.silver_uri, self.poll_s = bronze_uri, silver_uri, poll_s
+    def __init__(self, glue, s3, aws: AwsSettings, poll_s: float = 15, timeout_s: float = 3 * 3600):
+        self.glue, self.s3, self.aws = glue, s3, aws
+        self.poll_s, self.timeout_s = poll_s, timeout_s
 
     def transform(self, date_from: date, date_to: date, run_id: str) -> dict:
+        job = self.aws.glue_job_name
+        # The zones and the dataset are the job's default arguments (infra); these are the run's own.
         run = self.glue.start_job_run(
-            JobName=self.job,
+            JobName=job,
             Arguments={
-                "--dataset": "fmp_eod_prices",
-                "--bronze_uri": self.bronze_uri,
-                "--silver_uri": self.silver_uri,
                 "--mode": "window",
                 "--from": date_from.isoformat(),
                 "--to": date_to.isoformat(),
                 "--run_id": run_id,
             },
         )
-        run_id_glue = run["JobRunId"]
+        glue_run = run["JobRunId"]
+        deadline = time.monotonic() + self.timeout_s
         while True:
-            state = self.glue.get_job_run(JobName=self.job, RunId=run_id_glue, PredecessorsIncluded=False)[
-                "JobRun"
-            ]
+            state = self.glue.get_job_run(JobName=job, RunId=glue_run, PredecessorsIncluded=False)["JobRun"]
             status = state["JobRunState"]
             if status in self.TERMINAL_OK:
                 break
             if status in self.TERMINAL_BAD:
-                raise StageFailed(
-                    f"Glue job {self.job} run {run_id_glue} ended {status}: {state.get('ErrorMessage', '')}"
-                )
+                raise StageFailed(f"Glue job {job} run {glue_run} ended {status}: {state.get('ErrorMessage', '')}")
+            if time.monotonic() > deadline:
+                self.glue.batch_stop_job_run(JobName=job, JobRunIds=[glue_run])
+                raise StageFailed(f"Glue job {job} run {glue_run} did not finish in {self.timeout_s} s; stopped it")
             time.sleep(self.poll_s)
-        bucket, _, prefix = self.silver_uri.removeprefix("s3://").partition("/")
-        key = "/".join(p for p in (prefix, f"_runs/fmp_eod_prices/run_id={run_id}.json") if p)
-        return json.loads(self.s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+        return _s3_json(self.s3, self.aws.silver_uri, platform.silver_run_summary_key(SILVER_TABLE, run_id))
 
 
 def ingestion_runner(settings: Settings) -> IngestionRunner:
@@ -229,16 +251,8 @@ def ingestion_runner(settings: Settings) -> IngestionRunner:
         return LocalIngestion(settings)
     import boto3
 
-    env = os.environ
-    target = EcsTarget(
-        cluster=env["FINLAKE_ECS_CLUSTER"],
-        task_definition=env["FINLAKE_INGESTER_TASK_DEFINITION"],
-        container=env.get("FINLAKE_INGESTER_CONTAINER", "fmp-ingester"),
-        subnets=tuple(env["FINLAKE_ECS_SUBNETS"].split(",")),
-        security_groups=tuple(env["FINLAKE_ECS_SECURITY_GROUPS"].split(",")),
-    )
-    bucket = env["FINLAKE_BRONZE_URI"].removeprefix("s3://").split("/")[0]
-    return EcsIngestion(boto3.client("ecs"), boto3.client("s3"), target, bucket)
+    aws = load_aws()
+    return EcsIngestion(EcsTaskRunner(boto3.client("ecs"), aws), boto3.client("s3"))
 
 
 def transform_runner(settings: Settings) -> TransformRunner:
@@ -246,28 +260,59 @@ def transform_runner(settings: Settings) -> TransformRunner:
         return LocalTransform(settings)
     import boto3
 
-    env = os.environ
-    return GlueTransform(
-        boto3.client("glue"),
-        boto3.client("s3"),
-        env["FINLAKE_GLUE_JOB_NAME"],
-        env["FINLAKE_BRONZE_URI"],
-        env["FINLAKE_SILVER_URI"],
-    )
+    return GlueTransform(boto3.client("glue"), boto3.client("s3"), load_aws())
 
 
-def dbt_build(settings: Settings, run_id: str, select: str | None = None) -> Path:
-    """`dbt build` writing gold to this run's candidate folder; returns run_results.json's path."""
-    target_path = settings.state / "dbt" / run_id
-    env = {
-        **os.environ,
-        "FINLAKE_LAKE_ROOT": str(settings.lake_root),
-        "FINLAKE_GOLD_CANDIDATE_DIR": str(settings.gold / "_candidates" / run_id),
-        "PREFECT__FLOW_RUN_ID": run_id,
-        "DBT_TARGET": os.environ.get("DBT_TARGET", "local" if settings.runner == "local" else "prod"),
-    }
-    cmd = ["bash", str(REPO / "dbt" / "scripts" / "dbt.sh"), "build", "--target-path", str(target_path)]
-    if select:
-        cmd += ["--select", select]
-    _run(cmd, env, "dbt")  # the exit code is read through run_results.json by the quality gate
-    return target_path / "run_results.json"
+class DbtRunner(Protocol):
+    def build(self, run_id: str, select: str | None = None) -> Path: ...
+
+
+class LocalDbt:
+    """`dbt build` on DuckDB, gold into this run's candidate folder; returns run_results.json's path."""
+
+    def __init__(self, settings: Settings):
+        self.s = settings
+
+    def build(self, run_id: str, select: str | None = None) -> Path:
+        target_path = self.s.state / "dbt" / run_id
+        env = {
+            **os.environ,
+            "FINLAKE_LAKE_ROOT": str(self.s.lake_root),
+            "FINLAKE_GOLD_CANDIDATE_DIR": str(self.s.gold / platform.gold_candidate_prefix(run_id)),
+            "PREFECT__FLOW_RUN_ID": run_id,
+            "DBT_TARGET": "local",
+        }
+        cmd = ["bash", str(REPO / "dbt" / "scripts" / "dbt.sh"), "build", "--target-path", str(target_path)]
+        if select:
+            cmd += ["--select", select]
+        _run(cmd, env, "dbt")  # the exit code is read through run_results.json by the quality gate
+        return target_path / "run_results.json"
+
+
+class EcsDbt:
+    """dbt in its own ephemeral ECS task (the dbt image); its run_results.json comes back through the
+    artefacts bucket, where the task puts it, for the gate to read."""
+
+    def __init__(self, tasks: EcsTaskRunner, s3, state: Path):
+        self.tasks, self.s3, self.state = tasks, s3, state
+
+    def build(self, run_id: str, select: str | None = None) -> Path:
+        aws = self.tasks.aws
+        args = ["--run-id", run_id, *(["--select", select] if select else [])]
+        code = self.tasks.run("dbt", aws.dbt_task_definition, args, run_id)
+        out = self.state / "dbt" / run_id / "run_results.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            results = _s3_json(self.s3, aws.artifacts_uri, platform.artifact_key("dbtRunResults", run_id=run_id))
+        except Exception as err:  # noqa: BLE001 - any failure to fetch means dbt did not finish
+            raise StageFailed(f"the dbt task exited {code} and left no run_results.json ({err})") from err
+        out.write_text(json.dumps(results))
+        return out
+
+
+def dbt_runner(settings: Settings) -> DbtRunner:
+    if settings.runner == "local":
+        return LocalDbt(settings)
+    import boto3
+
+    return EcsDbt(EcsTaskRunner(boto3.client("ecs"), load_aws()), boto3.client("s3"), settings.state)

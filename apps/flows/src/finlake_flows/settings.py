@@ -7,7 +7,21 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[4]
+from finlake_flows import platform
+
+
+def _repo_root() -> Path | None:
+    """The checkout this runs from (local runs); None in an image, where nothing is read from a checkout."""
+    configured = os.environ.get("FINLAKE_REPO_ROOT")
+    if configured:
+        return Path(configured)
+    for parent in Path(__file__).resolve().parents:
+        if (parent / "dbt" / "dbt_project.yml").is_file() and (parent / "apps" / "flows").is_dir():
+            return parent
+    return None
+
+
+REPO = _repo_root() or Path.cwd()
 SAMPLE_SYMBOLS = ("AAPL", "AMZN", "GOOG", "^GSPC", "SPY", "FB", "NFLX")
 TICKER = re.compile(r"^\^?[A-Z0-9][A-Z0-9.\-]{0,14}$")
 
@@ -44,6 +58,59 @@ class Settings:
     @property
     def state(self) -> Path:
         return self.lake_root / "_state"
+
+
+@dataclass(frozen=True)
+class AwsSettings:
+    """What a flow run needs to start the stages in AWS: exactly the variables the platform contract
+    says infra sets for flow runs (services.flowRun.infraEnv), each required."""
+
+    env: str
+    region: str
+    bronze_uri: str
+    silver_uri: str
+    gold_uri: str
+    artifacts_uri: str
+    gold_database: str
+    gold_candidates_database: str
+    cluster: str
+    subnets: tuple[str, ...]
+    security_groups: tuple[str, ...]
+    ingester_task_definition: str
+    dbt_task_definition: str
+    glue_job_name: str
+    slack_block: str
+
+
+def load_aws(env: dict[str, str] | None = None) -> AwsSettings:
+    env = dict(os.environ if env is None else env)
+    names = platform.service("flowRun")["infraEnv"]
+    missing = [n for n in names if not env.get(n)]
+    if missing:
+        raise SettingsError(
+            "FINLAKE_RUNNER=aws needs the flow-run environment that infra sets on the ECS work pool "
+            f"(tools/scripts/prefect-deploy.sh); missing: {', '.join(missing)}"
+        )
+    if env["FINLAKE_RUNNER"] != "aws":
+        raise SettingsError(f"FINLAKE_RUNNER={env['FINLAKE_RUNNER']!r}: the AWS settings are for aws")
+    csv = lambda n: tuple(x for x in env[n].split(",") if x)  # noqa: E731
+    return AwsSettings(
+        env=env["FINLAKE_ENV"],
+        region=env["AWS_REGION"],
+        bronze_uri=env["FINLAKE_BRONZE_URI"],
+        silver_uri=env["FINLAKE_SILVER_URI"],
+        gold_uri=env["FINLAKE_GOLD_URI"],
+        artifacts_uri=env["FINLAKE_ARTIFACTS_URI"],
+        gold_database=env["FINLAKE_GOLD_DATABASE"],
+        gold_candidates_database=env["FINLAKE_GOLD_CANDIDATES_DATABASE"],
+        cluster=env["FINLAKE_ECS_CLUSTER"],
+        subnets=csv("FINLAKE_ECS_SUBNETS"),
+        security_groups=csv("FINLAKE_ECS_SECURITY_GROUPS"),
+        ingester_task_definition=env["FINLAKE_INGESTER_TASK_DEFINITION"],
+        dbt_task_definition=env["FINLAKE_DBT_TASK_DEFINITION"],
+        glue_job_name=env["FINLAKE_GLUE_JOB_NAME"],
+        slack_block=env["FINLAKE_SLACK_BLOCK"],
+    )
 
 
 def load(env: dict[str, str] | None = None) -> Settings:

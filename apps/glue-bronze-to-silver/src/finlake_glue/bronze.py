@@ -15,9 +15,12 @@ from urllib.parse import unquote
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-DATASET_PREFIX = "source=fmp/dataset=historical_price_eod"
+from finlake_glue.contract import source_dataset
+
+# The bronze layout is the platform contract's (the connector writes it, infra's policies cover it).
+DATASET_PREFIX = source_dataset("fmp_eod_prices")["bronze_prefix"].rstrip("/")
 OBJECT_NAME = re.compile(r"^(?P<symbol>.+)_(?P<from>\d{4}-\d{2}-\d{2})_(?P<to>\d{4}-\d{2}-\d{2})\.json$")
-KEY_IN_URI = r"^.*?/(source=fmp/dataset=[^/]+/.*)$"
+KEY_IN_URI = rf"^.*?/({re.escape(DATASET_PREFIX)}/.*)$"
 
 
 @dataclass(frozen=True)

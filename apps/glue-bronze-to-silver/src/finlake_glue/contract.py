@@ -59,18 +59,45 @@ class Contract:
         return [c.name for c in self.columns]
 
 
+_PACKAGE = Path(__file__).resolve().parent
+
+
 def contracts_dir() -> Path:
+    """On Glue the contracts travel inside the job's package zip (`finlake_glue/contracts/`, put there
+    by infra's GlueJob); in a checkout they are libs/schemas' generated files."""
     configured = os.environ.get("FINLAKE_CONTRACTS_DIR")
     if configured:
         return Path(configured)
-    for parent in Path(__file__).resolve().parents:
+    if (_PACKAGE / "contracts").is_dir():
+        return _PACKAGE / "contracts"
+    for parent in _PACKAGE.parents:
         candidate = parent / "libs" / "schemas" / "generated" / "json-schema"
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError(
         "dataset contracts not found: set FINLAKE_CONTRACTS_DIR to the folder holding <name>.schema.json "
-        "(on Glue, ship libs/schemas/generated/json-schema/*.json with --extra-files)"
+        "(on Glue they ship inside finlake_glue.zip, as infra/components/glue-job.ts packs it)"
     )
+
+
+@cache
+def platform() -> dict:
+    """The platform contract (libs/platform/generated/platform.json): bronze and silver key layouts.
+    Packaged beside this module on Glue, the generated file in a checkout."""
+    candidates = [_PACKAGE / "platform.json"] + [
+        p / "libs" / "platform" / "generated" / "platform.json" for p in _PACKAGE.parents
+    ]
+    for path in candidates:
+        if path.is_file():
+            return json.loads(path.read_text(encoding="utf-8"))
+    raise FileNotFoundError("platform.json not found beside finlake_glue or under libs/platform/generated")
+
+
+def source_dataset(silver_table: str) -> dict:
+    for d in platform()["source_datasets"]:
+        if d["silverTable"] == silver_table:
+            return d
+    raise KeyError(f"no source dataset builds silver table {silver_table!r}")
 
 
 def _column(name: str, prop: dict, required: set[str]) -> Column:

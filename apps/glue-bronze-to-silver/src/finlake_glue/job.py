@@ -22,7 +22,7 @@ from pyspark.sql import functions as F
 
 from finlake_glue import args as job_args
 from finlake_glue import bronze, transform
-from finlake_glue.contract import load_contract
+from finlake_glue.contract import load_contract, platform
 from finlake_glue.logs import configure, log
 
 SILVER_TABLE = "fmp_eod_prices"
@@ -86,8 +86,9 @@ def run(spark: SparkSession, a: job_args.JobArgs, logger: logging.Logger) -> dic
         load_contract("fmp_eod_wire_row"), load_contract(SILVER_TABLE)
     )
     rejects_contract = load_contract("fmp_eod_prices_rejects")
-    silver_path = f"{a.silver_uri}/{SILVER_TABLE}"
-    rejects_path = f"{a.silver_uri}/_rejects/{SILVER_TABLE}/run_id={a.run_id}"
+    layout = platform()["lake"]["silver"]
+    silver_path = f"{a.silver_uri}/{layout['table'].format(table=SILVER_TABLE).rstrip('/')}"
+    rejects_path = f"{a.silver_uri}/{layout['rejects'].format(table=SILVER_TABLE)}run_id={a.run_id}"
     bounds = bronze.month_bounds(a.date_from, a.date_to) if a.mode == "window" else None
 
     timings: dict[str, float] = {}
@@ -222,7 +223,7 @@ def run(spark: SparkSession, a: job_args.JobArgs, logger: logging.Logger) -> dic
     )
     bronze.write_text(
         spark,
-        f"{a.silver_uri}/_runs/{SILVER_TABLE}/run_id={a.run_id}.json",
+        f"{a.silver_uri}/{layout['runSummary'].format(table=SILVER_TABLE, run_id=a.run_id)}",
         json.dumps(summary, indent=2) + "\n",
     )
     log(logger, logging.INFO, "run summary", **summary)

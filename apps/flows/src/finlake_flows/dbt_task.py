@@ -1,0 +1,65 @@
+"""The dbt runner's entry point in its ECS task (the dbt image; infra's DbtRunner task definition):
+
+    python -m finlake_flows.dbt_task --run-id RUN [--select SELECTOR]
+
+Builds this run's gold candidate on Athena (its own location, `<gold>/_candidates/<run>/`, tables in the
+candidates database), then puts `run_results.json` in the artefacts bucket for the flow's quality gate.
+Exit status: dbt's (0 all passed, 1 a model or test failed), 2 when the run results could not be stored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from finlake_flows import platform
+
+RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+
+
+def main(argv: list[str], env: dict[str, str] | None = None, s3=None) -> int:
+    p = argparse.ArgumentParser(prog="dbt-task")
+    p.add_argument("--run-id", required=True)
+    p.add_argument("--select")
+    a = p.parse_args(argv)
+    if not RUN_ID.match(a.run_id):
+        p.error(f"--run-id {a.run_id!r}: 1-128 of A-Z a-z 0-9 _ . -")
+    env = dict(os.environ if env is None else env)
+    missing = [n for n in platform.service("dbt")["infraEnv"] if not env.get(n)]
+    if missing:
+        print(f"dbt-task: missing environment (set by infra's DbtRunner): {', '.join(missing)}", file=sys.stderr)
+        return 78
+    gold = env["FINLAKE_GOLD_URI"].rstrip("/")
+    env["FINLAKE_GOLD_CANDIDATE_URI"] = f"{gold}/{platform.gold_candidate_prefix(a.run_id)}"
+    env["PREFECT__FLOW_RUN_ID"] = a.run_id
+    project = Path(env.get("DBT_PROJECT_DIR", "/app/dbt"))
+    target_path = project / "target" / a.run_id
+    cmd = ["dbt", "build", "--target", env["DBT_TARGET"], "--project-dir", str(project)]
+    cmd += ["--profiles-dir", str(project), "--target-path", str(target_path)]
+    if a.select:
+        cmd += ["--select", a.select]
+    code = subprocess.call(cmd, env=env)  # noqa: S603 - fixed command, validated arguments
+    results = target_path / "run_results.json"
+    if not results.is_file():
+        print(f"dbt-task: dbt exited {code} without run_results.json", file=sys.stderr)
+        return code or 2
+    bucket, _, prefix = env["FINLAKE_ARTIFACTS_URI"].removeprefix("s3://").partition("/")
+    key = "/".join(x for x in (prefix.strip("/"), platform.artifact_key("dbtRunResults", run_id=a.run_id)) if x)
+    if s3 is None:
+        import boto3
+
+        s3 = boto3.client("s3")
+    try:
+        s3.put_object(Bucket=bucket, Key=key, Body=results.read_bytes(), ContentType="application/json")
+    except Exception as err:  # noqa: BLE001 - report any failure to store the results as one line
+        print(f"dbt-task: could not store run results at s3://{bucket}/{key}: {err}", file=sys.stderr)
+        return 2
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,81 @@
+import { fill } from './templates.ts';
+
+/** Work pools: the local one, and one ECS pool per environment that its worker polls. */
+export const WORK_POOLS = { local: 'finlake-local', ecs: 'finlake-{env}-ecs' } as const;
+export const ecsWorkPool = (env: string) => fill(WORK_POOLS.ecs, { env });
+
+export const FLOWS = {
+  master: 'master-fmp-pipeline',
+  ingestion: 'fmp-api-ingestion',
+  bronzeToSilver: 'bronze-to-silver-fmp',
+  dbt: 'dbt-build-gold',
+  backfill: 'fmp-backfill',
+} as const;
+
+export interface Deployment {
+  readonly flow: string;
+  readonly name: string;
+  /** Module entrypoint: resolves in the flows image (installed package) and in a checkout alike. */
+  readonly entrypoint: string;
+  readonly pool: keyof typeof WORK_POOLS;
+  readonly description: string;
+  readonly schedule?: { cron: string; timezone: string; active: boolean };
+  readonly concurrencyLimit?: number;
+  readonly parameters?: Record<string, unknown>;
+}
+
+// 18:30 New York time, Monday to Friday: after the 16:00 close and FMP's end-of-day update.
+const NIGHTLY = { cron: '30 18 * * 1-5', timezone: 'America/New_York' };
+
+export const DEPLOYMENTS = {
+  nightly: {
+    flow: FLOWS.master,
+    name: 'nightly',
+    entrypoint: 'finlake_flows.flows:master_fmp_pipeline',
+    pool: 'ecs',
+    description: 'Ingest -> clean -> dbt -> quality gate -> publish for the last completed trading day.',
+    schedule: { ...NIGHTLY, active: true },
+    concurrencyLimit: 1,
+  },
+  nightlyLocal: {
+    flow: FLOWS.master,
+    name: 'nightly-local',
+    entrypoint: 'finlake_flows.flows:master_fmp_pipeline',
+    pool: 'local',
+    description: 'The nightly pipeline on a local worker (schedule off).',
+    schedule: { ...NIGHTLY, active: false },
+  },
+  ingestOnDemand: {
+    flow: FLOWS.ingestion,
+    name: 'on-demand',
+    entrypoint: 'finlake_flows.flows:fmp_api_ingestion',
+    pool: 'ecs',
+    description: 'Lands a batch in bronze; the bronze trigger then cleans it (event handoff).',
+  },
+  bronzeToSilverOnEvent: {
+    flow: FLOWS.bronzeToSilver,
+    name: 'bronze-to-silver-on-event',
+    entrypoint: 'finlake_flows.flows:bronze_to_silver_fmp',
+    pool: 'ecs',
+    description: 'Started once per landed batch (its run manifest) by S3 -> EventBridge -> the bronze trigger.',
+    concurrencyLimit: 2,
+  },
+  backfill: {
+    flow: FLOWS.backfill,
+    name: 'backfill',
+    entrypoint: 'finlake_flows.flows:fmp_backfill',
+    pool: 'ecs',
+    description: 'Ingest and clean a long range in windows, then one dbt build, the gate and publish.',
+    concurrencyLimit: 1,
+    parameters: { max_concurrency: 2 },
+  },
+} as const satisfies Record<string, Deployment>;
+
+/** `flow-name/deployment-name`, as Prefect's API reads a deployment by name. */
+export const deploymentPath = (d: Deployment) => `${d.flow}/${d.name}`;
+
+export const BLOCKS = {
+  slackAlerts: { type: 'custom-webhook', name: 'slack-alerts' },
+  results: { name: 'finlake-results' },
+  awsCredentials: { type: 'aws-credentials', name: 'finlake-aws' },
+} as const;
