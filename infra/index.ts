@@ -225,7 +225,12 @@ const flowRuns = new FlowRuns(`${name}-flow-runs`, {
   connector,
   dbt,
   glueJobName: glue.jobName,
-  buckets: { bronze: lake.bronze.name, silver: lake.silver.name, gold: lake.gold.name, artefacts: artefacts.name },
+  buckets: {
+    bronze: lake.bronze.name,
+    silver: lake.silver.name,
+    gold: lake.gold.name,
+    artefacts: artefacts.name,
+  },
   bucketArns: { bronze: lake.bronze.arn, silver: lake.silver.arn, artefacts: artefacts.arn },
   goldDatabase: lake.goldDatabase,
   goldCandidatesDatabase: lake.goldCandidatesDatabase,

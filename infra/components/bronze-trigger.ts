@@ -56,7 +56,12 @@ export class BronzeTrigger extends pulumi.ComponentResource {
       access: {
         inputs: [args.prefectAuthSecretArn, args.kmsKeyArn],
         statements: ([secret, key]) => [
-          { Sid: 'PrefectAuth', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [secret!] },
+          {
+            Sid: 'PrefectAuth',
+            Effect: 'Allow',
+            Action: ['secretsmanager:GetSecretValue'],
+            Resource: [secret!],
+          },
           { Sid: 'SecretsKey', Effect: 'Allow', Action: ['kms:Decrypt'], Resource: [key!] },
         ],
       },
@@ -69,19 +74,30 @@ export class BronzeTrigger extends pulumi.ComponentResource {
       `${name}-bronze-created`,
       {
         description: 'A landed bronze batch (its run manifest) starts one bronze-to-silver flow run',
-        eventPattern: pulumi.output(args.bronzeBucketName).apply((b) => JSON.stringify(bronzeTriggerPattern(b))),
+        eventPattern: pulumi
+          .output(args.bronzeBucketName)
+          .apply((b) => JSON.stringify(bronzeTriggerPattern(b))),
         tags: args.tags,
       },
       parent,
     );
     new aws.cloudwatch.EventTarget(
       `${name}-bronze-created`,
-      { rule: rule.name, arn: fn.arn, retryPolicy: { maximumRetryAttempts: 8, maximumEventAgeInSeconds: 3600 } },
+      {
+        rule: rule.name,
+        arn: fn.arn,
+        retryPolicy: { maximumRetryAttempts: 8, maximumEventAgeInSeconds: 3600 },
+      },
       parent,
     );
     new aws.lambda.Permission(
       `${name}-invoke`,
-      { action: 'lambda:InvokeFunction', function: fn.name, principal: 'events.amazonaws.com', sourceArn: rule.arn },
+      {
+        action: 'lambda:InvokeFunction',
+        function: fn.name,
+        principal: 'events.amazonaws.com',
+        sourceArn: rule.arn,
+      },
       parent,
     );
     this.ruleName = rule.name;

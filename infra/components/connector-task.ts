@@ -7,7 +7,11 @@ import { bucketAccess, kmsUse, secretRead, type Statement } from './iam.ts';
  * produce (its datasets' data and run manifests, from the platform contract) and reads its one secret
  * (the connector fetches it itself via FMP_API_KEY_SECRET_ID, so the key never sits in the task definition).
  */
-export function connectorStatements(bronzeArn: string, kmsKeyArn: string, apiKeySecretArn: string): Statement[] {
+export function connectorStatements(
+  bronzeArn: string,
+  kmsKeyArn: string,
+  apiKeySecretArn: string,
+): Statement[] {
   const prefixes = SOURCE_DATASETS.filter((d) => d.source === 'fmp').flatMap(bronzeWriterPrefixes);
   return [
     ...bucketAccess('Bronze', bronzeArn, 'readwrite', prefixes),

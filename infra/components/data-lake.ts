@@ -1,7 +1,16 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { dailyPortfolioSummary, fmpEodPrices, fmpEodPricesRejects, type Dataset } from '@finlake/schemas';
-import { GOLD_MARTS, glueDatabase, goldCandidatesDatabase, goldPublishedPrefix, silverRejectsPrefix, silverTablePrefix, NAMES, fill } from '@finlake/platform';
+import {
+  GOLD_MARTS,
+  glueDatabase,
+  goldCandidatesDatabase,
+  goldPublishedPrefix,
+  silverRejectsPrefix,
+  silverTablePrefix,
+  NAMES,
+  fill,
+} from '@finlake/platform';
 import { glueTableArgs } from './catalog.ts';
 import { elbLogDelivery, SecureBucket } from './secure-bucket.ts';
 

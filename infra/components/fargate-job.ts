@@ -39,10 +39,16 @@ export class FargateJob<S extends ServiceId> extends pulumi.ComponentResource {
       { env: args.env, service: svc.image, retentionInDays: args.logRetentionDays, tags: args.tags },
       this,
     );
-    this.role = serviceRole(`${name}-task`, 'ecs-tasks.amazonaws.com', args.access.inputs, args.access.statements, {
-      parent: this,
-      tags: args.tags,
-    });
+    this.role = serviceRole(
+      `${name}-task`,
+      'ecs-tasks.amazonaws.com',
+      args.access.inputs,
+      args.access.statements,
+      {
+        parent: this,
+        tags: args.tags,
+      },
+    );
     const task = fargateTask(
       `${name}-task`,
       {

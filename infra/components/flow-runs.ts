@@ -32,7 +32,12 @@ export interface FlowRunsArgs {
   connector: { taskDefinitionArn: pulumi.Input<string>; taskRoleArn: pulumi.Input<string> };
   dbt: { taskDefinitionArn: pulumi.Input<string>; taskRoleArn: pulumi.Input<string> };
   glueJobName: pulumi.Input<string>;
-  buckets: { bronze: pulumi.Input<string>; silver: pulumi.Input<string>; gold: pulumi.Input<string>; artefacts: pulumi.Input<string> };
+  buckets: {
+    bronze: pulumi.Input<string>;
+    silver: pulumi.Input<string>;
+    gold: pulumi.Input<string>;
+    artefacts: pulumi.Input<string>;
+  };
   bucketArns: { bronze: pulumi.Input<string>; silver: pulumi.Input<string>; artefacts: pulumi.Input<string> };
   goldDatabase: pulumi.Input<string>;
   goldCandidatesDatabase: pulumi.Input<string>;
@@ -83,7 +88,9 @@ export function flowRunStatements(r: {
       Resource: [`${glue}:job/${r.glueJobName}`],
     },
     ...bucketAccess('Manifests', r.bronzeArn, 'read', [manifestsPrefix(FMP_EOD_PRICES)]),
-    ...bucketAccess('RunSummaries', r.silverArn, 'read', [silverRunSummariesPrefix(FMP_EOD_PRICES.silverTable)]),
+    ...bucketAccess('RunSummaries', r.silverArn, 'read', [
+      silverRunSummariesPrefix(FMP_EOD_PRICES.silverTable),
+    ]),
     ...bucketAccess('RunResults', r.artefactsArn, 'read', [staticPrefix(ARTIFACTS.dbtRunResults)]),
     ...bucketAccess('PrefectResults', r.artefactsArn, 'readwrite', [`${ARTIFACTS.prefectResults}/`]),
     {
@@ -179,19 +186,28 @@ export class FlowRuns extends pulumi.ComponentResource {
         args.prefectAuthSecretArn,
         args.logGroupName,
       ])
-      .apply(([envJson, image, cluster, taskRole, execRole, subnets, sg, auth, logGroup]): Record<string, unknown> => ({
-        image,
-        cluster,
-        container_name: SERVICES.flowRun.container,
-        task_role_arn: taskRole,
-        execution_role_arn: execRole,
-        prefect_api_auth_string_secret_arn: auth,
-        capacity_provider_strategy: BATCH_CAPACITY_STRATEGY.map((s) => ({ ...s })),
-        network_configuration: { subnets, securityGroups: [sg], assignPublicIp: 'DISABLED' },
-        configure_cloudwatch_logs: true,
-        cloudwatch_logs_options: { 'awslogs-group': logGroup, 'awslogs-region': args.region, 'awslogs-stream-prefix': 'flow-run' },
-        env: JSON.parse(String(envJson)) as Record<string, string>,
-      }));
+      .apply(
+        ([envJson, image, cluster, taskRole, execRole, subnets, sg, auth, logGroup]): Record<
+          string,
+          unknown
+        > => ({
+          image,
+          cluster,
+          container_name: SERVICES.flowRun.container,
+          task_role_arn: taskRole,
+          execution_role_arn: execRole,
+          prefect_api_auth_string_secret_arn: auth,
+          capacity_provider_strategy: BATCH_CAPACITY_STRATEGY.map((s) => ({ ...s })),
+          network_configuration: { subnets, securityGroups: [sg], assignPublicIp: 'DISABLED' },
+          configure_cloudwatch_logs: true,
+          cloudwatch_logs_options: {
+            'awslogs-group': logGroup,
+            'awslogs-region': args.region,
+            'awslogs-stream-prefix': 'flow-run',
+          },
+          env: JSON.parse(String(envJson)) as Record<string, string>,
+        }),
+      );
     this.registerOutputs({ roleArn: this.roleArn, jobVariables: this.jobVariables });
   }
 }

@@ -67,7 +67,10 @@ export function nodeLambda<S extends ServiceId>(
       memorySize: a.memory,
       timeout: a.timeoutSeconds,
       environment: {
-        variables: { NODE_OPTIONS: '--enable-source-maps', ...(a.environment as Record<string, pulumi.Input<string>>) },
+        variables: {
+          NODE_OPTIONS: '--enable-source-maps',
+          ...(a.environment as Record<string, pulumi.Input<string>>),
+        },
       },
       loggingConfig: { logFormat: 'JSON', logGroup: logs.name },
       tracingConfig: { mode: 'Active' },

@@ -312,7 +312,11 @@ export class PrefectServer extends pulumi.ComponentResource {
           // Task definitions have no cluster: the worker registers one per flow-run image.
           Sid: 'FlowTaskDefinitions',
           Effect: 'Allow',
-          Action: ['ecs:RegisterTaskDefinition', 'ecs:DescribeTaskDefinition', 'ecs:DeregisterTaskDefinition'],
+          Action: [
+            'ecs:RegisterTaskDefinition',
+            'ecs:DescribeTaskDefinition',
+            'ecs:DeregisterTaskDefinition',
+          ],
           Resource: ['*'],
         },
         { Sid: 'PassRoles', Effect: 'Allow', Action: ['iam:PassRole'], Resource: passable },

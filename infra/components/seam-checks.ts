@@ -28,7 +28,11 @@ export function connectorKeys(): string[] {
 }
 
 export function checkConnectorWrites(
-  statements: Statement[] = connectorStatements(BUCKET_ARN, 'arn:aws:kms:::key/k', 'arn:aws:secretsmanager:::secret'),
+  statements: Statement[] = connectorStatements(
+    BUCKET_ARN,
+    'arn:aws:kms:::key/k',
+    'arn:aws:secretsmanager:::secret',
+  ),
   keys: string[] = connectorKeys(),
 ): void {
   const denied = deniedKeys(statements, BUCKET_ARN, 's3:PutObject', keys);

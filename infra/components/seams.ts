@@ -5,7 +5,12 @@
 import type { Statement } from './iam.ts';
 
 const wildcard = (pattern: string) =>
-  new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
 const list = (v: string[] | string) => (Array.isArray(v) ? v : [v]);
 
 export interface Request {
@@ -42,7 +47,12 @@ export function isAllowed(statements: Statement[], r: Request): boolean {
 }
 
 /** The object keys (of `bucketArn`) that `statements` would not let `action` touch. */
-export function deniedKeys(statements: Statement[], bucketArn: string, action: string, keys: string[]): string[] {
+export function deniedKeys(
+  statements: Statement[],
+  bucketArn: string,
+  action: string,
+  keys: string[],
+): string[] {
   return keys.filter((k) => !isAllowed(statements, { action, resource: `${bucketArn}/${k}` }));
 }
 
@@ -65,7 +75,11 @@ export function matchesEventPattern(pattern: Pattern, event: Record<string, unkn
   return Object.entries(pattern).every(([field, rule]) => {
     const value = event[field];
     if (Array.isArray(rule)) return rule.some((r) => matchValue(r, value));
-    return value !== null && typeof value === 'object' && matchesEventPattern(rule as Pattern, value as Record<string, unknown>);
+    return (
+      value !== null &&
+      typeof value === 'object' &&
+      matchesEventPattern(rule as Pattern, value as Record<string, unknown>)
+    );
   });
 }
 
@@ -75,7 +89,12 @@ export function s3ObjectCreatedEvent(bucket: string, key: string): Record<string
     version: '0',
     source: 'aws.s3',
     'detail-type': 'Object Created',
-    detail: { version: '0', bucket: { name: bucket }, object: { key, size: 1, etag: 'e' }, reason: 'PutObject' },
+    detail: {
+      version: '0',
+      bucket: { name: bucket },
+      object: { key, size: 1, etag: 'e' },
+      reason: 'PutObject',
+    },
   };
 }
 

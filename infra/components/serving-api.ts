@@ -57,10 +57,21 @@ export class ServingApi extends pulumi.ComponentResource {
       codeDir: args.apiCodeDir,
       environment: { ATHENA_WORKGROUP: args.workGroupName, GOLD_TABLE: args.goldTable, LOG_LEVEL: 'info' },
       access: {
-        inputs: [args.workGroupArn, args.goldBucketArn, args.resultsBucketArn, args.kmsKeyArn, args.goldDatabase, args.accountId],
+        inputs: [
+          args.workGroupArn,
+          args.goldBucketArn,
+          args.resultsBucketArn,
+          args.kmsKeyArn,
+          args.goldDatabase,
+          args.accountId,
+        ],
         statements: ([wg, gold, results, key, db, acct]) => [
           athenaQueries(wg!),
-          glueCatalogAccess('GoldCatalog', args.region, acct!, db!, ['glue:GetDatabase', 'glue:GetTable', 'glue:GetPartitions']),
+          glueCatalogAccess('GoldCatalog', args.region, acct!, db!, [
+            'glue:GetDatabase',
+            'glue:GetTable',
+            'glue:GetPartitions',
+          ]),
           ...bucketAccess('Gold', gold!, 'read'),
           ...bucketAccess('Results', results!, 'readwrite'),
           kmsUse(key!),

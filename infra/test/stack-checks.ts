@@ -167,7 +167,9 @@ export function describeStack(stack: 'dev' | 'staging' | 'prod', expected: Stack
     const connector = policyOf(`finlake-${stack}-fmp-ingester-task`);
     const bronzeArn = `arn:aws:s3:::${bucket('bronze')}`;
     expect(deniedKeys(connector as Statement[], bronzeArn, 's3:PutObject', connectorKeys())).toEqual([]);
-    expect(deniedKeys(connector as Statement[], bronzeArn, 's3:PutObject', ['other/x.json', 'x.json'])).toHaveLength(2);
+    expect(
+      deniedKeys(connector as Statement[], bronzeArn, 's3:PutObject', ['other/x.json', 'x.json']),
+    ).toHaveLength(2);
     expect(
       connector.filter((s) => s.Action.includes('secretsmanager:GetSecretValue')).flatMap((s) => s.Resource),
     ).toHaveLength(1);
@@ -177,7 +179,9 @@ export function describeStack(stack: 'dev' | 'staging' | 'prod', expected: Stack
     ]);
     // dbt writes only candidates (never the served location) and its run results.
     const dbtWrites = writes(policyOf(`finlake-${stack}-dbt-task`));
-    expect(dbtWrites).toContain(`arn:aws:s3:::${bucket('gold')}/${staticPrefix(LAKE_LAYOUT.gold.candidate)}*`);
+    expect(dbtWrites).toContain(
+      `arn:aws:s3:::${bucket('gold')}/${staticPrefix(LAKE_LAYOUT.gold.candidate)}*`,
+    );
     expect(dbtWrites.filter((r) => r.startsWith(`arn:aws:s3:::${bucket('gold')}/`))).toHaveLength(1);
     expect(writes(policyOf(`finlake-${stack}-serving-api`))).toEqual([
       `arn:aws:s3:::${bucket('athena-results')}/*`,
@@ -207,28 +211,44 @@ export function describeStack(stack: 'dev' | 'staging' | 'prod', expected: Stack
     const pattern = parseJson(rule.inputs.eventPattern);
     expect(() => checkTriggerRule(pattern)).toThrow(/finlake-check-bronze|does not match/);
     const bronze = pattern.detail.bucket.name[0] as string;
-    expect(() => checkTriggerRule({ ...pattern, detail: { ...pattern.detail, bucket: { name: ['finlake-check-bronze'] } } })).not.toThrow();
-    expect(bronze).toBe(ofType(resources, 'aws:s3/bucket:Bucket').find((b) => b.name === `finlake-${stack}-lake-bronze`)!.id);
+    expect(() =>
+      checkTriggerRule({
+        ...pattern,
+        detail: { ...pattern.detail, bucket: { name: ['finlake-check-bronze'] } },
+      }),
+    ).not.toThrow();
+    expect(bronze).toBe(
+      ofType(resources, 'aws:s3/bucket:Bucket').find((b) => b.name === `finlake-${stack}-lake-bronze`)!.id,
+    );
     const worker = ofType(resources, 'aws:ecs/taskDefinition:TaskDefinition').find(
       (t) => t.inputs.family === `finlake-${stack}-prefect-worker`,
     )!;
-    expect(() => checkWorkPools(stack, parseJson(worker.inputs.containerDefinitions)[0].command)).not.toThrow();
+    expect(() =>
+      checkWorkPools(stack, parseJson(worker.inputs.containerDefinitions)[0].command),
+    ).not.toThrow();
     for (const fn of ofType(resources, 'aws:lambda/function:Function'))
       expect(fn.inputs.runtime, String(fn.inputs.name)).toBe('nodejs24.x');
   });
 
   it('gives flow runs exactly the environment the contract says they read, and Spot-first capacity', () => {
-    const jv = outputs.flowRunJobVariables as { env: Record<string, string>; capacity_provider_strategy: { capacityProvider: string }[] };
+    const jv = outputs.flowRunJobVariables as {
+      env: Record<string, string>;
+      capacity_provider_strategy: { capacityProvider: string }[];
+    };
     expect(Object.keys(jv.env).sort()).toEqual([...SERVICES.flowRun.infraEnv].sort());
     expect(Object.values(jv.env).every((v) => v !== '')).toBe(true);
     expect(jv.capacity_provider_strategy[0]!.capacityProvider).toBe('FARGATE_SPOT');
     for (const family of [`finlake-${stack}-fmp-ingester`, `finlake-${stack}-dbt`]) {
-      const td = ofType(resources, 'aws:ecs/taskDefinition:TaskDefinition').find((t) => t.inputs.family === family)!;
+      const td = ofType(resources, 'aws:ecs/taskDefinition:TaskDefinition').find(
+        (t) => t.inputs.family === family,
+      )!;
       const [container] = parseJson(td.inputs.containerDefinitions);
       const svc = family.endsWith('dbt') ? SERVICES.dbt : SERVICES.fmpIngester;
       expect(container.name).toBe(svc.container);
       expect(container.command).toEqual(svc.command);
-      expect(container.environment.map((e: { name: string }) => e.name).sort()).toEqual([...svc.infraEnv].sort());
+      expect(container.environment.map((e: { name: string }) => e.name).sort()).toEqual(
+        [...svc.infraEnv].sort(),
+      );
     }
   });
 

@@ -4,9 +4,11 @@ import { declarations, ENVS, type Env } from './declarations.ts';
 import { secretResolver } from './secrets.ts';
 import { formatChanges, syncBlocks } from './sync.ts';
 
-export const USAGE = `Usage: blocks-sync --env local|dev|staging|prod [--dry-run] [--prune] [--secrets env|aws]
+export const USAGE = `Usage: blocks-sync --env local|dev|staging|prod [--results-bucket NAME] [--dry-run] [--prune] [--secrets env|aws]
 
-Upserts the Prefect blocks declared for the environment through PREFECT_API_URL (PREFECT_API_KEY if set).
+Upserts the Prefect blocks declared for the environment through PREFECT_API_URL (with
+PREFECT_API_AUTH_STRING, or PREFECT_API_KEY, if set).
+  --results-bucket  the stack's artefacts bucket (pulumi stack output artefactsBucket); needed outside local
   --dry-run   print the differences, change nothing
   --prune     also delete blocks of the managed types that are not declared
   --secrets   where secret values come from: aws (Secrets Manager, default outside local) or env
@@ -23,6 +25,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         'dry-run': { type: 'boolean', default: false },
         prune: { type: 'boolean', default: false },
         secrets: { type: 'string' },
+        'results-bucket': { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     }));
@@ -44,10 +47,18 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     process.stderr.write(`blocks-sync: --secrets must be env or aws\n`);
     return 2;
   }
+  const resultsBucket = values['results-bucket'];
+  if (target !== 'local' && !resultsBucket) {
+    process.stderr.write(
+      `blocks-sync: --results-bucket is needed for ${target}: the stack's artefacts bucket (pulumi stack output artefactsBucket)\n`,
+    );
+    return 2;
+  }
   try {
     const api = PrefectApi.fromEnv(env);
     const decls = declarations(target, {
       region: env.AWS_REGION,
+      resultsBucket,
       localResultsDir: env.FINLAKE_PREFECT_RESULTS_DIR,
     });
     const changes = await syncBlocks(api, decls, {

@@ -1,6 +1,8 @@
+import { ARTIFACTS, BLOCKS, secretNameOf } from '@finlake/platform';
+
 /**
  * The Prefect blocks each environment needs, declared here and nowhere else. Secret values are
- * never written down: `{ $secret: '/{env}/prefect/...' }` names a Secrets Manager secret resolved at
+ * never written down: `{ $secret: '/{env}/slack/...' }` names a Secrets Manager secret (the one infra creates, by the contract) resolved at
  * sync time (locally from FINLAKE_SECRET_* variables). `{ $block: ... }` references another block.
  */
 export type Env = 'local' | 'dev' | 'staging' | 'prod';
@@ -32,11 +34,11 @@ export interface BlockDecl {
 export const MANAGED_TYPES = ['aws-credentials', 's3-bucket', 'local-file-system', 'custom-webhook'] as const;
 
 const slackAlerts = (env: Env): BlockDecl => ({
-  type: 'custom-webhook',
-  name: 'slack-alerts',
+  type: BLOCKS.slackAlerts.type,
+  name: BLOCKS.slackAlerts.name,
   data: {
-    name: 'slack-alerts',
-    url: { $secret: `/${env}/prefect/slack_webhook_url` },
+    name: BLOCKS.slackAlerts.name,
+    url: { $secret: secretNameOf(env, 'slackWebhookUrl') },
     method: 'POST',
     json_data: { text: '*{{subject}}*\n{{body}}' },
     timeout: 10,
@@ -46,28 +48,33 @@ const slackAlerts = (env: Env): BlockDecl => ({
 
 export function declarations(
   env: Env,
-  options: { region?: string; localResultsDir?: string } = {},
+  options: { region?: string; localResultsDir?: string; resultsBucket?: string } = {},
 ): BlockDecl[] {
   if (env === 'local') {
     return [
       {
         type: 'local-file-system',
-        name: 'finlake-results',
+        name: BLOCKS.results.name,
         data: { basepath: options.localResultsDir ?? '.lake/_state/prefect-results' },
       },
       slackAlerts(env),
     ];
   }
+  if (!options.resultsBucket)
+    throw new Error(
+      `blocks for ${env} need the stack's artefacts bucket (pulumi stack output artefactsBucket)`,
+    );
+  const aws = BLOCKS.awsCredentials;
   return [
     // No keys: tasks assume their IAM role through the default credential chain.
-    { type: 'aws-credentials', name: 'finlake-aws', data: { region_name: options.region ?? 'us-east-1' } },
+    { type: aws.type, name: aws.name, data: { region_name: options.region ?? 'us-east-1' } },
     {
       type: 's3-bucket',
-      name: 'finlake-results',
+      name: BLOCKS.results.name,
       data: {
-        bucket_name: `finlake-${env}-artifacts`,
-        bucket_folder: 'prefect-results',
-        credentials: { $block: { type: 'aws-credentials', name: 'finlake-aws' } },
+        bucket_name: options.resultsBucket,
+        bucket_folder: ARTIFACTS.prefectResults,
+        credentials: { $block: { type: aws.type, name: aws.name } },
       },
     },
     slackAlerts(env),

@@ -1,3 +1,4 @@
+import { secretNameOf } from '@finlake/platform';
 import { PrefectApi } from '@finlake/prefect-api';
 import { startPrefectServer, type PrefectServer } from '@finlake/prefect-api/testing';
 import { declarations } from '../src/declarations.ts';
@@ -6,6 +7,9 @@ import { envVarFor } from '../src/secrets.ts';
 import { formatChanges, syncBlocks } from '../src/sync.ts';
 
 const SLACK = 'https://hooks.slack.com/services/T000/B000/XXXX';
+// The names infra creates (the contract), and a bucket name as the stack output gives it.
+const SLACK_SECRET = secretNameOf('dev', 'slackWebhookUrl');
+const RESULTS = 'finlake-dev-artefacts-a1b2c3';
 const secrets = (values: Record<string, string>) => async (name: string) => {
   const v = values[name];
   if (!v) throw new Error(`no secret ${name}`);
@@ -21,10 +25,10 @@ describe('blocks-sync against a real Prefect server on 127.0.0.1', () => {
   }, 120_000);
   afterAll(() => server?.stop());
 
-  const resolveSecret = secrets({ '/dev/prefect/slack_webhook_url': SLACK });
+  const resolveSecret = secrets({ [SLACK_SECRET]: SLACK });
 
   it('creates the declared blocks, with references and secrets, then a second run changes nothing', async () => {
-    const first = await syncBlocks(api, declarations('dev'), { resolveSecret });
+    const first = await syncBlocks(api, declarations('dev', { resultsBucket: RESULTS }), { resolveSecret });
     expect(first.map((c) => `${c.action} ${c.type}/${c.name}`).sort()).toEqual([
       'create aws-credentials/finlake-aws',
       'create custom-webhook/slack-alerts',
@@ -33,18 +37,20 @@ describe('blocks-sync against a real Prefect server on 127.0.0.1', () => {
     const bucket = await api.readBlockDocument('s3-bucket', 'finlake-results');
     const creds = await api.readBlockDocument('aws-credentials', 'finlake-aws');
     expect(bucket?.data).toMatchObject({
-      bucket_name: 'finlake-dev-artifacts',
+      bucket_name: RESULTS,
       bucket_folder: 'prefect-results',
     });
     expect(bucket?.block_document_references?.credentials?.block_document.id).toBe(creds?.id);
     expect((await api.readBlockDocument('custom-webhook', 'slack-alerts'))?.data.url).toBe(SLACK);
 
-    expect(await syncBlocks(api, declarations('dev'), { resolveSecret })).toEqual([]);
+    expect(await syncBlocks(api, declarations('dev', { resultsBucket: RESULTS }), { resolveSecret })).toEqual(
+      [],
+    );
   });
 
   it('dry-run shows a change (secrets masked) without applying it; applying it converges', async () => {
-    const rotated = secrets({ '/dev/prefect/slack_webhook_url': `${SLACK}-rotated` });
-    const plan = await syncBlocks(api, declarations('dev', { region: 'eu-west-1' }), {
+    const rotated = secrets({ [SLACK_SECRET]: `${SLACK}-rotated` });
+    const plan = await syncBlocks(api, declarations('dev', { region: 'eu-west-1', resultsBucket: RESULTS }), {
       resolveSecret: rotated,
       dryRun: true,
     });
@@ -58,12 +64,16 @@ describe('blocks-sync against a real Prefect server on 127.0.0.1', () => {
       'us-east-1',
     );
 
-    await syncBlocks(api, declarations('dev', { region: 'eu-west-1' }), { resolveSecret: rotated });
+    await syncBlocks(api, declarations('dev', { region: 'eu-west-1', resultsBucket: RESULTS }), {
+      resolveSecret: rotated,
+    });
     expect((await api.readBlockDocument('custom-webhook', 'slack-alerts'))?.data.url).toBe(
       `${SLACK}-rotated`,
     );
     expect(
-      await syncBlocks(api, declarations('dev', { region: 'eu-west-1' }), { resolveSecret: rotated }),
+      await syncBlocks(api, declarations('dev', { region: 'eu-west-1', resultsBucket: RESULTS }), {
+        resolveSecret: rotated,
+      }),
     ).toEqual([]);
   });
 
@@ -76,15 +86,19 @@ describe('blocks-sync against a real Prefect server on 127.0.0.1', () => {
       blockTypeId: type.id,
       blockSchemaId: schema.id,
     });
-    const rotated = secrets({ '/dev/prefect/slack_webhook_url': `${SLACK}-rotated` });
-    const kept = await syncBlocks(api, declarations('dev', { region: 'eu-west-1' }), {
+    const rotated = secrets({ [SLACK_SECRET]: `${SLACK}-rotated` });
+    const kept = await syncBlocks(api, declarations('dev', { region: 'eu-west-1', resultsBucket: RESULTS }), {
       resolveSecret: rotated,
     });
     expect(kept).toEqual([]);
-    const pruned = await syncBlocks(api, declarations('dev', { region: 'eu-west-1' }), {
-      resolveSecret: rotated,
-      prune: true,
-    });
+    const pruned = await syncBlocks(
+      api,
+      declarations('dev', { region: 'eu-west-1', resultsBucket: RESULTS }),
+      {
+        resolveSecret: rotated,
+        prune: true,
+      },
+    );
     expect(pruned).toEqual([
       { action: 'delete', type: 'custom-webhook', name: 'old-alerts', details: ['not declared'] },
     ]);
@@ -92,19 +106,22 @@ describe('blocks-sync against a real Prefect server on 127.0.0.1', () => {
   });
 
   it('names every missing secret, and the CLI exits 1 with it (locally secrets come from FINLAKE_SECRET_*)', async () => {
-    await expect(syncBlocks(api, declarations('staging'), { resolveSecret: secrets({}) })).rejects.toThrow(
-      /cannot resolve the secrets the blocks need:\n {2}- \/staging\/prefect\/slack_webhook_url/,
+    await expect(
+      syncBlocks(api, declarations('staging', { resultsBucket: RESULTS }), { resolveSecret: secrets({}) }),
+    ).rejects.toThrow(
+      `cannot resolve the secrets the blocks need:\n  - ${secretNameOf('staging', 'slackWebhookUrl')}`,
     );
-    expect(envVarFor('/local/prefect/slack_webhook_url')).toBe(
-      'FINLAKE_SECRET_LOCAL_PREFECT_SLACK_WEBHOOK_URL',
-    );
+    const local = envVarFor(secretNameOf('local', 'slackWebhookUrl'));
+    expect(local).toBe('FINLAKE_SECRET_LOCAL_SLACK_WEBHOOK_URL');
     expect(await main(['--env', 'local'], { PREFECT_API_URL: server.apiUrl })).toBe(1);
     expect(
       await main(['--env', 'local'], {
         PREFECT_API_URL: server.apiUrl,
-        FINLAKE_SECRET_LOCAL_PREFECT_SLACK_WEBHOOK_URL: 'http://127.0.0.1:9/hook',
+        [local]: 'http://127.0.0.1:9/hook',
       }),
     ).toBe(0);
     expect(await main(['--env', 'qa'], {})).toBe(2);
+    // Outside local the results bucket is the stack's (its output), never a name guessed here.
+    expect(await main(['--env', 'staging'], { PREFECT_API_URL: server.apiUrl })).toBe(2);
   });
 });

@@ -2,6 +2,7 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createClient, getSecretString } from '@finlake/aws';
 import { createLogger } from '@finlake/logging';
+import { DEPLOYMENTS, deploymentPath } from '@finlake/platform';
 import { PrefectApi } from '@finlake/prefect-api';
 import { handleObjectCreated } from './trigger.ts';
 
@@ -13,7 +14,8 @@ const authString = authSecret
   ? await getSecretString(createClient(SecretsManagerClient), authSecret)
   : process.env.PREFECT_API_AUTH_STRING || undefined;
 const api = new PrefectApi({ ...apiUrlFromEnv(), authString });
-const deployment = process.env.FINLAKE_TRIGGER_DEPLOYMENT ?? 'bronze-to-silver-fmp/bronze-to-silver-on-event';
+const deployment =
+  process.env.FINLAKE_TRIGGER_DEPLOYMENT ?? deploymentPath(DEPLOYMENTS.bronzeToSilverOnEvent);
 
 function apiUrlFromEnv() {
   const apiUrl = process.env.PREFECT_API_URL;

@@ -2,6 +2,7 @@ import Type from 'typebox';
 import { Compile } from 'typebox/compile';
 import type { Logger } from '@finlake/logging';
 import type { PrefectApi } from '@finlake/prefect-api';
+import { parseManifestKey, type ManifestRef } from '@finlake/platform';
 
 /** The part of an EventBridge "Object Created" event from S3 that the trigger reads. */
 const ObjectCreated = Type.Object({
@@ -18,25 +19,14 @@ const ObjectCreated = Type.Object({
 });
 const checkEvent = Compile(ObjectCreated);
 
-/** `source=fmp/dataset=<d>/year=<y>/symbol=<S>/<S>_<from>_<to>.json`, as fmp-ingester lands it. */
-const BRONZE_OBJECT =
-  /^(?:.*\/)?source=fmp\/dataset=(?<dataset>[a-z_]+)\/year=\d{4}\/symbol=(?<symbol>[^/]+)\/[^/]+_(?<from>\d{4}-\d{2}-\d{2})_(?<to>\d{4}-\d{2}-\d{2})\.json$/;
-
-export interface BronzeObject {
-  dataset: string;
-  symbol: string;
-  from: string;
-  to: string;
-}
-
-/** The bronze object a key names, or undefined for keys that are not data (sidecars, manifests, temp files). */
-export function parseBronzeKey(rawKey: string): BronzeObject | undefined {
+/**
+ * The landed batch a key names: a run manifest with the `event` handoff (libs/platform's layout; the
+ * connector writes it last). Anything else (data objects, sidecars, pipeline manifests) is not ours.
+ */
+export function parseBronzeKey(rawKey: string): ManifestRef | undefined {
   // S3 event keys arrive URL-encoded (`^GSPC` as `%5EGSPC`, spaces as `+`).
-  const key = decodeURIComponent(rawKey.replace(/\+/g, ' '));
-  const m = BRONZE_OBJECT.exec(key);
-  return m?.groups
-    ? { dataset: m.groups.dataset!, symbol: m.groups.symbol!, from: m.groups.from!, to: m.groups.to! }
-    : undefined;
+  const ref = parseManifestKey(decodeURIComponent(rawKey.replace(/\+/g, ' ')));
+  return ref?.handoff === 'event' ? ref : undefined;
 }
 
 export interface TriggerDeps {
@@ -51,7 +41,7 @@ export type TriggerResult =
   | { status: 'ignored'; reason: string };
 
 /**
- * One bronze object -> one bronze-to-silver flow run for its window. The idempotency key is the
+ * One landed batch (its run manifest) -> one bronze-to-silver flow run. The idempotency key is the
  * object's identity (bucket, key, etag), so a redelivered event finds the run it already created
  * and never runs the work twice; a changed object (new etag) is processed again.
  */
@@ -66,11 +56,8 @@ export async function handleObjectCreated(event: unknown, deps: TriggerDeps): Pr
   const { bucket, object } = event.detail;
   const parsed = parseBronzeKey(object.key);
   if (!parsed) {
-    deps.logger.info({ bucket: bucket.name, key: object.key }, 'ignored: not a bronze data object');
-    return { status: 'ignored', reason: 'not a bronze data object' };
-  }
-  if (parsed.dataset !== 'historical_price_eod') {
-    return { status: 'ignored', reason: `no flow for dataset ${parsed.dataset}` };
+    deps.logger.info({ bucket: bucket.name, key: object.key }, 'ignored: not an event-handoff run manifest');
+    return { status: 'ignored', reason: 'not an event-handoff run manifest' };
   }
   const [flowName, deploymentName] = deps.deployment.split('/');
   const deployment = await deps.api.readDeploymentByName(flowName!, deploymentName!);
@@ -78,9 +65,10 @@ export async function handleObjectCreated(event: unknown, deps: TriggerDeps): Pr
     throw new Error(`Prefect has no deployment ${deps.deployment}: deploy apps/flows (prefect.yaml) first`);
   const idempotencyKey = `s3://${bucket.name}/${object.key}@${object.etag ?? object.sequencer ?? 'no-etag'}`;
   const { run, created } = await deps.api.createFlowRunFromDeployment(deployment.id, {
-    parameters: { date_from: parsed.from, date_to: parsed.to },
+    // The flow reads the window from the manifest (the event carries only its key).
+    parameters: { manifest_key: decodeURIComponent(object.key.replace(/\+/g, ' ')) },
     idempotencyKey,
-    tags: ['trigger:s3-event', `symbol:${parsed.symbol}`],
+    tags: ['trigger:s3-event', `source:${parsed.dataset.source}`, `ingest-run:${parsed.runId}`],
   });
   deps.logger.info(
     { flow_run: run.id, created, key: object.key, idempotency_key: idempotencyKey },

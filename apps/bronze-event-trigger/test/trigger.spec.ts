@@ -2,11 +2,25 @@ import { Writable } from 'node:stream';
 import { createLogger } from '@finlake/logging';
 import { PrefectApi } from '@finlake/prefect-api';
 import { startPrefectServer, type PrefectServer } from '@finlake/prefect-api/testing';
+import {
+  DEPLOYMENTS,
+  FMP_EOD_PRICES,
+  bronzeObjectKey,
+  deploymentPath,
+  manifestKey,
+  sidecarKey,
+} from '@finlake/platform';
 import { handleObjectCreated, parseBronzeKey } from '../src/trigger.ts';
 
 const logger = createLogger({ service: 'test', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
-const KEY =
-  'source=fmp/dataset=historical_price_eod/year=2019/symbol=%5EGSPC/%5EGSPC_2019-01-01_2020-12-31.json';
+// Keys as the connector writes them (the contract's key functions), URL-encoded as S3 sends them.
+const s3Encoded = (key: string) => encodeURIComponent(key).replace(/%2F/g, '/').replace(/%3D/g, '=');
+const MANIFEST = manifestKey(FMP_EOD_PRICES, 'ingest-run-1', 'event');
+const KEY = s3Encoded(MANIFEST);
+const DATA = s3Encoded(
+  bronzeObjectKey(FMP_EOD_PRICES, { symbol: '^GSPC', from: '2019-01-01', to: '2020-12-31' }),
+);
+const ON_EVENT = DEPLOYMENTS.bronzeToSilverOnEvent;
 const event = (key = KEY, etag = 'etag-1') => ({
   version: '0',
   source: 'aws.s3',
@@ -18,22 +32,14 @@ const event = (key = KEY, etag = 'etag-1') => ({
 });
 
 describe('parseBronzeKey', () => {
-  it('reads the window and symbol of a bronze data object (URL-encoded, as S3 sends it)', () => {
-    expect(parseBronzeKey(KEY)).toEqual({
-      dataset: 'historical_price_eod',
-      symbol: '^GSPC',
-      from: '2019-01-01',
-      to: '2020-12-31',
-    });
+  it('reads the batch of an event-handoff run manifest (URL-encoded, as S3 sends it)', () => {
+    expect(parseBronzeKey(KEY)).toEqual({ dataset: FMP_EOD_PRICES, handoff: 'event', runId: 'ingest-run-1' });
   });
-  it('ignores sidecars, manifests and temp files', () => {
-    expect(parseBronzeKey(`${KEY}.meta`)).toBeUndefined();
-    expect(
-      parseBronzeKey('_manifests/source=fmp/dataset=historical_price_eod/run_id=x.json'),
-    ).toBeUndefined();
-    expect(
-      parseBronzeKey('source=fmp/dataset=historical_price_eod/year=2019/symbol=A/.tmp-abc'),
-    ).toBeUndefined();
+  it('ignores data objects, sidecars, pipeline manifests and temp files: one run per batch, not per object', () => {
+    expect(parseBronzeKey(DATA)).toBeUndefined();
+    expect(parseBronzeKey(sidecarKey(DATA))).toBeUndefined();
+    expect(parseBronzeKey(manifestKey(FMP_EOD_PRICES, 'r', 'pipeline'))).toBeUndefined();
+    expect(parseBronzeKey(`${MANIFEST.slice(0, MANIFEST.lastIndexOf('/'))}/.tmp-abc`)).toBeUndefined();
   });
 });
 
@@ -45,13 +51,13 @@ describe('handleObjectCreated against a real Prefect server on 127.0.0.1', () =>
     // With basic auth on, as the deployed server runs (PREFECT_SERVER_API_AUTH_STRING).
     server = await startPrefectServer({ authString: 'finlake:trigger-test-secret' });
     api = new PrefectApi({ apiUrl: server.apiUrl, authString: server.authString });
-    deploymentId = (await api.ensureDeployment('bronze-to-silver-fmp', 'bronze-to-silver-on-event')).id;
+    deploymentId = (await api.ensureDeployment(ON_EVENT.flow, ON_EVENT.name)).id;
   }, 120_000);
   afterAll(() => server?.stop());
 
-  const deps = () => ({ api, deployment: 'bronze-to-silver-fmp/bronze-to-silver-on-event', logger });
+  const deps = () => ({ api, deployment: deploymentPath(ON_EVENT), logger });
 
-  it('creates one flow run for a duplicated event, with the object`s window as parameters', async () => {
+  it('creates one flow run for a duplicated event, with the manifest`s key as its parameter', async () => {
     const first = await handleObjectCreated(event(), deps());
     const again = await handleObjectCreated(event(), deps());
     expect(first).toMatchObject({ status: 'created' });
@@ -61,7 +67,7 @@ describe('handleObjectCreated against a real Prefect server on 127.0.0.1', () =>
     ).toBe(true);
     const runs = await api.flowRunsOfDeployment(deploymentId);
     expect(runs).toHaveLength(1);
-    expect(runs[0]!.parameters).toEqual({ date_from: '2019-01-01', date_to: '2020-12-31' });
+    expect(runs[0]!.parameters).toEqual({ manifest_key: MANIFEST });
   });
 
   it('processes a changed object (new etag) again', async () => {
@@ -70,10 +76,10 @@ describe('handleObjectCreated against a real Prefect server on 127.0.0.1', () =>
     expect(await api.flowRunsOfDeployment(deploymentId)).toHaveLength(before + 1);
   });
 
-  it('ignores objects that are not bronze data and rejects events that are not S3 Object Created', async () => {
-    expect(await handleObjectCreated(event(`${KEY}.meta`), deps())).toEqual({
+  it('ignores objects that are not event manifests and rejects events that are not S3 Object Created', async () => {
+    expect(await handleObjectCreated(event(DATA), deps())).toEqual({
       status: 'ignored',
-      reason: 'not a bronze data object',
+      reason: 'not an event-handoff run manifest',
     });
     await expect(handleObjectCreated({ source: 'aws.s3', detail: {} }, deps())).rejects.toThrow(
       /not an S3 "Object Created" EventBridge event/,

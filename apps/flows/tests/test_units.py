@@ -1,15 +1,24 @@
 import io
 import json
+import re
 from datetime import date
 
 import boto3
 import pytest
 from botocore.stub import Stubber
 
-from finlake_flows import publish, quality
+from finlake_flows import platform, publish, quality, work_pool
 from finlake_flows.flows import backfill_windows
-from finlake_flows.runners import EcsIngestion, EcsTarget, GlueTransform, StageFailed, Window
-from finlake_flows.settings import SettingsError, load
+from finlake_flows.runners import (
+    EcsDbt,
+    EcsIngestion,
+    EcsTaskRunner,
+    GlueTransform,
+    StageFailed,
+    Window,
+    ingester_args,
+)
+from finlake_flows.settings import REPO, SettingsError, load, load_aws
 
 
 def results(tmp_path, *rows):
@@ -64,7 +73,25 @@ def test_settings_report_every_problem(monkeypatch):
         assert name in str(err.value)
 
 
-TARGET = EcsTarget("finlake", "fmp-ingester:7", "fmp-ingester", ("subnet-1",), ("sg-1",))
+def aws_env(**over) -> dict:
+    """Every variable the contract says infra sets on flow runs (as infra/components/flow-runs.ts does)."""
+    env = {n: f"v-{n.lower()}" for n in platform.service("flowRun")["infraEnv"]}
+    env.update(
+        FINLAKE_RUNNER="aws", FINLAKE_ENV="staging", FINLAKE_BRONZE_URI="s3://bronze",
+        FINLAKE_SILVER_URI="s3://s/v1", FINLAKE_ARTIFACTS_URI="s3://art", FINLAKE_ECS_SUBNETS="subnet-1,subnet-2",
+        FINLAKE_ECS_SECURITY_GROUPS="sg-1", FINLAKE_INGESTER_TASK_DEFINITION="fmp-ingester:7",
+        FINLAKE_DBT_TASK_DEFINITION="dbt:3", FINLAKE_ECS_CLUSTER="finlake", FINLAKE_GLUE_JOB_NAME="bronze-to-silver",
+    )  # fmt: skip
+    env.update(over)
+    return env
+
+
+def test_aws_settings_need_every_variable_infra_sets_and_name_the_missing():
+    assert load_aws(aws_env()).subnets == ("subnet-1", "subnet-2")
+    env = aws_env()
+    del env["FINLAKE_GLUE_JOB_NAME"], env["FINLAKE_DBT_TASK_DEFINITION"]
+    with pytest.raises(SettingsError, match="FINLAKE_DBT_TASK_DEFINITION, FINLAKE_GLUE_JOB_NAME"):
+        load_aws(env)
 
 
 def _clients():
@@ -73,88 +100,170 @@ def _clients():
     return ecs, s3
 
 
-def test_ecs_runner_passes_parameters_and_run_id_and_reads_the_manifest():
+def _dockerfile_cmd(path: str) -> list[str]:
+    text = (REPO / path).read_text()
+    return json.loads(re.search(r"^CMD (\[.*\])$", text, re.M)[1])
+
+
+def _stopped(arn: str, container: str, code: int | None, reason: str = "") -> dict:
+    return {"tasks": [{"taskArn": arn, "lastStatus": "STOPPED", "stoppedReason": reason,
+                       "containers": [{"name": container, **({"exitCode": code} if code is not None else {})}]}]}  # fmt: skip
+
+
+def test_ecs_override_runs_the_image_program_with_the_args_on_spot_first_capacity():
+    """ECS replaces the image's CMD with the override: it must start with the Dockerfile's CMD."""
+    tasks = EcsTaskRunner(None, load_aws(aws_env()))
+    args = ingester_args(("AAPL", "MSFT"), Window(date(2024, 1, 2), date(2024, 1, 3)), "run-1", "pipeline")
+    req = tasks.request("fmpIngester", "fmp-ingester:7", args, "run-1")
+    [override] = req["overrides"]["containerOverrides"]
+    image_cmd = _dockerfile_cmd("apps/fmp-ingester/Dockerfile")
+    assert override["command"][: len(image_cmd)] == image_cmd
+    assert override["command"][len(image_cmd) :] == args
+    assert "launchType" not in req  # a launch type would bypass the capacity provider strategy
+    assert req["capacityProviderStrategy"][0]["capacityProvider"] == "FARGATE_SPOT"
+    dbt = tasks.request("dbt", "dbt:3", ["--run-id", "r"], "r")["overrides"]["containerOverrides"][0]
+    assert dbt["command"][:3] == _dockerfile_cmd("dbt/Dockerfile")
+
+
+def test_ecs_ingestion_reads_the_pipeline_manifest_the_connector_writes():
     ecs, s3 = _clients()
     arn = "arn:aws:ecs:us-east-1:1:task/finlake/abc"
+    aws = load_aws(aws_env())
     with Stubber(ecs) as e, Stubber(s3) as s:
-        e.add_response(
-            "run_task",
-            {"tasks": [{"taskArn": arn}], "failures": []},
-            {
-                "cluster": "finlake", "taskDefinition": "fmp-ingester:7", "launchType": "FARGATE", "count": 1,
-                "startedBy": "prefect-run-1",
-                "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-1"], "securityGroups": ["sg-1"], "assignPublicIp": "DISABLED"}},
-                "overrides": {"containerOverrides": [{
-                    "name": "fmp-ingester",
-                    "command": ["--symbols", "AAPL,MSFT", "--from", "2024-01-02", "--to", "2024-01-03", "--run-id", "run-1"],
-                    "environment": [{"name": "PREFECT__FLOW_RUN_ID", "value": "run-1"}],
-                }]},
-            },
-        )  # fmt: skip
+        e.add_response("run_task", {"tasks": [{"taskArn": arn}], "failures": []})
         e.add_response(
             "describe_tasks", {"tasks": [{"taskArn": arn, "lastStatus": "RUNNING", "containers": []}]}
         )
-        e.add_response(
-            "describe_tasks",
-            {
-                "tasks": [
-                    {
-                        "taskArn": arn,
-                        "lastStatus": "STOPPED",
-                        "containers": [{"name": "fmp-ingester", "exitCode": 0}],
-                    }
-                ]
-            },
-        )
-        s.add_response(
-            "get_object",
-            {"Body": io.BytesIO(b'{"units": 2, "landed": 2}')},
-            {
-                "Bucket": "bronze",
-                "Key": "_manifests/source=fmp/dataset=historical_price_eod/run_id=run-1.json",
-            },
-        )
-        out = EcsIngestion(ecs, s3, TARGET, "bronze", poll_s=0).ingest(
+        e.add_response("describe_tasks", _stopped(arn, "fmp-ingester", 0))
+        key = platform.manifest_key("fmp_eod_prices", "run-1", "pipeline")
+        s.add_response("get_object", {"Body": io.BytesIO(b'{"units": 2}')}, {"Bucket": "bronze", "Key": key})
+        out = EcsIngestion(EcsTaskRunner(ecs, aws, poll_s=0), s3).ingest(
             ("AAPL", "MSFT"), Window(date(2024, 1, 2), date(2024, 1, 3)), "run-1"
         )
-        assert out == {"units": 2, "landed": 2}
+        assert out == {"units": 2}
 
 
-def test_ecs_runner_fails_when_the_task_fails():
+@pytest.mark.parametrize(
+    ("code", "reason", "match"),
+    [
+        (3, "Essential container exited", "exited 3"),
+        (None, "Spot interruption", "without an exit code: Spot"),
+    ],
+)
+def test_ecs_stage_failures_name_the_exit_code_or_the_reason(code, reason, match):
     ecs, s3 = _clients()
     arn = "arn:aws:ecs:us-east-1:1:task/finlake/abc"
     with Stubber(ecs) as e:
         e.add_response("run_task", {"tasks": [{"taskArn": arn}], "failures": []})
-        e.add_response(
-            "describe_tasks",
-            {"tasks": [{"taskArn": arn, "lastStatus": "STOPPED", "stoppedReason": "Essential container exited",
-                        "containers": [{"name": "fmp-ingester", "exitCode": 3}]}]},
-        )  # fmt: skip
-        with pytest.raises(StageFailed, match="exited 3"):
-            EcsIngestion(ecs, s3, TARGET, "bronze", poll_s=0).ingest(("AAPL",), Window(None, None), "run-1")
+        e.add_response("describe_tasks", _stopped(arn, "fmp-ingester", code, reason))
+        runner = EcsIngestion(EcsTaskRunner(ecs, load_aws(aws_env()), poll_s=0), s3)
+        with pytest.raises(StageFailed, match=match):
+            runner.ingest(("AAPL",), Window(None, None), "run-1")
 
 
-def test_glue_runner_starts_the_job_with_the_argument_contract_and_maps_failures():
+def test_ecs_dbt_reads_the_run_results_its_task_stored():
+    ecs, s3 = _clients()
+    arn = "arn:aws:ecs:us-east-1:1:task/finlake/dbt"
+    with Stubber(ecs) as e, Stubber(s3) as s:
+        e.add_response("run_task", {"tasks": [{"taskArn": arn}], "failures": []})
+        e.add_response("describe_tasks", _stopped(arn, "dbt", 1))
+        key = platform.artifact_key("dbtRunResults", run_id="run-1")
+        s.add_response("get_object", {"Body": io.BytesIO(b'{"results": []}')}, {"Bucket": "art", "Key": key})
+        out = EcsDbt(EcsTaskRunner(ecs, load_aws(aws_env()), poll_s=0), s3, REPO / ".lake-test").build(
+            "run-1"
+        )
+        assert json.loads(out.read_text()) == {"results": []}
+        out.unlink()
+
+
+def test_glue_runner_passes_the_run_arguments_over_the_job_defaults_and_maps_failures():
     glue = boto3.client("glue", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
     _, s3 = _clients()
-    args = {
-        "--dataset": "fmp_eod_prices", "--bronze_uri": "s3://b", "--silver_uri": "s3://s/v1", "--mode": "window",
-        "--from": "2024-01-01", "--to": "2024-01-31", "--run_id": "run-1",
-    }  # fmt: skip
+    args = {"--mode": "window", "--from": "2024-01-01", "--to": "2024-01-31", "--run_id": "run-1"}
     with Stubber(glue) as g, Stubber(s3) as s:
         g.add_response(
             "start_job_run", {"JobRunId": "jr_1"}, {"JobName": "bronze-to-silver", "Arguments": args}
         )
         g.add_response("get_job_run", {"JobRun": {"JobRunState": "RUNNING"}})
         g.add_response("get_job_run", {"JobRun": {"JobRunState": "SUCCEEDED"}})
+        key = "v1/" + platform.silver_run_summary_key("fmp_eod_prices", "run-1")
         s.add_response(
-            "get_object",
-            {"Body": io.BytesIO(b'{"rows_written": 5}')},
-            {"Bucket": "s", "Key": "v1/_runs/fmp_eod_prices/run_id=run-1.json"},
+            "get_object", {"Body": io.BytesIO(b'{"rows_written": 5}')}, {"Bucket": "s", "Key": key}
         )
-        runner = GlueTransform(glue, s3, "bronze-to-silver", "s3://b", "s3://s/v1", poll_s=0)
+        runner = GlueTransform(glue, s3, load_aws(aws_env()), poll_s=0)
         assert runner.transform(date(2024, 1, 1), date(2024, 1, 31), "run-1") == {"rows_written": 5}
         g.add_response("start_job_run", {"JobRunId": "jr_2"})
         g.add_response("get_job_run", {"JobRun": {"JobRunState": "FAILED", "ErrorMessage": "OOM"}})
         with pytest.raises(StageFailed, match="ended FAILED: OOM"):
             runner.transform(date(2024, 1, 1), date(2024, 1, 31), "run-1")
+        g.add_response("start_job_run", {"JobRunId": "jr_3"})
+        g.add_response("get_job_run", {"JobRun": {"JobRunState": "RUNNING"}})
+        g.add_response("batch_stop_job_run", {"SuccessfulSubmissions": [], "Errors": []})
+        runner.timeout_s = 0
+        with pytest.raises(StageFailed, match="did not finish"):
+            runner.transform(date(2024, 1, 1), date(2024, 1, 31), "run-1")
+
+
+def test_work_pool_template_sets_the_stack_job_variables_as_defaults():
+    jv = {
+        "cluster": "c",
+        "capacity_provider_strategy": [{"capacityProvider": "FARGATE_SPOT"}],
+        "env": {"A": "b"},
+    }
+    t = work_pool.base_job_template(jv)
+    assert t["variables"]["properties"]["cluster"]["default"] == "c"
+    assert t["variables"]["properties"]["env"]["default"] == {"A": "b"}
+    with pytest.raises(ValueError, match="no job variables bogus"):
+        work_pool.base_job_template({"bogus": 1})
+
+
+def test_glue_publish_switches_the_served_table_and_rolls_back_to_the_previous_version():
+    from moto import mock_aws
+
+    with mock_aws():
+        glue = boto3.client("glue", region_name="us-east-1")
+        glue.create_database(DatabaseInput={"Name": "finlake_staging_gold"})
+        # As infra creates it (one owner: schema and partitioning), before any publish.
+        glue.create_table(
+            DatabaseName="finlake_staging_gold",
+            TableInput={
+                "Name": publish.TABLE,
+                "TableType": "EXTERNAL_TABLE",
+                "StorageDescriptor": {
+                    "Columns": [{"Name": "nav", "Type": "double"}],
+                    "Location": "s3://gold/x/",
+                },
+                "Parameters": {"classification": "parquet"},
+            },
+        )
+        pub = publish.GlueTablePublisher(glue, "finlake_staging_gold")
+        with pytest.raises(LookupError, match="never been published"):
+            pub.rollback()
+        first = pub.publish("s3://gold", "run-1")
+        assert (
+            first["location"] == "s3://gold/" + platform.gold_candidate_prefix("run-1") + publish.TABLE + "/"
+        )
+        pub.publish("s3://gold", "run-2")
+        table = pub.current()
+        assert table["StorageDescriptor"]["Location"].endswith("run-2/daily_portfolio_summary/")
+        assert table["StorageDescriptor"]["Columns"] == [{"Name": "nav", "Type": "double"}]
+        assert table["Parameters"]["classification"] == "parquet"
+        back = pub.rollback()
+        assert (
+            back["run_id"] == "run-1" and pub.current()["StorageDescriptor"]["Location"] == first["location"]
+        )
+        with pytest.raises(LookupError, match="earlier runs"):
+            pub.rollback("run-9")
+
+
+def test_local_rollback_republishes_an_earlier_candidate(tmp_path):
+    gold = tmp_path / "gold"
+    for run, body in (("r1", b"v1"), ("r2", b"v2")):
+        cand = publish.candidate_dir(gold, run)
+        cand.mkdir(parents=True)
+        (cand / "daily_portfolio_summary.parquet").write_bytes(body)
+        publish.publish(gold, run)
+    assert publish.rollback_local(gold)["run_id"] == "r1"
+    assert publish.published_file(gold).read_bytes() == b"v1"
+    with pytest.raises(LookupError, match="never published"):
+        publish.rollback_local(gold, "r9")

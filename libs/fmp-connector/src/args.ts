@@ -124,7 +124,9 @@ export function parseIngestArgs(argv: string[], now: Date = new Date()): IngestA
   }
   const handoff = HANDOFFS.find((h) => h === values.handoff);
   if (!handoff)
-    throw new UsageError(`--handoff ${JSON.stringify(values.handoff)}: expected one of ${HANDOFFS.join(', ')}`);
+    throw new UsageError(
+      `--handoff ${JSON.stringify(values.handoff)}: expected one of ${HANDOFFS.join(', ')}`,
+    );
   return { dataset, symbols: unique, from, to, runId, handoff, help: false };
 }
 

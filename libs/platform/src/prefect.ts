@@ -57,7 +57,8 @@ export const DEPLOYMENTS = {
     name: 'bronze-to-silver-on-event',
     entrypoint: 'finlake_flows.flows:bronze_to_silver_fmp',
     pool: 'ecs',
-    description: 'Started once per landed batch (its run manifest) by S3 -> EventBridge -> the bronze trigger.',
+    description:
+      'Started once per landed batch (its run manifest) by S3 -> EventBridge -> the bronze trigger.',
     concurrencyLimit: 2,
   },
   backfill: {

@@ -1,9 +1,17 @@
-import { LAKE_LAYOUT, SOURCE_DATASETS, HANDOFFS, eventManifestsPrefix, manifestsPrefix, bronzeDatasetPrefix } from './lake.ts';
+import {
+  LAKE_LAYOUT,
+  SOURCE_DATASETS,
+  HANDOFFS,
+  eventManifestsPrefix,
+  manifestsPrefix,
+  bronzeDatasetPrefix,
+} from './lake.ts';
 import { BLOCKS, DEPLOYMENTS, FLOWS, WORK_POOLS, deploymentPath, type Deployment } from './prefect.ts';
 import { SECRETS, SECRET_NAME_TEMPLATE } from './secrets.ts';
 import { ARTIFACTS, BATCH_CAPACITY_STRATEGY, GOLD_MARTS, NAMES, SERVICES } from './services.ts';
 
-export const GENERATED_HEADER = 'Generated from libs/platform by `npx nx run platform:generate`. Do not edit.';
+export const GENERATED_HEADER =
+  'Generated from libs/platform by `npx nx run platform:generate`. Do not edit.';
 
 /** The contract as data, for Python (the flows, the Glue job) and shell: `libs/platform/generated/platform.json`. */
 export function renderPlatformJson(): string {
@@ -51,7 +59,7 @@ export function renderPrefectYaml(): string {
     'name: finlake',
     'prefect-version: 3.9.1',
     '',
-    '# Flow code is installed in the flows image (and in a checkout\'s .venv): module entrypoints, no pull.',
+    "# Flow code is installed in the flows image (and in a checkout's .venv): module entrypoints, no pull.",
     'pull:',
     '  - prefect.deployments.steps.set_working_directory:',
     '      directory: /app',
@@ -59,7 +67,11 @@ export function renderPrefectYaml(): string {
     'deployments:',
   ];
   for (const d of Object.values(DEPLOYMENTS) as Deployment[]) {
-    lines.push(`  - name: ${q(d.name)}`, `    entrypoint: ${q(d.entrypoint)}`, `    description: ${q(d.description)}`);
+    lines.push(
+      `  - name: ${q(d.name)}`,
+      `    entrypoint: ${q(d.entrypoint)}`,
+      `    description: ${q(d.description)}`,
+    );
     if (d.schedule)
       lines.push(
         '    schedules:',

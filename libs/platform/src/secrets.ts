@@ -39,4 +39,5 @@ export function secretName(env: string, service: string, name: string): string {
   return `/${env}/${service}/${name}`;
 }
 
-export const secretNameOf = (env: string, id: SecretId) => secretName(env, SECRETS[id].service, SECRETS[id].name);
+export const secretNameOf = (env: string, id: SecretId) =>
+  secretName(env, SECRETS[id].service, SECRETS[id].name);

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { SERVICES } from '@finlake/platform';
 
 // The delivery graph, checked from the workflow files themselves (GitHub is unreachable here; actionlint
 // checks their syntax, this checks their meaning).
@@ -162,16 +163,28 @@ describe('Dockerfiles', () => {
     for (const f of dockerfiles) {
       const text = read(f);
       const lastStage = text.slice(text.lastIndexOf('\nFROM '));
-      const user =
-        [...text.matchAll(/^USER\s+(\S+)/gm)].at(-1)?.[1] ??
-        (f === 'docker/python/Dockerfile' ? 'inherits' : undefined);
-      if (f !== 'docker/python/Dockerfile') expect(user, f).toMatch(/^(node|finlake|\d{4,})$/);
+      // The last USER of the image's final stage: a base that ends as root hands root to every image on it.
+      const stage = text.includes('\nFROM ') ? lastStage : text;
+      const user = [...stage.matchAll(/^USER\s+(\S+)/gm)].at(-1)?.[1];
+      expect(user, f).toMatch(/^(node|finlake|\d{4,})$/);
       if (f.startsWith('apps/') || f.startsWith('dbt/')) {
         expect((text.match(/^FROM /gm) ?? []).length, f).toBeGreaterThanOrEqual(2);
         expect(lastStage, f).toMatch(/COPY --from=build/);
       }
     }
     expect(read('docker/python/Dockerfile')).toMatch(/useradd[^\n]*finlake/);
+  });
+
+  it("run the contract's command (what a RunTask override repeats before its arguments)", () => {
+    const cmd = (f: string) => JSON.parse(read(f).match(/^CMD (\[.*\])$/m)![1]!) as string[];
+    expect(cmd('apps/fmp-ingester/Dockerfile')).toEqual(SERVICES.fmpIngester.command);
+    expect(cmd('dbt/Dockerfile')).toEqual(SERVICES.dbt.command);
+    expect(cmd('apps/flows/Dockerfile')).toEqual(SERVICES.prefectWorker.command);
+    // The bundle the ingester's command runs is what its Dockerfile copies to /app.
+    expect(read('apps/fmp-ingester/Dockerfile')).toMatch(
+      /COPY --from=build \S+ \/src\/apps\/fmp-ingester\/dist\/ \/app\//,
+    );
+    expect(SERVICES.fmpIngester.command[1]).toBe('/app/main.js');
   });
 
   it('health-check what serves', () => {

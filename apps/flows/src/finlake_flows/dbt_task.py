@@ -31,7 +31,9 @@ def main(argv: list[str], env: dict[str, str] | None = None, s3=None) -> int:
     env = dict(os.environ if env is None else env)
     missing = [n for n in platform.service("dbt")["infraEnv"] if not env.get(n)]
     if missing:
-        print(f"dbt-task: missing environment (set by infra's DbtRunner): {', '.join(missing)}", file=sys.stderr)
+        print(
+            f"dbt-task: missing environment (set by infra's DbtRunner): {', '.join(missing)}", file=sys.stderr
+        )
         return 78
     gold = env["FINLAKE_GOLD_URI"].rstrip("/")
     env["FINLAKE_GOLD_CANDIDATE_URI"] = f"{gold}/{platform.gold_candidate_prefix(a.run_id)}"
@@ -48,7 +50,9 @@ def main(argv: list[str], env: dict[str, str] | None = None, s3=None) -> int:
         print(f"dbt-task: dbt exited {code} without run_results.json", file=sys.stderr)
         return code or 2
     bucket, _, prefix = env["FINLAKE_ARTIFACTS_URI"].removeprefix("s3://").partition("/")
-    key = "/".join(x for x in (prefix.strip("/"), platform.artifact_key("dbtRunResults", run_id=a.run_id)) if x)
+    key = "/".join(
+        x for x in (prefix.strip("/"), platform.artifact_key("dbtRunResults", run_id=a.run_id)) if x
+    )
     if s3 is None:
         import boto3
 

@@ -68,7 +68,9 @@ def publish(gold: Path, run_id: str, rows: int | None = None) -> dict:
 
 def rollback_local(gold: Path, to_run: str | None = None) -> dict:
     """Publishes an earlier run's candidate again: `to_run`, else the one before the current version."""
-    history = [json.loads(x) for x in _history(gold).read_text().splitlines()] if _history(gold).is_file() else []
+    history = (
+        [json.loads(x) for x in _history(gold).read_text().splitlines()] if _history(gold).is_file() else []
+    )
     runs = [h["run_id"] for h in history]
     if to_run is None:
         earlier = [r for r in runs[:-1] if r != (runs[-1] if runs else None)]
@@ -109,7 +111,9 @@ class GlueTablePublisher:
         location = self.candidate_location(gold_uri, run_id)
         table = self.current()
         self.glue.update_table(
-            DatabaseName=self.database, TableInput=self._table_input(table, location, run_id), SkipArchive=False
+            DatabaseName=self.database,
+            TableInput=self._table_input(table, location, run_id),
+            SkipArchive=False,
         )
         return {"table": f"{self.database}.{self.table}", "run_id": run_id, "location": location}
 
@@ -137,11 +141,17 @@ class GlueTablePublisher:
         pick = next((v for v in earlier if v["run_id"] == to_run), None) if to_run else (earlier or [None])[0]
         if pick is None:
             known = ", ".join(v["run_id"] for v in earlier) or "none"
-            raise LookupError(f"no earlier published version {to_run or ''} to roll back to; earlier runs: {known}")
+            raise LookupError(
+                f"no earlier published version {to_run or ''} to roll back to; earlier runs: {known}"
+            )
         table = self.current()
         self.glue.update_table(
             DatabaseName=self.database,
             TableInput=self._table_input(table, pick["location"], pick["run_id"]),
             SkipArchive=False,
         )
-        return {"table": f"{self.database}.{self.table}", "run_id": pick["run_id"], "location": pick["location"]}
+        return {
+            "table": f"{self.database}.{self.table}",
+            "run_id": pick["run_id"],
+            "location": pick["location"],
+        }

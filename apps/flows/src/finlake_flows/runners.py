@@ -49,7 +49,6 @@ class IngestionRunner(Protocol):
         self, symbols: tuple[str, ...], window: Window, run_id: str, handoff: str = "pipeline"
     ) -> dict: ...
 
-
     def read_manifest(self, key: str) -> dict: ...
 
 
@@ -238,10 +237,14 @@ class GlueTransform:
             if status in self.TERMINAL_OK:
                 break
             if status in self.TERMINAL_BAD:
-                raise StageFailed(f"Glue job {job} run {glue_run} ended {status}: {state.get('ErrorMessage', '')}")
+                raise StageFailed(
+                    f"Glue job {job} run {glue_run} ended {status}: {state.get('ErrorMessage', '')}"
+                )
             if time.monotonic() > deadline:
                 self.glue.batch_stop_job_run(JobName=job, JobRunIds=[glue_run])
-                raise StageFailed(f"Glue job {job} run {glue_run} did not finish in {self.timeout_s} s; stopped it")
+                raise StageFailed(
+                    f"Glue job {job} run {glue_run} did not finish in {self.timeout_s} s; stopped it"
+                )
             time.sleep(self.poll_s)
         return _s3_json(self.s3, self.aws.silver_uri, platform.silver_run_summary_key(SILVER_TABLE, run_id))
 
@@ -303,8 +306,10 @@ class EcsDbt:
         out = self.state / "dbt" / run_id / "run_results.json"
         out.parent.mkdir(parents=True, exist_ok=True)
         try:
-            results = _s3_json(self.s3, aws.artifacts_uri, platform.artifact_key("dbtRunResults", run_id=run_id))
-        except Exception as err:  # noqa: BLE001 - any failure to fetch means dbt did not finish
+            results = _s3_json(
+                self.s3, aws.artifacts_uri, platform.artifact_key("dbtRunResults", run_id=run_id)
+            )
+        except Exception as err:
             raise StageFailed(f"the dbt task exited {code} and left no run_results.json ({err})") from err
         out.write_text(json.dumps(results))
         return out
