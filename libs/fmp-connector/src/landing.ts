@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import type { ZoneStore } from '@finlake/lake';
 import { bronzeObjectKey, sidecarKey } from '@finlake/platform';
 import type { FmpDataset, Unit } from './datasets.ts';
-imp/**
+import type { FetchedUnit } from './client.ts';
+
+/**
  * Bronze layout (libs/platform): `source=fmp/dataset=<name>/year=<from's year>/symbol=<S>/<S>_<from>_<to>.json`.
  * The key is a function of (dataset, symbol, from, to) alone, so a rerun overwrites instead of
  * adding a duplicate. The body is the API's answer byte for byte; the request metadata goes to a
@@ -13,12 +15,6 @@ export function bronzeKey(dataset: FmpDataset, unit: Unit): string {
 }
 
 export { sidecarKey };
-
-,
-    ]),
-    `run_id=${runId}.json`,
-  );
-}
 
 export interface LandingMeta {
   dataset: string;
