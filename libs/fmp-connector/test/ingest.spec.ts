@@ -15,6 +15,9 @@ import {
   type IngestSummary,
 } from '../src/index.ts';
 import { FINLAKE_BIN, startSandbox, type SandboxProcess } from './support/sandbox-process.ts';
+import { FMP_EOD_PRICES, manifestsPrefix } from '@finlake/platform';
+
+const MANIFESTS = manifestsPrefix(FMP_EOD_PRICES);
 
 const SAMPLE = ['AAPL', 'AMZN', 'GOOG', '^GSPC', 'SPY', 'FB', 'NFLX'];
 const quietLogger = () =>
@@ -51,7 +54,7 @@ async function ingest(
     ...overrides,
   });
   return runIngestion(
-    { dataset: historicalPriceEod, symbols, ...window },
+    { dataset: historicalPriceEod, symbols, ...window, handoff: 'event' },
     {
       client,
       bronze: new LocalZoneStore('bronze', join(root, 'bronze')),
@@ -118,15 +121,13 @@ describe('fmp-ingester against the FMP sandbox (real HTTP on 127.0.0.1)', () => 
     expect(first.http_attempts).toBeGreaterThan(first.units);
     await expectByteIdentical(root, first, sandbox);
 
-    const objectsAfterFirst = (await files(join(root, 'bronze'))).filter((k) => !k.startsWith('_manifests/'));
+    const objectsAfterFirst = (await files(join(root, 'bronze'))).filter((k) => !k.startsWith(MANIFESTS));
     expect(objectsAfterFirst).toHaveLength(first.units * 2); // one body + one sidecar per unit: no duplicates
     expect(objectsAfterFirst.some((k) => k.includes('.tmp-'))).toBe(false);
 
     const second = await ingest(sandbox, root, symbols, window);
     expect(second.landed).toBe(second.units);
-    const objectsAfterSecond = (await files(join(root, 'bronze'))).filter(
-      (k) => !k.startsWith('_manifests/'),
-    );
+    const objectsAfterSecond = (await files(join(root, 'bronze'))).filter((k) => !k.startsWith(MANIFESTS));
     expect(objectsAfterSecond).toEqual(objectsAfterFirst);
     for (const k of objectsAfterFirst.filter((x) => x.endsWith('.json'))) {
       expect(await readFile(join(root, 'bronze', k))).toBeDefined();
@@ -181,7 +182,7 @@ describe('fmp-ingester against the FMP sandbox (real HTTP on 127.0.0.1)', () => 
     expect(r.stderr).toMatch(/Check FMP_API_KEY/);
     expect(r.stdout + r.stderr).not.toContain('wrong-key');
     expect((await sandbox.stats()).requests).toBe(1);
-    const manifest = (await files(join(root, 'bronze'))).filter((k) => k.startsWith('_manifests/'));
+    const manifest = (await files(join(root, 'bronze'))).filter((k) => k.startsWith(MANIFESTS));
     expect(manifest).toHaveLength(1);
   });
 
@@ -245,7 +246,7 @@ describe('fmp-ingester against the FMP sandbox (real HTTP on 127.0.0.1)', () => 
         { from: '2012-09-09', to: '2020-12-31' },
       ].map((w) => bronzeKey(historicalPriceEod, { symbol: s, ...w })),
     );
-    expect(after.filter((f) => !f.startsWith('_manifests/'))).toEqual(
+    expect(after.filter((f) => !f.startsWith(MANIFESTS))).toEqual(
       expected.flatMap((k) => [k, sidecarKey(k)]).sort(),
     );
     for (const key of expected) {
