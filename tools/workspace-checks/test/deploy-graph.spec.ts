@@ -82,8 +82,14 @@ describe('deploy graph', () => {
     );
     expect(prodRuns).not.toMatch(/-t image|docker build/);
     // Blocks follow each stack's deploy.
-    expect(staging!.steps.at(-1)!.run).toMatch(/blocks-sync\/dist\/main\.js --env staging/);
-    expect(production!.steps.at(-1)!.run).toMatch(/blocks-sync\/dist\/main\.js --env prod/);
+    // Prefect as code after each `pulumi up`: pool, deployments, then blocks (with the stack's bucket).
+    const stepRuns = (j: Job) => j.steps.map((st) => st.run ?? '').join('\n');
+    expect(stepRuns(staging!)).toMatch(/prefect-deploy\.sh staging/);
+    expect(stepRuns(production!)).toMatch(/prefect-deploy\.sh prod/);
+    expect(stepRuns(production!)).toMatch(/publish-manifest\.sh prod/);
+    expect(readFileSync(join(root, 'tools', 'scripts', 'prefect-deploy.sh'), 'utf8')).toMatch(
+      /work-pool create[\s\S]*prefect"? --no-prompt deploy --all[\s\S]*blocks-sync\/dist\/main\.js"? --env "\$stack" --results-bucket/,
+    );
   });
 
   it('never runs two deploys of one stack at once, and never caches a deploy', () => {
