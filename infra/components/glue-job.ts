@@ -1,6 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { ARTIFACTS, FMP_EOD_PRICES, NAMES, fill } from '@finlake/platform';
+import { gluePackageLayout } from './glue-job-layout.ts';
 import { bucketAccess, glueCatalogAccess, kmsUse, type Statement } from './iam.ts';
 import { serviceRole } from './security.ts';
 
@@ -27,19 +28,6 @@ export interface GlueJobArgs {
   numberOfWorkers: number;
   timeoutMinutes: number;
   tags: Record<string, string>;
-}
-
-/**
- * What `finlake_glue.zip` holds (for `--extra-py-files`): the package at the root, with the generated
- * contracts and the platform contract inside it, where `finlake_glue.contract` looks first. Pure, so a test
- * can build the same zip and import the job from it with no checkout around.
- */
-export function gluePackageLayout(a: Pick<GlueJobArgs, 'packageDir' | 'contractsDir' | 'platformJson'>) {
-  return {
-    finlake_glue: { dir: a.packageDir },
-    'finlake_glue/contracts': { dir: a.contractsDir },
-    'finlake_glue/platform.json': { file: a.platformJson },
-  } as const;
 }
 
 /**

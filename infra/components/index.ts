@@ -7,6 +7,7 @@ export * from './ecr.ts';
 export * from './ecs.ts';
 export * from './fargate-job.ts';
 export * from './flow-runs.ts';
+export * from './glue-job-layout.ts';
 export * from './glue-job.ts';
 export * from './iam.ts';
 export * from './lambda-fn.ts';

@@ -11,6 +11,8 @@ import json
 import os
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from pyspark.sql import types as T
@@ -60,16 +62,19 @@ class Contract:
 
 
 _PACKAGE = Path(__file__).resolve().parent
+# On Glue the package is imported from its zip (--extra-py-files): package data is read through
+# importlib.resources, which reads inside the zip, never through file paths.
+_PACKAGED = resources.files("finlake_glue")
 
 
-def contracts_dir() -> Path:
+def contracts_dir() -> Traversable:
     """On Glue the contracts travel inside the job's package zip (`finlake_glue/contracts/`, put there
     by infra's GlueJob); in a checkout they are libs/schemas' generated files."""
     configured = os.environ.get("FINLAKE_CONTRACTS_DIR")
     if configured:
         return Path(configured)
-    if (_PACKAGE / "contracts").is_dir():
-        return _PACKAGE / "contracts"
+    if (_PACKAGED / "contracts").is_dir():
+        return _PACKAGED / "contracts"
     for parent in _PACKAGE.parents:
         candidate = parent / "libs" / "schemas" / "generated" / "json-schema"
         if candidate.is_dir():
@@ -84,7 +89,7 @@ def contracts_dir() -> Path:
 def platform() -> dict:
     """The platform contract (libs/platform/generated/platform.json): bronze and silver key layouts.
     Packaged beside this module on Glue, the generated file in a checkout."""
-    candidates = [_PACKAGE / "platform.json"] + [
+    candidates = [_PACKAGED / "platform.json"] + [
         p / "libs" / "platform" / "generated" / "platform.json" for p in _PACKAGE.parents
     ]
     for path in candidates:
@@ -110,10 +115,11 @@ def _column(name: str, prop: dict, required: set[str]) -> Column:
 
 @cache
 def load_contract(name: str) -> Contract:
-    path = contracts_dir() / f"{name}.schema.json"
+    folder = contracts_dir()
+    path = folder / f"{name}.schema.json"
     if not path.is_file():
-        known = sorted(p.name.removesuffix(".schema.json") for p in path.parent.glob("*.schema.json"))
-        raise FileNotFoundError(f"no contract {name!r} in {path.parent}; known: {', '.join(known)}")
+        known = sorted(p.name.removesuffix(".schema.json") for p in folder.iterdir() if p.name.endswith(".schema.json"))
+        raise FileNotFoundError(f"no contract {name!r} in {folder}; known: {', '.join(known)}")
     doc = json.loads(path.read_text(encoding="utf-8"))
     required = set(doc.get("required", []))
     columns = tuple(_column(n, p, required) for n, p in doc["properties"].items())

@@ -1,0 +1,57 @@
+// The Glue job as Glue imports it: from the zip the program uploads (`--extra-py-files`), with no
+// checkout around it. The zip is built from the same layout the GlueJob component hands Pulumi.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gluePackageLayout } from '../components/glue-job-layout.ts';
+
+const REPO = join(import.meta.dirname, '..', '..');
+const PYTHON = join(REPO, '.venv', 'bin', 'python');
+
+// Zips each layout entry at its archive path, as pulumi.asset.AssetArchive does.
+const ZIP = `
+import json, sys, zipfile, pathlib
+layout, out = json.loads(sys.argv[1]), sys.argv[2]
+with zipfile.ZipFile(out, "w") as z:
+    for path, src in layout.items():
+        if "file" in src:
+            z.write(src["file"], path)
+        else:
+            root = pathlib.Path(src["dir"])
+            for f in sorted(root.rglob("*")):
+                if f.is_file() and "__pycache__" not in f.parts:
+                    z.write(f, f"{path}/{f.relative_to(root)}")
+`;
+// Imports the job from the zip only (a clean interpreter outside the repo) and loads what it reads.
+const IMPORT = `
+import sys
+sys.path.insert(0, sys.argv[1])
+import finlake_glue
+assert finlake_glue.__file__.startswith(sys.argv[1]), finlake_glue.__file__
+from finlake_glue.contract import load_contract, platform
+from finlake_glue import bronze
+print(load_contract("fmp_eod_prices").name, load_contract("fmp_eod_wire_row").name, bronze.DATASET_PREFIX)
+`;
+
+describe('the Glue package zip', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'finlake-glue-zip-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('imports and finds its contracts and the platform contract inside the zip', () => {
+    const layout = gluePackageLayout({
+      packageDir: join(REPO, 'apps', 'glue-bronze-to-silver', 'src', 'finlake_glue'),
+      contractsDir: join(REPO, 'libs', 'schemas', 'generated', 'json-schema'),
+      platformJson: join(REPO, 'libs', 'platform', 'generated', 'platform.json'),
+    });
+    const zip = join(dir, 'finlake_glue.zip');
+    const built = spawnSync(PYTHON, ['-c', ZIP, JSON.stringify(layout), zip], { encoding: 'utf8' });
+    expect(built.status, built.stderr).toBe(0);
+    const run = spawnSync(PYTHON, ['-I', '-c', IMPORT, zip], { cwd: dir, encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout.trim()).toBe('fmp_eod_prices fmp_eod_wire_row source=fmp/dataset=historical_price_eod');
+  });
+});
