@@ -267,3 +267,23 @@ def test_local_rollback_republishes_an_earlier_candidate(tmp_path):
     assert publish.published_file(gold).read_bytes() == b"v1"
     with pytest.raises(LookupError, match="never published"):
         publish.rollback_local(gold, "r9")
+
+
+def test_rollback_command_serves_the_previous_local_version_and_says_when_there_is_none(
+    tmp_path, monkeypatch, capsys
+):
+    from finlake_flows import cli
+
+    monkeypatch.setenv("FINLAKE_LAKE_ROOT", str(tmp_path))
+    monkeypatch.setenv("FINLAKE_RUNNER", "local")
+    gold = tmp_path / "gold"
+    assert cli.main(["rollback"]) == 1
+    assert "nothing to roll back to" in capsys.readouterr().err
+    for run, body in (("r1", b"v1"), ("r2", b"v2")):
+        cand = publish.candidate_dir(gold, run)
+        cand.mkdir(parents=True)
+        (cand / "daily_portfolio_summary.parquet").write_bytes(body)
+        publish.publish(gold, run)
+    assert cli.main(["rollback"]) == 0
+    assert json.loads(capsys.readouterr().out)["run_id"] == "r1"
+    assert publish.published_file(gold).read_bytes() == b"v1"

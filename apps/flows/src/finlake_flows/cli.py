@@ -2,6 +2,7 @@
 
     python -m finlake_flows.cli pipeline [--from D] [--to D] [--symbols A,B] [--no-publish]
     python -m finlake_flows.cli backfill --from D --to D [--concurrency N]
+    python -m finlake_flows.cli rollback [--to-run RUN]      serve an earlier published gold version again
 
 Runs Prefect without a server (a temporary local API) unless PREFECT_API_URL points at one.
 Exit status: 0 succeeded, 1 the flow failed (the quality gate included), 2 bad arguments.
@@ -47,7 +48,13 @@ def main(argv: list[str]) -> int:
     back.add_argument("--to", dest="date_to", type=_date, required=True)
     back.add_argument("--symbols", type=_symbols)
     back.add_argument("--concurrency", type=int, default=2)
+    roll = sub.add_parser("rollback", help="serve an earlier published version of gold again")
+    roll.add_argument(
+        "--to-run", help="the run whose gold to serve (default: the version before the current one)"
+    )
     a = p.parse_args(argv)
+    if a.command == "rollback":
+        return _rollback(a.to_run)
     if a.date_from and a.date_to and a.date_from > a.date_to:
         p.error(f"--from {a.date_from} is after --to {a.date_to}")
     try:
@@ -71,6 +78,29 @@ def main(argv: list[str]) -> int:
         print(f"finlake-flows: {a.command} failed: {err}", file=sys.stderr)
         return 1
     print(json.dumps(report, indent=2, default=str))
+    return 0
+
+
+def _rollback(to_run: str | None) -> int:
+    """Locally: republish an earlier run's candidate (atomic replace). On AWS (FINLAKE_RUNNER=aws): switch
+    the served Glue table back to an earlier version's location (UpdateTable)."""
+    from finlake_flows import publish
+
+    try:
+        s = load()
+        if s.runner == "local":
+            done = publish.rollback_local(s.gold, to_run)
+        else:
+            import boto3
+
+            from finlake_flows.settings import load_aws
+
+            aws = load_aws()
+            done = publish.GlueTablePublisher(boto3.client("glue"), aws.gold_database).rollback(to_run)
+    except (SettingsError, LookupError, FileNotFoundError) as err:
+        print(f"finlake-flows: rollback: {err}", file=sys.stderr)
+        return 1
+    print(json.dumps(done, indent=2, default=str))
     return 0
 
 

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerBench } from './bench.ts';
 import { registerDoctor } from './doctor.ts';
+import { registerGold } from './gold.ts';
 import { registerIngest } from './ingest.ts';
 import { registerModels } from './models.ts';
 import { registerPipeline } from './pipeline.ts';
@@ -12,6 +13,7 @@ import { registerTransform } from './transform.ts';
 export function registerCommands(program: Command): void {
   registerBench(program);
   registerDoctor(program);
+  registerGold(program);
   registerIngest(program);
   registerModels(program);
   registerPipeline(program);
