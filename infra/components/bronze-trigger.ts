@@ -11,7 +11,7 @@ export interface BronzeTriggerArgs {
   codeDir: string;
   bronzeBucketName: pulumi.Input<string>;
   prefectApiUrl: pulumi.Input<string>;
-  /** `/{env}/prefect/api_auth_string`: the trigger's basic-auth credentials for the Prefect API. */
+  /** The Prefect API auth-string secret (the contract's prefectApiAuthString): the trigger's basic-auth credentials. */
   prefectAuthSecretArn: pulumi.Input<string>;
   kmsKeyArn: pulumi.Input<string>;
   logRetentionDays: number;

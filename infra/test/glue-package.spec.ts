@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FMP_EOD_PRICES, bronzeDatasetPrefix } from '@finlake/platform';
 import { gluePackageLayout } from '../components/glue-job-layout.ts';
 
 const REPO = join(import.meta.dirname, '..', '..');
@@ -52,6 +53,8 @@ describe('the Glue package zip', () => {
     expect(built.status, built.stderr).toBe(0);
     const run = spawnSync(PYTHON, ['-I', '-c', IMPORT, zip], { cwd: dir, encoding: 'utf8' });
     expect(run.status, run.stderr).toBe(0);
-    expect(run.stdout.trim()).toBe('fmp_eod_prices fmp_eod_wire_row source=fmp/dataset=historical_price_eod');
+    expect(run.stdout.trim()).toBe(
+      `fmp_eod_prices fmp_eod_wire_row ${bronzeDatasetPrefix(FMP_EOD_PRICES).replace(/\/$/, '')}`,
+    );
   });
 });

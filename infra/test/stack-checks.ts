@@ -1,6 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LAKE_LAYOUT, SERVICES, staticPrefix } from '@finlake/platform';
+import {
+  GOLD_MARTS,
+  LAKE_LAYOUT,
+  SECRETS,
+  SERVICES,
+  glueDatabase,
+  secretNameOf,
+  staticPrefix,
+  type SecretId,
+} from '@finlake/platform';
 import { columnsOf, fmpEodPrices } from '@finlake/schemas';
 import type { Statement } from '../components/iam.ts';
 import { deniedKeys } from '../components/seams.ts';
@@ -55,7 +64,7 @@ export function describeStack(stack: 'dev' | 'staging' | 'prod', expected: Stack
         c,
       ).toBe(true);
     expect(outputs.apiUrl).toMatch(new RegExp(`^https://.+/${stack}$`));
-    expect(outputs.goldTable).toBe(`finlake_${stack}_gold.daily_portfolio_summary`);
+    expect(outputs.goldTable).toBe(`${glueDatabase(stack, 'gold')}.${GOLD_MARTS[0]}`);
     expect(outputs.prefectApiUrl).toBe(`https://prefect.${stack}.finlake.example.com/api`);
     // The strict call mock throws on anything else: the program makes no other provider calls.
     expect(new Set(calls)).toEqual(new Set(['aws:index/getCallerIdentity:getCallerIdentity']));
@@ -116,12 +125,8 @@ export function describeStack(stack: 'dev' | 'staging' | 'prod', expected: Stack
     const names = ofType(resources, 'aws:secretsmanager/secret:Secret')
       .map((s) => s.inputs.name)
       .sort();
-    expect(names).toEqual([
-      `/${stack}/fmp/api_key`,
-      `/${stack}/prefect/api_auth_string`,
-      `/${stack}/prefect/database_url`,
-      `/${stack}/slack/webhook_url`,
-    ]);
+    // Exactly the contract's secrets: what infra creates is what every service reads.
+    expect(names).toEqual((Object.keys(SECRETS) as SecretId[]).map((id) => secretNameOf(stack, id)).sort());
     const yaml = readFileSync(join(import.meta.dirname, '..', `Pulumi.${stack}.yaml`), 'utf8');
     for (const key of ['fmpApiKey', 'slackWebhookUrl', 'password', 'token'])
       expect(yaml.match(new RegExp(`^\\s*finlake:${key}:\\s*(?!\\n|$)(?!.*secure:)`, 'm')), key).toBeNull();

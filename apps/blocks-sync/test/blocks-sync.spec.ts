@@ -1,4 +1,4 @@
-import { secretNameOf } from '@finlake/platform';
+import { BLOCKS, secretNameOf } from '@finlake/platform';
 import { PrefectApi } from '@finlake/prefect-api';
 import { startPrefectServer, type PrefectServer } from '@finlake/prefect-api/testing';
 import { declarations } from '../src/declarations.ts';
@@ -30,18 +30,18 @@ describe('blocks-sync against a real Prefect server on 127.0.0.1', () => {
   it('creates the declared blocks, with references and secrets, then a second run changes nothing', async () => {
     const first = await syncBlocks(api, declarations('dev', { resultsBucket: RESULTS }), { resolveSecret });
     expect(first.map((c) => `${c.action} ${c.type}/${c.name}`).sort()).toEqual([
-      'create aws-credentials/finlake-aws',
-      'create custom-webhook/slack-alerts',
-      'create s3-bucket/finlake-results',
+      `create aws-credentials/${BLOCKS.awsCredentials.name}`,
+      `create custom-webhook/${BLOCKS.slackAlerts.name}`,
+      `create s3-bucket/${BLOCKS.results.name}`,
     ]);
-    const bucket = await api.readBlockDocument('s3-bucket', 'finlake-results');
-    const creds = await api.readBlockDocument('aws-credentials', 'finlake-aws');
+    const bucket = await api.readBlockDocument('s3-bucket', BLOCKS.results.name);
+    const creds = await api.readBlockDocument('aws-credentials', BLOCKS.awsCredentials.name);
     expect(bucket?.data).toMatchObject({
       bucket_name: RESULTS,
       bucket_folder: 'prefect-results',
     });
     expect(bucket?.block_document_references?.credentials?.block_document.id).toBe(creds?.id);
-    expect((await api.readBlockDocument('custom-webhook', 'slack-alerts'))?.data.url).toBe(SLACK);
+    expect((await api.readBlockDocument('custom-webhook', BLOCKS.slackAlerts.name))?.data.url).toBe(SLACK);
 
     expect(await syncBlocks(api, declarations('dev', { resultsBucket: RESULTS }), { resolveSecret })).toEqual(
       [],
@@ -60,14 +60,14 @@ describe('blocks-sync against a real Prefect server on 127.0.0.1', () => {
     );
     expect(text).toMatch(/url: <secret> -> <secret>/);
     expect(text).not.toContain('XXXX');
-    expect((await api.readBlockDocument('aws-credentials', 'finlake-aws'))?.data.region_name).toBe(
-      'us-east-1',
-    );
+    expect(
+      (await api.readBlockDocument('aws-credentials', BLOCKS.awsCredentials.name))?.data.region_name,
+    ).toBe('us-east-1');
 
     await syncBlocks(api, declarations('dev', { region: 'eu-west-1', resultsBucket: RESULTS }), {
       resolveSecret: rotated,
     });
-    expect((await api.readBlockDocument('custom-webhook', 'slack-alerts'))?.data.url).toBe(
+    expect((await api.readBlockDocument('custom-webhook', BLOCKS.slackAlerts.name))?.data.url).toBe(
       `${SLACK}-rotated`,
     );
     expect(

@@ -9,8 +9,11 @@ import duckdb
 import pytest
 from conftest import REPO
 
+from finlake_flows import platform
 from finlake_flows.flows import GateClosed, master_fmp_pipeline
 from finlake_flows.publish import published_file
+
+BRONZE_PREFIX = platform.dataset("fmp_eod_prices")["bronze_prefix"].rstrip("/")
 
 SYMBOLS = ["AAPL", "AMZN", "GOOG", "^GSPC", "SPY", "FB", "NFLX"]
 
@@ -64,9 +67,9 @@ def test_a_backfill_run_twice_changes_nothing(pipeline_env):
     first = fmp_backfill(date(2018, 11, 1), date(2019, 2, 28), ["AAPL", "SPY", "FB"], max_concurrency=2)
     assert [w["from"] for w in first["windows"]] == ["2018-11-01", "2019-01-01"]
     assert first["gate"]["passed"]
-    bronze = sorted(p.relative_to(lake) for p in (lake / "bronze" / "source=fmp").rglob("*.json"))
+    bronze = sorted(p.relative_to(lake) for p in (lake / "bronze" / BRONZE_PREFIX).rglob("*.json"))
     silver = gold_rows(lake)
     second = fmp_backfill(date(2018, 11, 1), date(2019, 2, 28), ["AAPL", "SPY", "FB"], max_concurrency=2)
     assert second["gate"]["passed"]
-    assert sorted(p.relative_to(lake) for p in (lake / "bronze" / "source=fmp").rglob("*.json")) == bronze
+    assert sorted(p.relative_to(lake) for p in (lake / "bronze" / BRONZE_PREFIX).rglob("*.json")) == bronze
     assert gold_rows(lake) == silver

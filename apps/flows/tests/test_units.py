@@ -222,10 +222,11 @@ def test_glue_publish_switches_the_served_table_and_rolls_back_to_the_previous_v
 
     with mock_aws():
         glue = boto3.client("glue", region_name="us-east-1")
-        glue.create_database(DatabaseInput={"Name": "finlake_staging_gold"})
+        gold_db = platform.name("glueDatabase", env="staging", zone="gold")
+        glue.create_database(DatabaseInput={"Name": gold_db})
         # As infra creates it (one owner: schema and partitioning), before any publish.
         glue.create_table(
-            DatabaseName="finlake_staging_gold",
+            DatabaseName=gold_db,
             TableInput={
                 "Name": publish.TABLE,
                 "TableType": "EXTERNAL_TABLE",
@@ -236,7 +237,7 @@ def test_glue_publish_switches_the_served_table_and_rolls_back_to_the_previous_v
                 "Parameters": {"classification": "parquet"},
             },
         )
-        pub = publish.GlueTablePublisher(glue, "finlake_staging_gold")
+        pub = publish.GlueTablePublisher(glue, gold_db)
         with pytest.raises(LookupError, match="never been published"):
             pub.rollback()
         first = pub.publish("s3://gold", "run-1")

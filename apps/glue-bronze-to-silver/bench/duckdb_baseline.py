@@ -11,6 +11,8 @@ from pathlib import Path
 
 import duckdb
 
+from finlake_glue.bronze import DATASET_PREFIX
+
 PRICES = ("open", "high", "low", "close")
 
 
@@ -50,25 +52,25 @@ def transform(bronze: Path, silver: Path, run_id: str, ticker_pattern: str) -> d
     silver.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     con.execute("set threads to 2")
-    glob = f"{bronze}/source=fmp/dataset=historical_price_eod/**/*.json"
+    glob = f"{bronze}/{DATASET_PREFIX}/**/*.json"
     cols = {f: "VARCHAR" for f in ("symbol", "date", *PRICES, "volume", "change", "changePercent", "vwap")}
     con.execute(
         f"""
         create temp table records as
-        select *, regexp_extract(filename, '(source=fmp/dataset=[^/]+/.*)$', 1) as source_object,
+        select *, regexp_extract(filename, '({DATASET_PREFIX}/.*)$', 1) as source_object,
                regexp_extract(filename, 'symbol=([^/]+)/', 1) as object_symbol
         from read_json(?, format='array', columns={cols!r}, filename=true)
         """,
         [glob],
     )
     con.execute(
-        """
+        f"""
         create temp table meta as
-        select regexp_extract(filename, '(source=fmp/dataset=[^/]+/.*)\\.meta$', 1) as source_object,
+        select regexp_extract(filename, '({DATASET_PREFIX}/.*)\\.meta$', 1) as source_object,
                cast(fetched_at as timestamptz) as ingested_at
-        from read_json(?, columns={'fetched_at': 'VARCHAR'}, filename=true)
+        from read_json(?, columns={{'fetched_at': 'VARCHAR'}}, filename=true)
         """,
-        [f"{bronze}/source=fmp/dataset=historical_price_eod/**/*.json.meta"],
+        [f"{bronze}/{DATASET_PREFIX}/**/*.json.meta"],
     )
     con.execute(
         f"create temp table validated as select r.*, m.ingested_at, {reason_sql(ticker_pattern)} as reject_reason from records r left join meta m using (source_object)"

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from finlake_glue.contract import platform, source_dataset
 from finlake_glue.job import spark_session
 
 
@@ -38,9 +39,13 @@ class Bronze:
         self.root = root
 
     def put(self, symbol, date_from, date_to, body, fetched_at="2021-01-01T00:00:00Z", meta=True) -> str:
-        key = (
-            f"source=fmp/dataset=historical_price_eod/year={date_from[:4]}/symbol={symbol}/"
-            f"{symbol}_{date_from}_{date_to}.json"
+        d = source_dataset("fmp_eod_prices")
+        key = platform()["lake"]["bronze"]["object"].format(
+            source=d["source"],
+            dataset=d["dataset"],
+            year=date_from[:4],
+            symbol=symbol,
+            **{"from": date_from, "to": date_to},
         )
         data = (
             body

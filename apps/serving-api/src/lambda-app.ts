@@ -1,3 +1,4 @@
+import { GOLD_MARTS, glueDatabase } from '@finlake/platform';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +21,7 @@ export const lambdaConfigSpec = {
   table: setting({
     env: 'GOLD_TABLE',
     schema: Type.String({ pattern: '^[a-z_][a-z0-9_]*\\.[a-z_][a-z0-9_]*$' }),
-    expected: 'database.table of the gold summary, e.g. finlake_prod_gold.daily_portfolio_summary',
+    expected: `database.table of the gold summary, e.g. ${glueDatabase('prod', 'gold')}.${GOLD_MARTS[0]}`,
   }),
   deadlineMs: setting({
     env: 'ATHENA_DEADLINE_MS',

@@ -45,14 +45,14 @@ describe('secrets', () => {
   afterAll(async () => moto?.stop());
 
   it('names secrets /{env}/{service}/{name} and refuses odd parts', () => {
-    expect(secretName('prod', 'fmp', 'api_key')).toBe('/prod/fmp/api_key');
+    expect(secretName('prod', 'svc', 'token')).toBe('/prod/svc/token');
     expect(() => secretName('prod', '../x', 'k')).toThrow(/service/);
   });
 
   it('reads a secret from a Secrets Manager stand-in, and names a missing one', async () => {
     const client = createClient(SecretsManagerClient, moto.settings);
-    await client.send(new CreateSecretCommand({ Name: '/dev/fmp/api_key', SecretString: 'k-123' }));
-    expect(await getSecretString(client, '/dev/fmp/api_key')).toBe('k-123');
+    await client.send(new CreateSecretCommand({ Name: '/dev/svc/token', SecretString: 'k-123' }));
+    expect(await getSecretString(client, '/dev/svc/token')).toBe('k-123');
     await expect(getSecretString(client, '/dev/fmp/nope')).rejects.toThrow(
       /could not read secret \/dev\/fmp\/nope .*ResourceNotFoundException/,
     );

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { TICKER_PATTERN } from '@finlake/schemas';
 import { HANDOFFS, type Handoff } from '@finlake/platform';
 import { isIsoDate, lastCompletedTradingDay, type IsoDate } from '@finlake/market-calendar';
-import { datasetByName, DATASETS, type FmpDataset } from './datasets.ts';
+import { datasetByName, DATASETS, historicalPriceEod, type FmpDataset } from './datasets.ts';
 
 export const USAGE = `Usage: fmp-ingester --symbols AAPL,MSFT [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--dataset NAME]
        fmp-ingester --symbols-file symbols.txt ...
@@ -70,7 +70,7 @@ export function parseIngestArgs(argv: string[], now: Date = new Date()): IngestA
         'symbols-file': { type: 'string' },
         from: { type: 'string' },
         to: { type: 'string' },
-        dataset: { type: 'string', default: 'historical_price_eod' },
+        dataset: { type: 'string', default: historicalPriceEod.name },
         'run-id': { type: 'string' },
         handoff: { type: 'string', default: 'event' },
         help: { type: 'boolean', short: 'h', default: false },

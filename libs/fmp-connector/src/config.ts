@@ -1,6 +1,7 @@
 import Type from 'typebox';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { awsSettingsFromEnv, createClient, getSecretString, secretName } from '@finlake/aws';
+import { awsSettingsFromEnv, createClient, getSecretString } from '@finlake/aws';
+import { secretNameOf, secretNamePattern } from '@finlake/platform';
 import { ConfigError, loadConfig, setting } from '@finlake/config';
 
 export const ingesterConfigSpec = {
@@ -13,7 +14,7 @@ export const ingesterConfigSpec = {
   apiKey: setting({
     env: 'FMP_API_KEY',
     schema: Type.String({ minLength: 1, pattern: '^\\S+$' }),
-    expected: 'your FMP API key (in AWS leave it unset: it is read from Secrets Manager /{env}/fmp/api_key)',
+    expected: `your FMP API key (in AWS leave it unset: it is read from Secrets Manager ${secretNamePattern('fmpApiKey')})`,
     default: '',
     secret: true,
   }),
@@ -80,12 +81,12 @@ export function loadIngesterConfig(env: NodeJS.ProcessEnv = process.env) {
   return config;
 }
 
-/** The key from the environment, else from Secrets Manager (`/{env}/fmp/api_key` unless FMP_API_KEY_SECRET_ID says otherwise). */
+/** The key from the environment, else from Secrets Manager (the contract's fmpApiKey secret unless FMP_API_KEY_SECRET_ID says otherwise). */
 export async function resolveApiKey(
   config: ReturnType<typeof loadIngesterConfig>,
   env = process.env,
 ): Promise<string> {
   if (config.apiKey) return config.apiKey;
-  const name = config.apiKeySecretId || secretName(config.env, 'fmp', 'api_key');
+  const name = config.apiKeySecretId || secretNameOf(config.env, 'fmpApiKey');
   return getSecretString(createClient(SecretsManagerClient, awsSettingsFromEnv(env)), name);
 }

@@ -1,3 +1,4 @@
+import { secretNamePattern } from '@finlake/platform';
 /** How a call failed decides what the run does next. */
 
 /** Worth another attempt: 408, 429, 5xx, network errors, timeouts, truncated or invalid JSON. */
@@ -29,7 +30,7 @@ export class FatalAuthError extends Error {
   constructor(readonly apiMessage: string) {
     super(
       `FMP rejected the API key (${apiMessage.slice(0, 120)}). Check FMP_API_KEY ` +
-        '(in AWS: the Secrets Manager secret /{env}/fmp/api_key) and that the key is active.',
+        `(in AWS: the Secrets Manager secret ${secretNamePattern('fmpApiKey')}) and that the key is active.`,
     );
     this.name = 'FatalAuthError';
   }

@@ -5,7 +5,7 @@ import type { FmpDataset, Unit } from './datasets.ts';
 import type { FetchedUnit } from './client.ts';
 
 /**
- * Bronze layout (libs/platform): `source=fmp/dataset=<name>/year=<from's year>/symbol=<S>/<S>_<from>_<to>.json`.
+ * Bronze layout: the platform contract's `lake.bronze.object` (source, dataset, year of `from`, symbol, window).
  * The key is a function of (dataset, symbol, from, to) alone, so a rerun overwrites instead of
  * adding a duplicate. The body is the API's answer byte for byte; the request metadata goes to a
  * sidecar `<key>.meta` (not `.json`, so `*.json` readers never mistake it for data).

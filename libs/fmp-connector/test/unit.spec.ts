@@ -15,6 +15,7 @@ import {
   sustainedRatePerMin,
   UnitFailedError,
 } from '../src/index.ts';
+import { FMP_EOD_PRICES, bronzeObjectKey, parsePartitions } from '@finlake/platform';
 
 const h = (init: Record<string, string> = {}) => new Headers(init);
 const INVALID_KEY = JSON.stringify({
@@ -130,8 +131,13 @@ describe('windows', () => {
 
   it('give each unit one deterministic bronze key', () => {
     const key = bronzeKey(historicalPriceEod, { symbol: '^GSPC', from: '2019-01-01', to: '2020-12-31' });
+    // The contract's layout (what infra's policies cover), partitioned by the window's first year.
     expect(key).toBe(
-      'source=fmp/dataset=historical_price_eod/year=2019/symbol=^GSPC/^GSPC_2019-01-01_2020-12-31.json',
+      bronzeObjectKey(FMP_EOD_PRICES, { symbol: '^GSPC', from: '2019-01-01', to: '2020-12-31' }),
+    );
+    expect(parsePartitions(key)).toMatchObject({ year: '2019', symbol: '^GSPC' });
+    expect(bronzeKey(historicalPriceEod, { symbol: '^GSPC', from: '2019-01-01', to: '2020-12-31' })).toBe(
+      key,
     );
   });
 });

@@ -39,5 +39,9 @@ export function secretName(env: string, service: string, name: string): string {
   return `/${env}/${service}/${name}`;
 }
 
+/** `/{env}/fmp/api_key`: a secret's name with the environment left open, for messages. */
+export const secretNamePattern = (id: SecretId) =>
+  SECRET_NAME_TEMPLATE.replace('{service}', SECRETS[id].service).replace('{name}', SECRETS[id].name);
+
 export const secretNameOf = (env: string, id: SecretId) =>
   secretName(env, SECRETS[id].service, SECRETS[id].name);

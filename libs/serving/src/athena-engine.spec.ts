@@ -50,7 +50,7 @@ const engine = (client: Pick<AthenaClient, 'send'>, deadlineMs = 60_000) =>
   new AthenaEngine({
     client,
     workGroup: 'finlake-prod',
-    table: 'finlake_prod_gold.daily_portfolio_summary',
+    table: 'gold_db.daily_portfolio_summary',
     deadlineMs,
     sleep: async (ms) => void sleeps.push(ms),
   });

@@ -2,8 +2,8 @@
 
     python -m finlake_flows.dbt_task --run-id RUN [--select SELECTOR]
 
-Builds this run's gold candidate on Athena (its own location, `<gold>/_candidates/<run>/`, tables in the
-candidates database), then puts `run_results.json` in the artefacts bucket for the flow's quality gate.
+Builds this run's gold candidate on Athena (its own location under the gold bucket, the contract's
+`lake.gold.candidate`; tables in the candidates database), then puts `run_results.json` in the artefacts bucket for the flow's quality gate.
 Exit status: dbt's (0 all passed, 1 a model or test failed), 2 when the run results could not be stored.
 """
 

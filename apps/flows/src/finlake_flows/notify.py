@@ -1,6 +1,6 @@
 """Alerts to Slack through an incoming webhook (POST {"text": ...}), via Prefect's webhook block.
 
-In AWS the webhook URL is a Secrets Manager value synced into the `slack-alerts` block by
+In AWS the webhook URL is a Secrets Manager value synced into the Slack webhook block (the contract's `slackAlerts`) by
 blocks-sync (FINLAKE_SLACK_BLOCK names it); locally FINLAKE_SLACK_WEBHOOK_URL may point at any
 Slack-compatible endpoint, a stand-in on 127.0.0.1 included. With neither, alerts go to the log.
 """
@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 
 from prefect.blocks.notifications import CustomWebhookNotificationBlock
 
+from finlake_flows import platform
 from finlake_flows.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -23,7 +24,7 @@ def webhook_block(settings: Settings) -> CustomWebhookNotificationBlock | None:
     if settings.slack_webhook_url:
         host = urlparse(settings.slack_webhook_url).hostname or ""
         return CustomWebhookNotificationBlock(
-            name="slack-alerts",
+            name=platform.contract()["prefect"]["blocks"]["slackAlerts"]["name"],
             url=settings.slack_webhook_url,
             json_data={"text": "*{{subject}}*\n{{body}}"},
             # Only a stand-in on this machine may be private; Slack itself is public.

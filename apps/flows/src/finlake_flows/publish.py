@@ -4,7 +4,7 @@ Locally the served table is `<gold>/daily_portfolio_summary/daily_portfolio_summ
 one atomic step (rename) so readers see the old version or the new one, never a mix; `_published.json`
 records which run published it and `_history.jsonl` every publication, for a rollback.
 
-On AWS dbt writes each run's candidate to its own location (`<gold>/_candidates/<run_id>/<mart>/`, a table
+On AWS dbt writes each run's candidate to its own location (the contract's `lake.gold.candidate`, a table
 in the candidates database); publishing switches the served Glue table (owned by infra, schema from the
 contract) to that location with one `UpdateTable`, atomic for every reader. Glue keeps the table's earlier
 versions, so a rollback switches back to the previous version's location.

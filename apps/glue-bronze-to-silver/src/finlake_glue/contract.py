@@ -118,7 +118,9 @@ def load_contract(name: str) -> Contract:
     folder = contracts_dir()
     path = folder / f"{name}.schema.json"
     if not path.is_file():
-        known = sorted(p.name.removesuffix(".schema.json") for p in folder.iterdir() if p.name.endswith(".schema.json"))
+        known = sorted(
+            p.name.removesuffix(".schema.json") for p in folder.iterdir() if p.name.endswith(".schema.json")
+        )
         raise FileNotFoundError(f"no contract {name!r} in {folder}; known: {', '.join(known)}")
     doc = json.loads(path.read_text(encoding="utf-8"))
     required = set(doc.get("required", []))
