@@ -16,7 +16,11 @@ import {
   Ecr,
   FargateJob,
   FlowRuns,
-  flowRunRoleName,
+  HttpsLoadBalancer,
+  PREFECT_HEALTH_PATH,
+  PREFECT_PORT,
+  PrefectDatabase,
+  PrefectWorker,
   GlueJob,
   PrefectServer,
   Secrets,
@@ -108,14 +112,8 @@ const glue = new GlueJob(`${name}-glue`, {
   packageDir: join(repo, 'apps', 'glue-bronze-to-silver', 'src', 'finlake_glue'),
   contractsDir: join(repo, 'libs', 'schemas', 'generated', 'json-schema'),
   platformJson: join(repo, 'libs', 'platform', 'generated', 'platform.json'),
-  artefactsBucketName: artefacts.name,
-  artefactsBucketArn: artefacts.arn,
-  bronzeBucketName: lake.bronze.name,
-  bronzeBucketArn: lake.bronze.arn,
-  silverBucketName: lake.silver.name,
-  silverBucketArn: lake.silver.arn,
-  silverDatabase: lake.silverDatabase,
-  kmsKeyArn: lake.kmsKeyArn,
+  lake,
+  artefacts,
   ...c.glue,
   tags: tagsFor(ctx, 'glue-bronze-to-silver'),
 });
@@ -153,30 +151,42 @@ const dbt = new FargateJob(`${name}-dbt`, {
   logRetentionDays: c.logRetentionDays,
   tags: tagsFor(ctx, 'dbt'),
 });
-const prefect = new PrefectServer(`${name}-prefect`, {
+const prefectTags = tagsFor(ctx, 'prefect');
+const prefectDb = new PrefectDatabase(`${name}-prefect-db`, {
   env: c.env,
+  privateSubnetIds: vpc.privateSubnetIds,
+  securityGroupId: security.rdsSecurityGroupId,
+  ...c.rds,
+  kmsKeyArn: lake.kmsKeyArn,
+  tags: prefectTags,
+});
+const prefectLb = new HttpsLoadBalancer(`${name}-prefect-lb`, {
+  host: `prefect.${c.domainName}`,
+  hostedZoneId: c.hostedZoneId,
   vpcId: vpc.vpcId,
   publicSubnetIds: vpc.publicSubnetIds,
-  privateSubnetIds: vpc.privateSubnetIds,
-  albSecurityGroupId: security.albSecurityGroupId,
-  prefectSecurityGroupId: security.prefectSecurityGroupId,
-  rdsSecurityGroupId: security.rdsSecurityGroupId,
-  tasksSecurityGroupId: security.tasksSecurityGroupId,
+  securityGroupId: security.albSecurityGroupId,
+  targetPort: PREFECT_PORT,
+  healthPath: PREFECT_HEALTH_PATH,
+  accessLogBucket: lake.accessLogs.name,
+  logPrefix: ALB_LOG_PREFIX,
+  deletionProtection: c.rds.deletionProtection,
+  tags: prefectTags,
+});
+const prefect = new PrefectServer(`${name}-prefect`, {
+  env: c.env,
+  cluster,
+  database: prefectDb,
+  loadBalancer: prefectLb,
   executionRole: security.executionRole,
-  clusterArn: cluster.arn,
-  flowTaskRoleArns: [pulumi.interpolate`arn:aws:iam::${accountId}:role/${flowRunRoleName(c.env)}`],
+  privateSubnetIds: vpc.privateSubnetIds,
+  securityGroupId: security.prefectSecurityGroupId,
   image: c.prefect.image,
-  workerImage: ecr.image('flows', c.imageTag),
   cpu: c.prefect.cpu,
   memory: c.prefect.memory,
-  db: c.rds,
-  domainName: c.domainName,
-  hostedZoneId: c.hostedZoneId,
   logRetentionDays: c.logRetentionDays,
   kmsKeyArn: lake.kmsKeyArn,
-  accessLogBucket: lake.accessLogs.name,
-  albLogPrefix: ALB_LOG_PREFIX,
-  tags: tagsFor(ctx, 'prefect'),
+  tags: prefectTags,
 });
 const serving = new ServingApi(`${name}-serving`, {
   env: c.env,
@@ -184,13 +194,7 @@ const serving = new ServingApi(`${name}-serving`, {
   accountId,
   apiCodeDir: join(repo, 'apps', 'serving-api', 'dist', 'lambda'),
   authorizerCodeDir: join(repo, 'apps', 'api-authorizer', 'dist'),
-  workGroupName: lake.workGroupName,
-  workGroupArn: lake.workGroupArn,
-  goldTable: lake.goldTable,
-  goldDatabase: lake.goldDatabase,
-  goldBucketArn: lake.gold.arn,
-  resultsBucketArn: lake.athenaResults.arn,
-  kmsKeyArn: lake.kmsKeyArn,
+  lake,
   jwtIssuer: c.jwtIssuer,
   jwksUrl: c.jwksUrl,
   authorizerCacheSeconds: 300,
@@ -204,10 +208,8 @@ new BronzeTrigger(`${name}-trigger`, {
   region: c.region,
   accountId,
   codeDir: join(repo, 'apps', 'bronze-event-trigger', 'dist'),
-  bronzeBucketName: lake.bronze.name,
-  prefectApiUrl: prefect.url,
-  prefectAuthSecretArn: prefect.authStringSecretArn,
-  kmsKeyArn: lake.kmsKeyArn,
+  lake,
+  prefect,
   logRetentionDays: c.logRetentionDays,
   tags: tagsFor(ctx, 'bronze-trigger'),
 });
@@ -237,6 +239,17 @@ const flowRuns = new FlowRuns(`${name}-flow-runs`, {
   kmsKeyArn: lake.kmsKeyArn,
   tags: tagsFor(ctx, 'flow-runs'),
 });
+new PrefectWorker(`${name}-prefect-worker`, {
+  env: c.env,
+  cluster,
+  server: prefect,
+  executionRole: security.executionRole,
+  image: ecr.image('flows', c.imageTag),
+  privateSubnetIds: vpc.privateSubnetIds,
+  securityGroupId: security.tasksSecurityGroupId,
+  passRoleArns: [flowRuns.roleArn],
+  tags: prefectTags,
+});
 
 export const bronzeBucket = lake.bronze.name;
 export const silverBucket = lake.silver.name;
@@ -248,7 +261,7 @@ export const connectorTaskDefinition = connector.taskDefinitionArn;
 export const dbtTaskDefinition = dbt.taskDefinitionArn;
 export const glueJobName = glue.jobName;
 export const prefectApiUrl = prefect.url;
-export const prefectCluster = prefect.clusterArn;
+export const prefectCluster = cluster.arn;
 export const artefactsBucket = artefacts.name;
 export const workPool = ecsWorkPool(c.env);
 /** The ECS pool's job variables (tools/scripts/prefect-deploy.sh writes them into the pool's template). */

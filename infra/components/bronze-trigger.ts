@@ -1,3 +1,5 @@
+import type { DataLake } from './data-lake.ts';
+import type { PrefectServer } from './prefect-server.ts';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { DEPLOYMENTS, SOURCE_DATASETS, deploymentPath, eventManifestsPrefix } from '@finlake/platform';
@@ -5,15 +7,13 @@ import { nodeLambda } from './lambda-fn.ts';
 
 export interface BronzeTriggerArgs {
   env: string;
+  /** Bronze's Object Created events; the Prefect API (and its auth string) the trigger calls. */
+  lake: Pick<DataLake, 'bronze' | 'kmsKeyArn'>;
+  prefect: Pick<PrefectServer, 'url' | 'authStringSecretArn'>;
   region: string;
   accountId: pulumi.Input<string>;
   /** apps/bronze-event-trigger/dist */
   codeDir: string;
-  bronzeBucketName: pulumi.Input<string>;
-  prefectApiUrl: pulumi.Input<string>;
-  /** The Prefect API auth-string secret (the contract's prefectApiAuthString): the trigger's basic-auth credentials. */
-  prefectAuthSecretArn: pulumi.Input<string>;
-  kmsKeyArn: pulumi.Input<string>;
   logRetentionDays: number;
   tags: Record<string, string>;
 }
@@ -49,12 +49,12 @@ export class BronzeTrigger extends pulumi.ComponentResource {
       service: 'bronzeTrigger',
       codeDir: args.codeDir,
       environment: {
-        PREFECT_API_URL: args.prefectApiUrl,
-        PREFECT_API_AUTH_STRING_SECRET_ID: args.prefectAuthSecretArn,
+        PREFECT_API_URL: args.prefect.url,
+        PREFECT_API_AUTH_STRING_SECRET_ID: args.prefect.authStringSecretArn,
         FINLAKE_TRIGGER_DEPLOYMENT: deploymentPath(DEPLOYMENTS.bronzeToSilverOnEvent),
       },
       access: {
-        inputs: [args.prefectAuthSecretArn, args.kmsKeyArn],
+        inputs: [args.prefect.authStringSecretArn, args.lake.kmsKeyArn],
         statements: ([secret, key]) => [
           {
             Sid: 'PrefectAuth',
@@ -75,7 +75,7 @@ export class BronzeTrigger extends pulumi.ComponentResource {
       {
         description: 'A landed bronze batch (its run manifest) starts one bronze-to-silver flow run',
         eventPattern: pulumi
-          .output(args.bronzeBucketName)
+          .output(args.lake.bronze.name)
           .apply((b) => JSON.stringify(bronzeTriggerPattern(b))),
         tags: args.tags,
       },

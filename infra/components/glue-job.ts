@@ -1,3 +1,5 @@
+import type { DataLake } from './data-lake.ts';
+import type { SecureBucket } from './secure-bucket.ts';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { ARTIFACTS, FMP_EOD_PRICES, NAMES, fill } from '@finlake/platform';
@@ -7,6 +9,9 @@ import { serviceRole } from './security.ts';
 
 export interface GlueJobArgs {
   env: string;
+  /** Reads bronze, writes silver and its catalog; its code comes from the artefacts bucket. */
+  lake: DataLake;
+  artefacts: SecureBucket;
   region: string;
   accountId: pulumi.Input<string>;
   /** Local paths of the entry script and of what the job's package zip holds (gluePackageLayout). */
@@ -16,14 +21,6 @@ export interface GlueJobArgs {
   contractsDir: string;
   /** libs/platform/generated/platform.json: the key layouts the job reads. */
   platformJson: string;
-  artefactsBucketName: pulumi.Input<string>;
-  artefactsBucketArn: pulumi.Input<string>;
-  bronzeBucketName: pulumi.Input<string>;
-  bronzeBucketArn: pulumi.Input<string>;
-  silverBucketName: pulumi.Input<string>;
-  silverBucketArn: pulumi.Input<string>;
-  silverDatabase: pulumi.Input<string>;
-  kmsKeyArn: pulumi.Input<string>;
   workerType: string;
   numberOfWorkers: number;
   timeoutMinutes: number;
@@ -44,11 +41,11 @@ export class GlueJob extends pulumi.ComponentResource {
     const script = new aws.s3.BucketObjectv2(
       `${name}-script`,
       {
-        bucket: args.artefactsBucketName,
+        bucket: args.artefacts.name,
         key: ARTIFACTS.glueScript,
         source: new pulumi.asset.FileAsset(args.scriptPath),
         serverSideEncryption: 'aws:kms',
-        kmsKeyId: args.kmsKeyArn,
+        kmsKeyId: args.lake.kmsKeyArn,
         tags: args.tags,
       },
       parent,
@@ -56,7 +53,7 @@ export class GlueJob extends pulumi.ComponentResource {
     const pkg = new aws.s3.BucketObjectv2(
       `${name}-package`,
       {
-        bucket: args.artefactsBucketName,
+        bucket: args.artefacts.name,
         key: ARTIFACTS.gluePackage, // the package folder at the zip's root, as --extra-py-files needs
         source: new pulumi.asset.AssetArchive(
           Object.fromEntries(
@@ -67,7 +64,7 @@ export class GlueJob extends pulumi.ComponentResource {
           ),
         ),
         serverSideEncryption: 'aws:kms',
-        kmsKeyId: args.kmsKeyArn,
+        kmsKeyId: args.lake.kmsKeyArn,
         tags: args.tags,
       },
       parent,
@@ -77,11 +74,11 @@ export class GlueJob extends pulumi.ComponentResource {
       `${name}-role`,
       'glue.amazonaws.com',
       [
-        args.bronzeBucketArn,
-        args.silverBucketArn,
-        args.artefactsBucketArn,
-        args.kmsKeyArn,
-        args.silverDatabase,
+        args.lake.bronze.arn,
+        args.lake.silver.arn,
+        args.artefacts.arn,
+        args.lake.kmsKeyArn,
+        args.lake.silverDatabase,
         args.accountId,
       ],
       ([bronze, silver, artefacts, key, db, acct]): Statement[] => [
@@ -121,7 +118,7 @@ export class GlueJob extends pulumi.ComponentResource {
         command: {
           name: 'glueetl',
           pythonVersion: '3',
-          scriptLocation: pulumi.interpolate`s3://${args.artefactsBucketName}/${script.key}`,
+          scriptLocation: pulumi.interpolate`s3://${args.artefacts.name}/${script.key}`,
         },
         workerType: args.workerType,
         numberOfWorkers: args.numberOfWorkers,
@@ -130,13 +127,13 @@ export class GlueJob extends pulumi.ComponentResource {
         executionProperty: { maxConcurrentRuns: 4 },
         defaultArguments: {
           '--job-language': 'python',
-          '--extra-py-files': pulumi.interpolate`s3://${args.artefactsBucketName}/${pkg.key}`,
+          '--extra-py-files': pulumi.interpolate`s3://${args.artefacts.name}/${pkg.key}`,
           '--enable-metrics': 'true',
           '--enable-continuous-cloudwatch-log': 'true',
           '--enable-glue-datacatalog': 'true',
           '--dataset': FMP_EOD_PRICES.silverTable,
-          '--bronze_uri': pulumi.interpolate`s3://${args.bronzeBucketName}`,
-          '--silver_uri': pulumi.interpolate`s3://${args.silverBucketName}`,
+          '--bronze_uri': pulumi.interpolate`s3://${args.lake.bronze.name}`,
+          '--silver_uri': pulumi.interpolate`s3://${args.lake.silver.name}`,
           '--mode': 'window',
         },
         tags: args.tags,

@@ -1,3 +1,4 @@
+import type { DataLake } from './data-lake.ts';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { athenaQueries, bucketAccess, glueCatalogAccess, kmsUse } from './iam.ts';
@@ -6,18 +7,13 @@ import { serviceRole } from './security.ts';
 
 export interface ServingApiArgs {
   env: string;
+  /** The API reads the served gold through Athena (its workgroup, the served table, the results bucket). */
+  lake: DataLake;
   region: string;
   accountId: pulumi.Input<string>;
   /** Built Lambda folders: apps/serving-api/dist/lambda, apps/api-authorizer/dist. */
   apiCodeDir: string;
   authorizerCodeDir: string;
-  workGroupName: pulumi.Input<string>;
-  workGroupArn: pulumi.Input<string>;
-  goldTable: pulumi.Input<string>;
-  goldDatabase: pulumi.Input<string>;
-  goldBucketArn: pulumi.Input<string>;
-  resultsBucketArn: pulumi.Input<string>;
-  kmsKeyArn: pulumi.Input<string>;
   jwtIssuer: string;
   jwksUrl: string;
   /** API Gateway caches an authorizer decision per token this long (REST default 300 s). */
@@ -55,14 +51,18 @@ export class ServingApi extends pulumi.ComponentResource {
       id: 'api',
       service: 'servingApi',
       codeDir: args.apiCodeDir,
-      environment: { ATHENA_WORKGROUP: args.workGroupName, GOLD_TABLE: args.goldTable, LOG_LEVEL: 'info' },
+      environment: {
+        ATHENA_WORKGROUP: args.lake.workGroupName,
+        GOLD_TABLE: args.lake.goldTable,
+        LOG_LEVEL: 'info',
+      },
       access: {
         inputs: [
-          args.workGroupArn,
-          args.goldBucketArn,
-          args.resultsBucketArn,
-          args.kmsKeyArn,
-          args.goldDatabase,
+          args.lake.workGroupArn,
+          args.lake.gold.arn,
+          args.lake.athenaResults.arn,
+          args.lake.kmsKeyArn,
+          args.lake.goldDatabase,
           args.accountId,
         ],
         statements: ([wg, gold, results, key, db, acct]) => [
