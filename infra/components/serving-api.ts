@@ -91,133 +91,164 @@ export class ServingApi extends pulumi.ComponentResource {
       timeoutSeconds: 10,
     });
 
-    // --- REST API: /healthz open, everything else behind the authorizer.
-    const rest = new aws.apigateway.RestApi(
-      `${name}-api`,
-      { name: `finlake-${args.env}-gold-api`, endpointConfiguration: { types: 'REGIONAL' }, tags },
-      parent,
-    );
-    const invokeRole = serviceRole(
-      `${name}-authorizer-invoke`,
-      'apigateway.amazonaws.com',
-      [authorizerFn.arn],
-      ([fn]) => [
-        { Sid: 'InvokeAuthorizer', Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [fn!] },
-      ],
-      { parent: this, tags },
-    );
-    const authorizer = new aws.apigateway.Authorizer(
-      `${name}-authorizer`,
-      {
-        restApi: rest.id,
-        type: 'TOKEN',
-        identitySource: 'method.request.header.Authorization',
-        identityValidationExpression: '^Bearer [-0-9A-Za-z_.]+$',
-        authorizerUri: authorizerFn.invokeArn,
-        authorizerCredentials: invokeRole.arn,
-        authorizerResultTtlInSeconds: args.authorizerCacheSeconds,
-      },
-      parent,
-    );
-    const proxy = new aws.apigateway.Resource(
-      `${name}-proxy`,
-      { restApi: rest.id, parentId: rest.rootResourceId, pathPart: '{proxy+}' },
-      parent,
-    );
-    const health = new aws.apigateway.Resource(
-      `${name}-healthz`,
-      { restApi: rest.id, parentId: rest.rootResourceId, pathPart: 'healthz' },
-      parent,
-    );
-    const route = (id: string, resourceId: pulumi.Input<string>, secured: boolean) => {
-      const method = new aws.apigateway.Method(
-        `${name}-${id}`,
-        {
-          restApi: rest.id,
-          resourceId,
-          httpMethod: secured ? 'ANY' : 'GET',
-          authorization: secured ? 'CUSTOM' : 'NONE',
-          authorizerId: secured ? authorizer.id : undefined,
-        },
-        parent,
-      );
-      return new aws.apigateway.Integration(
-        `${name}-${id}`,
-        {
-          restApi: rest.id,
-          resourceId,
-          httpMethod: method.httpMethod,
-          type: 'AWS_PROXY',
-          integrationHttpMethod: 'POST',
-          uri: api.invokeArn,
-        },
-        parent,
-      );
-    };
-    const integrations = [route('proxy', proxy.id, true), route('healthz', health.id, false)];
-    new aws.lambda.Permission(
-      `${name}-api-invoke`,
-      {
-        action: 'lambda:InvokeFunction',
-        function: api.name,
-        principal: 'apigateway.amazonaws.com',
-        sourceArn: pulumi.interpolate`${rest.executionArn}/*/*`,
-      },
-      parent,
-    );
-
-    const deployment = new aws.apigateway.Deployment(
-      `${name}-deployment`,
-      {
-        restApi: rest.id,
-        triggers: { redeployment: pulumi.all(integrations.map((i) => i.id)).apply((ids) => ids.join(',')) },
-      },
-      { parent: this, dependsOn: integrations },
-    );
-    const accessLogs = logGroup('access-logs');
-    const stage = new aws.apigateway.Stage(
-      `${name}-stage`,
-      {
-        restApi: rest.id,
-        deployment: deployment.id,
-        stageName: args.env,
-        xrayTracingEnabled: true,
-        accessLogSettings: {
-          destinationArn: accessLogs.arn,
-          format: JSON.stringify({
-            requestId: '$context.requestId',
-            ip: '$context.identity.sourceIp',
-            caller: '$context.authorizer.principalId',
-            method: '$context.httpMethod',
-            path: '$context.resourcePath',
-            status: '$context.status',
-            latencyMs: '$context.responseLatency',
-            authorizerError: '$context.authorizer.error',
-          }),
-        },
-        tags,
-      },
-      parent,
-    );
-    new aws.apigateway.MethodSettings(
-      `${name}-throttling`,
-      {
-        restApi: rest.id,
-        stageName: stage.stageName,
-        methodPath: '*/*',
-        settings: {
-          throttlingRateLimit: args.throttle.rateLimit,
-          throttlingBurstLimit: args.throttle.burstLimit,
-          metricsEnabled: true,
-          loggingLevel: 'ERROR',
-          dataTraceEnabled: false,
-        },
-      },
-      parent,
-    );
-
+    const { rest, stage } = restApi(this, name, {
+      env: args.env,
+      api,
+      authorizer: authorizerFn,
+      authorizerCacheSeconds: args.authorizerCacheSeconds,
+      throttle: args.throttle,
+      accessLogs: logGroup('access-logs'),
+      tags,
+    });
     this.url = pulumi.interpolate`${stage.invokeUrl}`;
     this.restApiId = rest.id;
     this.registerOutputs({ url: this.url });
   }
+}
+
+/** The REST API: /healthz open, `{proxy+}` behind the TOKEN authorizer (cached), throttled, access-logged. */
+function restApi(
+  self: pulumi.Resource,
+  name: string,
+  a: {
+    env: string;
+    api: aws.lambda.Function;
+    authorizer: aws.lambda.Function;
+    authorizerCacheSeconds: number;
+    throttle: { rateLimit: number; burstLimit: number };
+    accessLogs: aws.cloudwatch.LogGroup;
+    tags: Record<string, string>;
+  },
+): { rest: aws.apigateway.RestApi; stage: aws.apigateway.Stage } {
+  const parent = { parent: self };
+  const tags = a.tags;
+  const api = a.api;
+  const authorizerFn = a.authorizer;
+  const args = { env: a.env, authorizerCacheSeconds: a.authorizerCacheSeconds, throttle: a.throttle };
+  // --- REST API: /healthz open, everything else behind the authorizer.
+  const rest = new aws.apigateway.RestApi(
+    `${name}-api`,
+    { name: `finlake-${args.env}-gold-api`, endpointConfiguration: { types: 'REGIONAL' }, tags },
+    parent,
+  );
+  const invokeRole = serviceRole(
+    `${name}-authorizer-invoke`,
+    'apigateway.amazonaws.com',
+    [authorizerFn.arn],
+    ([fn]) => [
+      { Sid: 'InvokeAuthorizer', Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [fn!] },
+    ],
+    { parent: self, tags },
+  );
+  const authorizer = new aws.apigateway.Authorizer(
+    `${name}-authorizer`,
+    {
+      restApi: rest.id,
+      type: 'TOKEN',
+      identitySource: 'method.request.header.Authorization',
+      identityValidationExpression: '^Bearer [-0-9A-Za-z_.]+$',
+      authorizerUri: authorizerFn.invokeArn,
+      authorizerCredentials: invokeRole.arn,
+      authorizerResultTtlInSeconds: args.authorizerCacheSeconds,
+    },
+    parent,
+  );
+  const proxy = new aws.apigateway.Resource(
+    `${name}-proxy`,
+    { restApi: rest.id, parentId: rest.rootResourceId, pathPart: '{proxy+}' },
+    parent,
+  );
+  const health = new aws.apigateway.Resource(
+    `${name}-healthz`,
+    { restApi: rest.id, parentId: rest.rootResourceId, pathPart: 'healthz' },
+    parent,
+  );
+  const route = (id: string, resourceId: pulumi.Input<string>, secured: boolean) => {
+    const method = new aws.apigateway.Method(
+      `${name}-${id}`,
+      {
+        restApi: rest.id,
+        resourceId,
+        httpMethod: secured ? 'ANY' : 'GET',
+        authorization: secured ? 'CUSTOM' : 'NONE',
+        authorizerId: secured ? authorizer.id : undefined,
+      },
+      parent,
+    );
+    return new aws.apigateway.Integration(
+      `${name}-${id}`,
+      {
+        restApi: rest.id,
+        resourceId,
+        httpMethod: method.httpMethod,
+        type: 'AWS_PROXY',
+        integrationHttpMethod: 'POST',
+        uri: api.invokeArn,
+      },
+      parent,
+    );
+  };
+  const integrations = [route('proxy', proxy.id, true), route('healthz', health.id, false)];
+  new aws.lambda.Permission(
+    `${name}-api-invoke`,
+    {
+      action: 'lambda:InvokeFunction',
+      function: api.name,
+      principal: 'apigateway.amazonaws.com',
+      sourceArn: pulumi.interpolate`${rest.executionArn}/*/*`,
+    },
+    parent,
+  );
+
+  const deployment = new aws.apigateway.Deployment(
+    `${name}-deployment`,
+    {
+      restApi: rest.id,
+      triggers: { redeployment: pulumi.all(integrations.map((i) => i.id)).apply((ids) => ids.join(',')) },
+    },
+    { parent: self, dependsOn: integrations },
+  );
+  const accessLogs = a.accessLogs;
+  const stage = new aws.apigateway.Stage(
+    `${name}-stage`,
+    {
+      restApi: rest.id,
+      deployment: deployment.id,
+      stageName: args.env,
+      xrayTracingEnabled: true,
+      accessLogSettings: {
+        destinationArn: accessLogs.arn,
+        format: JSON.stringify({
+          requestId: '$context.requestId',
+          ip: '$context.identity.sourceIp',
+          caller: '$context.authorizer.principalId',
+          method: '$context.httpMethod',
+          path: '$context.resourcePath',
+          status: '$context.status',
+          latencyMs: '$context.responseLatency',
+          authorizerError: '$context.authorizer.error',
+        }),
+      },
+      tags,
+    },
+    parent,
+  );
+  new aws.apigateway.MethodSettings(
+    `${name}-throttling`,
+    {
+      restApi: rest.id,
+      stageName: stage.stageName,
+      methodPath: '*/*',
+      settings: {
+        throttlingRateLimit: args.throttle.rateLimit,
+        throttlingBurstLimit: args.throttle.burstLimit,
+        metricsEnabled: true,
+        loggingLevel: 'ERROR',
+        dataTraceEnabled: false,
+      },
+    },
+    parent,
+  );
+
+  return { rest, stage };
 }

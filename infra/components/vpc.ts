@@ -137,87 +137,8 @@ export class Vpc extends pulumi.ComponentResource {
       return subnet;
     });
 
-    // Flow logs (rejected and accepted traffic) to CloudWatch, through a role that can only write there.
-    const flowLogGroup = new aws.cloudwatch.LogGroup(
-      `${name}-flow-logs`,
-      { retentionInDays: args.flowLogRetentionDays ?? 90, tags: args.tags },
-      parent,
-    );
-    const flowRole = new aws.iam.Role(
-      `${name}-flow-logs`,
-      { assumeRolePolicy: assumeRolePolicy('vpc-flow-logs.amazonaws.com'), tags: args.tags },
-      parent,
-    );
-    new aws.iam.RolePolicy(
-      `${name}-flow-logs`,
-      {
-        role: flowRole.id,
-        policy: flowLogGroup.arn.apply((arn) =>
-          JSON.stringify(
-            policyDocument([
-              {
-                Effect: 'Allow',
-                Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
-                Resource: [`${arn}:*`],
-              },
-            ]),
-          ),
-        ),
-      },
-      parent,
-    );
-    new aws.ec2.FlowLog(
-      `${name}-flow-log`,
-      {
-        vpcId: vpc.id,
-        trafficType: 'ALL',
-        logDestinationType: 'cloud-watch-logs',
-        logDestination: flowLogGroup.arn,
-        iamRoleArn: flowRole.arn,
-        tags: args.tags,
-      },
-      parent,
-    );
-
-    // Endpoints: S3 as a gateway (free), the AWS APIs the tasks call as interface endpoints.
-    new aws.ec2.VpcEndpoint(
-      `${name}-s3`,
-      {
-        vpcId: vpc.id,
-        serviceName: `com.amazonaws.${args.region}.s3`,
-        vpcEndpointType: 'Gateway',
-        routeTableIds: privateRts.map((rt) => rt.id),
-        tags: tags({ Name: `${name}-s3` }),
-      },
-      parent,
-    );
-    const endpointSg = new aws.ec2.SecurityGroup(
-      `${name}-endpoints`,
-      {
-        vpcId: vpc.id,
-        description: 'HTTPS from inside the VPC to the interface endpoints',
-        ingress: [
-          { protocol: 'tcp', fromPort: 443, toPort: 443, cidrBlocks: [args.cidr], description: 'VPC' },
-        ],
-        tags: tags({ Name: `${name}-endpoints` }),
-      },
-      parent,
-    );
-    for (const service of args.interfaceEndpoints ?? DEFAULT_INTERFACE_ENDPOINTS) {
-      new aws.ec2.VpcEndpoint(
-        `${name}-${service.replace('.', '-')}`,
-        {
-          vpcId: vpc.id,
-          serviceName: `com.amazonaws.${args.region}.${service}`,
-          vpcEndpointType: 'Interface',
-          privateDnsEnabled: true,
-          subnetIds: privateSubnets.map((s) => s.id),
-          securityGroupIds: [endpointSg.id],
-          tags: tags({ Name: `${name}-${service}` }),
-        },
-        parent,
-      );
-    }
+    vpcFlowLogs(name, vpc.id, args, this);
+    const endpointSg = vpcEndpoints(name, vpc.id, privateRts, privateSubnets, args, this);
 
     this.vpcId = vpc.id;
     this.cidr = args.cidr;
@@ -230,4 +151,105 @@ export class Vpc extends pulumi.ComponentResource {
       privateSubnetIds: this.privateSubnetIds,
     });
   }
+}
+
+/** Flow logs (rejected and accepted traffic) to CloudWatch, through a role that can only write there. */
+function vpcFlowLogs(
+  name: string,
+  vpcId: pulumi.Input<string>,
+  args: VpcArgs,
+  parent: pulumi.Resource,
+): void {
+  // Flow logs (rejected and accepted traffic) to CloudWatch, through a role that can only write there.
+  const flowLogGroup = new aws.cloudwatch.LogGroup(
+    `${name}-flow-logs`,
+    { retentionInDays: args.flowLogRetentionDays ?? 90, tags: args.tags },
+    { parent },
+  );
+  const flowRole = new aws.iam.Role(
+    `${name}-flow-logs`,
+    { assumeRolePolicy: assumeRolePolicy('vpc-flow-logs.amazonaws.com'), tags: args.tags },
+    { parent },
+  );
+  new aws.iam.RolePolicy(
+    `${name}-flow-logs`,
+    {
+      role: flowRole.id,
+      policy: flowLogGroup.arn.apply((arn) =>
+        JSON.stringify(
+          policyDocument([
+            {
+              Effect: 'Allow',
+              Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+              Resource: [`${arn}:*`],
+            },
+          ]),
+        ),
+      ),
+    },
+    { parent },
+  );
+  new aws.ec2.FlowLog(
+    `${name}-flow-log`,
+    {
+      vpcId,
+      trafficType: 'ALL',
+      logDestinationType: 'cloud-watch-logs',
+      logDestination: flowLogGroup.arn,
+      iamRoleArn: flowRole.arn,
+      tags: args.tags,
+    },
+    { parent },
+  );
+}
+
+/** Endpoints: S3 as a gateway (free), the AWS APIs the tasks call as interface endpoints. */
+function vpcEndpoints(
+  name: string,
+  vpcId: pulumi.Input<string>,
+  privateRts: aws.ec2.RouteTable[],
+  privateSubnets: aws.ec2.Subnet[],
+  args: VpcArgs,
+  parent: pulumi.Resource,
+): aws.ec2.SecurityGroup {
+  const tags = (extra: Record<string, string>) => ({ ...args.tags, ...extra });
+  // Endpoints: S3 as a gateway (free), the AWS APIs the tasks call as interface endpoints.
+  new aws.ec2.VpcEndpoint(
+    `${name}-s3`,
+    {
+      vpcId,
+      serviceName: `com.amazonaws.${args.region}.s3`,
+      vpcEndpointType: 'Gateway',
+      routeTableIds: privateRts.map((rt) => rt.id),
+      tags: tags({ Name: `${name}-s3` }),
+    },
+    { parent },
+  );
+  const endpointSg = new aws.ec2.SecurityGroup(
+    `${name}-endpoints`,
+    {
+      vpcId,
+      description: 'HTTPS from inside the VPC to the interface endpoints',
+      ingress: [{ protocol: 'tcp', fromPort: 443, toPort: 443, cidrBlocks: [args.cidr], description: 'VPC' }],
+      tags: tags({ Name: `${name}-endpoints` }),
+    },
+    { parent },
+  );
+  for (const service of args.interfaceEndpoints ?? DEFAULT_INTERFACE_ENDPOINTS) {
+    new aws.ec2.VpcEndpoint(
+      `${name}-${service.replace('.', '-')}`,
+      {
+        vpcId,
+        serviceName: `com.amazonaws.${args.region}.${service}`,
+        vpcEndpointType: 'Interface',
+        privateDnsEnabled: true,
+        subnetIds: privateSubnets.map((s) => s.id),
+        securityGroupIds: [endpointSg.id],
+        tags: tags({ Name: `${name}-${service}` }),
+      },
+      { parent },
+    );
+  }
+
+  return endpointSg;
 }
