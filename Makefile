@@ -13,7 +13,7 @@ export PATH := $(CURDIR)/.tools/node/bin:$(PATH)
 NX := npx nx
 REPORTS := dist/test-reports
 
-.PHONY: help setup demo test lint typecheck unit workflows format bench clean
+.PHONY: help setup demo test lint typecheck unit workflows format bench images clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -45,6 +45,9 @@ format: setup ## apply Prettier, black and ruff's fixes
 	@npx prettier --write . --log-level warn
 	@.venv/bin/black --quiet apps dbt tools
 	@.venv/bin/ruff check --fix --quiet apps dbt tools
+
+images: setup ## build every deployable image from its Dockerfile here, and report their sizes
+	@bash tools/scripts/images.sh
 
 bench: setup ## performance targets, as ratios against a baseline measured in the same run
 	@bash tools/scripts/bench.sh

@@ -10,5 +10,5 @@ PATH="$root/.venv/bin:$PATH" actionlint -no-color -oneline .github/workflows/*.y
 workflows=(.github/workflows/*.yml)
 echo "actionlint: ${#workflows[@]} workflows ok"
 # The scripts the workflows and make call, with the same ShellCheck.
-.venv/bin/shellcheck tools/scripts/*.sh dbt/scripts/*.sh apps/glue-bronze-to-silver/localfs/build.sh
-echo "shellcheck: tools/scripts, dbt/scripts ok"
+.venv/bin/shellcheck tools/scripts/*.sh dbt/scripts/*.sh docker/local/*.sh apps/glue-bronze-to-silver/localfs/build.sh
+echo "shellcheck: tools/scripts, dbt/scripts, docker/local ok"

@@ -62,6 +62,19 @@ else
   echo "$py_hash" > .venv/.finlake-stamp
 fi
 
+# --- Docker engine and base-image tools (make images, the AWS twin) ------------------------
+# Debian's docker.io (dockerd, containerd, runc, a BuildKit-capable CLI) and mmdebstrap (the local
+# stand-ins for the Docker Hub bases). Installed when missing on a Debian machine where we are root.
+if ! command -v dockerd >/dev/null 2>&1 || ! command -v mmdebstrap >/dev/null 2>&1 || [[ ! -x /usr/bin/docker ]]; then
+  if command -v apt-get >/dev/null 2>&1 && [[ $(id -u) == 0 ]]; then
+    echo "bootstrap: installing Debian's docker.io and mmdebstrap (apt-get)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker.io mmdebstrap >/dev/null
+  else
+    echo "bootstrap: no Docker engine or mmdebstrap here; make images and the twin need them: apt-get install docker.io mmdebstrap" >&2
+  fi
+fi
+
 # The local Spark runs' file-system shim (a few lines of Java against PySpark's Hadoop jars; no-op when
 # up to date). See apps/glue-bronze-to-silver/localfs.
 bash apps/glue-bronze-to-silver/localfs/build.sh

@@ -10,7 +10,10 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 eval "$(bash tools/scripts/docker-engine.sh env)"
 # Debian's docker CLI builds with BuildKit without the buildx plugin.
-docker=${FINLAKE_DOCKER_CLI:-$([[ -x /usr/bin/docker ]] && echo /usr/bin/docker || command -v docker)}
+docker=${FINLAKE_DOCKER_CLI:-}
+if [[ -z $docker ]]; then
+  if [[ -x /usr/bin/docker ]]; then docker=/usr/bin/docker; else docker=$(command -v docker); fi
+fi
 export DOCKER_BUILDKIT=1
 ca=${FINLAKE_BUILD_CA:-/etc/ssl/certs/ca-certificates.crt}
 eval "$(bash docker/local/build-bases.sh | sed 's/ /\n/g' | sed 's/^/export /')"
@@ -64,6 +67,7 @@ report=$log_dir/sizes.json
   echo
   echo '}'
 } >"$report"
+# shellcheck disable=SC2016 # JavaScript template literals, not shell
 node -e '
   const r = require(process.argv[1]);
   for (const [app, i] of Object.entries(r))
