@@ -2,7 +2,7 @@
 # Prefect as code for one stack, from the stack's outputs (run by deploy.yml after `pulumi up`):
 #   1. the ECS work pool the stack's worker polls, its base job template filled with the flow runs' job
 #      variables (image, cluster, roles, network, Spot-first capacity, environment: infra's FlowRuns);
-#   2. the deployments of apps/flows/prefect.yaml (generated from the platform contract) on that pool;
+#   2. the deployments of apps/flows/prefect.yaml (generated from the platform contract) that run on that pool;
 #   3. the blocks (apps/blocks-sync), with the Prefect auth string and the stack's results bucket.
 # Usage: prefect-deploy.sh <dev|staging|prod>      (needs AWS credentials and the Pulumi CLI logged in)
 set -euo pipefail
@@ -22,5 +22,7 @@ out flowRunJobVariables --json >"$work/job-variables.json"
 "$root/.venv/bin/python" -m finlake_flows.work_pool "$work/job-variables.json" >"$work/base-job-template.json"
 "$root/.venv/bin/prefect" work-pool create "$pool" --type ecs --overwrite \
   --base-job-template "$work/base-job-template.json"
-(cd "$root/apps/flows" && "$root/.venv/bin/prefect" --no-prompt deploy --all --prefect-file prefect.yaml)
+names=()
+for n in $("$root/.venv/bin/python" -m finlake_flows.work_pool --ecs-deployments); do names+=(--name "$n"); done
+(cd "$root/apps/flows" && "$root/.venv/bin/prefect" --no-prompt deploy "${names[@]}" --prefect-file prefect.yaml)
 node "$root/apps/blocks-sync/dist/main.js" --env "$stack" --results-bucket "$(out artefactsBucket)"

@@ -88,7 +88,7 @@ describe('deploy graph', () => {
     expect(stepRuns(production!)).toMatch(/prefect-deploy\.sh prod/);
     expect(stepRuns(production!)).toMatch(/publish-manifest\.sh prod/);
     expect(readFileSync(join(root, 'tools', 'scripts', 'prefect-deploy.sh'), 'utf8')).toMatch(
-      /work-pool create[\s\S]*prefect"? --no-prompt deploy --all[\s\S]*blocks-sync\/dist\/main\.js"? --env "\$stack" --results-bucket/,
+      /work-pool create[\s\S]*prefect"? --no-prompt deploy "\$\{names\[@\]\}"[\s\S]*blocks-sync\/dist\/main\.js"? --env "\$stack" --results-bucket/,
     );
   });
 

@@ -2,6 +2,7 @@
 defaults of its variables set to the stack's flow-run job variables (infra's FlowRuns output).
 
     python -m finlake_flows.work_pool job-variables.json > base-job-template.json
+    python -m finlake_flows.work_pool --ecs-deployments     the deployment names that run on the ECS pool
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+
+from finlake_flows import platform
 
 
 def base_job_template(job_variables: dict, default: dict | None = None) -> dict:
@@ -28,7 +31,15 @@ def base_job_template(job_variables: dict, default: dict | None = None) -> dict:
     return template
 
 
+def ecs_deployments() -> list[str]:
+    """The deployments that run on the environment's ECS pool (the local one is for a workstation)."""
+    return [d["name"] for d in platform.contract()["prefect"]["deployments"].values() if d["pool"] == "ecs"]
+
+
 def main(argv: list[str]) -> int:
+    if argv == ["--ecs-deployments"]:
+        print(" ".join(ecs_deployments()))
+        return 0
     if len(argv) != 1:
         print(__doc__, file=sys.stderr)
         return 2

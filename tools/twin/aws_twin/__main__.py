@@ -1,0 +1,139 @@
+"""`npx finlake twin`: the platform's deployed shape, run here with the real artifacts on both sides of
+every seam, against stand-ins for what cannot exist here (AWS: moto with IAM enforcement; FMP: the sandbox).
+Prints one line per seam (writer -> reader: what was checked) and exits 1 when any failed, 3 when a
+stand-in (the Docker engine, an image) is missing.
+
+    python -m aws_twin [--stack staging]      (cwd tools/twin; needs `make images`)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from aws_twin.seams import (
+    Seam,
+    connector_seams,
+    event_rule_seam,
+    invoke_trigger_zip,
+    wire_event_rule,
+)
+from aws_twin.stack import REPO, render
+
+AUTH = "finlake:twin-auth-secret"
+
+
+def _need(what: str, ok: bool, how: str) -> None:
+    if not ok:
+        print(f"twin: {what} is missing: {how}", file=sys.stderr)
+        sys.exit(3)
+
+
+def _sandbox():
+    node = REPO / ".tools" / "node" / "bin" / "node"
+    proc = subprocess.Popen(
+        [str(node) if node.exists() else "node", str(REPO / "tools" / "cli" / "bin" / "finlake.mjs"),
+         "sandbox", "fmp", "--port", "0", "--api-key", "twin-fmp-key"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    return proc, json.loads(proc.stdout.readline())["url"]
+
+
+def main(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="finlake twin", description=__doc__.split("\n\n")[0])
+    p.add_argument("--stack", default="staging", choices=["dev", "staging", "prod"])
+    a = p.parse_args(argv)
+    docker = "/usr/bin/docker" if Path("/usr/bin/docker").exists() else "docker"
+    engine_script = str(REPO / "tools" / "scripts" / "docker-engine.sh")
+    was_running = (
+        subprocess.run([docker, "version"], capture_output=True, check=False).returncode == 0
+    )
+    engine = subprocess.run(
+        ["bash", engine_script, "env"], capture_output=True, text=True, check=False
+    )
+    _need(
+        "a Docker engine",
+        engine.returncode == 0,
+        engine.stderr.strip() or "make setup installs Debian's docker.io",
+    )
+    os.environ["DOCKER_HOST"] = engine.stdout.strip().removeprefix("export DOCKER_HOST=")
+    try:
+        return _twin(a, docker)
+    finally:
+        if not was_running:  # stop what we started
+            subprocess.run(["bash", engine_script, "stop"], check=False)
+
+
+def _twin(a, docker: str) -> int:
+    image = subprocess.run(
+        [docker, "image", "inspect", "finlake/fmp-ingester:local"], capture_output=True, check=False
+    )
+    _need("the images", image.returncode == 0, "make images")
+    for build in ("bronze-event-trigger",):
+        out = subprocess.run(
+            ["npx", "nx", "run", f"{build}:build", "--outputStyle=static"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        _need(f"the {build} zip", out.returncode == 0, out.stdout[-500:])
+
+    from aws_twin.moto_aws import Moto, provision
+    from aws_twin.prefect_server import PrefectServer
+    from finlake_flows import platform
+    from finlake_flows.work_pool import ecs_deployments
+
+    started = time.monotonic()
+    stack = render(a.stack)
+    moto = Moto.start()
+    prefect = PrefectServer.start(AUTH)
+    sandbox, sandbox_url = _sandbox()
+    seams: list[Seam] = []
+    try:
+        provision(moto, stack, {
+            platform.contract()["secrets"]["template"].format(env=a.stack, service="fmp", name="api_key"): "twin-fmp-key",
+            platform.contract()["secrets"]["template"].format(env=a.stack, service="prefect", name="api_auth_string"): AUTH,
+        })  # fmt: skip
+        jv = {**stack.outputs["flowRunJobVariables"]}
+        jv["env"] = {k: moto.remap(v) for k, v in jv["env"].items()}
+        prefect.deploy(a.stack, stack.outputs["workPool"], jv)
+        deployments = prefect.post("/deployments/filter", {})
+        pools = {d["work_pool_name"] for d in deployments}
+        seams.append(Seam("prefect.yaml (prefect deploy)", "Prefect server (basic auth)",
+                          f"{len(deployments)} deployments on {sorted(pools)}",
+                          len(deployments) == len(ecs_deployments()) and pools == {stack.outputs["workPool"]}))  # fmt: skip
+        queue = wire_event_rule(moto, stack)
+        seams += connector_seams(moto, stack, sandbox_url)
+        manifest = platform.manifest_key("fmp_eod_prices", "twin-ingest-1", "event")
+        seam, events = event_rule_seam(moto, stack, queue, manifest)
+        seams.append(seam)
+        if events:
+            first = invoke_trigger_zip(moto, stack, events[0], prefect.url)
+            again = invoke_trigger_zip(moto, stack, events[0], prefect.url)
+            runs = prefect.post("/flow_runs/filter", {})
+            on_event = platform.contract()["prefect"]["deployments"]["bronzeToSilverOnEvent"]["name"]
+            ours = [r for r in runs if r.get("parameters", {}).get("manifest_key") == manifest]
+            seams.append(Seam("the rule's event -> bronze-trigger zip (Node 24, role credentials)",
+                              f"Prefect {on_event}",
+                              f"first {first['status']}, redelivery {again['status']}, {len(ours)} flow run(s)",
+                              first["status"] == "created" and again["status"] == "duplicate" and len(ours) == 1))  # fmt: skip
+    finally:
+        sandbox.kill()
+        prefect.stop()
+        moto.stop()
+    for s in seams:
+        print(s.line())
+    failed = [s for s in seams if not s.ok]
+    print(f"twin: {len(seams) - len(failed)} of {len(seams)} seams hold ({time.monotonic() - started:.0f} s)")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    sys.exit(main(sys.argv[1:]))

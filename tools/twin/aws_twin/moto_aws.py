@@ -1,0 +1,167 @@
+"""moto on 127.0.0.1 with IAM enforcement on, provisioned as the rendered stack says.
+
+The first three calls (unauthenticated) create an admin user; every later call needs credentials and,
+with credentials from STS AssumeRole, is held to that role's policies, as AWS holds a task role.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+
+import boto3
+
+from aws_twin.stack import Rendered
+
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+ADMIN_POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Moto:
+    endpoint: str
+    admin: dict
+    server: object
+    arns: dict[str, str] = field(default_factory=dict)  # rendered (mock) ARN -> the stand-in's ARN
+
+    @classmethod
+    def start(cls) -> Moto:
+        from moto import settings
+        from moto.server import ThreadedMotoServer
+
+        settings.INITIAL_NO_AUTH_ACTION_COUNT = 3
+        port = _free_port()
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        server.start()
+        endpoint = f"http://127.0.0.1:{port}"
+        boot = {"aws_access_key_id": "bootstrap", "aws_secret_access_key": "bootstrap"}
+        iam = boto3.client("iam", endpoint_url=endpoint, region_name=REGION, **boot)
+        iam.create_user(UserName="twin-admin")
+        iam.put_user_policy(
+            UserName="twin-admin", PolicyName="admin", PolicyDocument=json.dumps(ADMIN_POLICY)
+        )
+        key = iam.create_access_key(UserName="twin-admin")["AccessKey"]
+        admin = {"aws_access_key_id": key["AccessKeyId"], "aws_secret_access_key": key["SecretAccessKey"]}
+        return cls(endpoint, admin, server)
+
+    def stop(self) -> None:
+        self.server.stop()
+
+    def client(self, service: str, creds: dict | None = None):
+        return boto3.client(service, endpoint_url=self.endpoint, region_name=REGION, **(creds or self.admin))
+
+    def remap(self, text: str) -> str:
+        """A rendered document with every mocked ARN replaced by the provisioned resource's."""
+        for mock, real in sorted(self.arns.items(), key=lambda kv: -len(kv[0])):
+            text = text.replace(mock, real)
+        return text
+
+    def assume(self, role_name: str) -> dict:
+        """Credentials of a role, as ECS or Lambda hands them to the task (STS AssumeRole)."""
+        c = self.client("sts").assume_role(
+            RoleArn=f"arn:aws:iam::{ACCOUNT}:role/{role_name}", RoleSessionName="twin"
+        )["Credentials"]
+        return {
+            "aws_access_key_id": c["AccessKeyId"],
+            "aws_secret_access_key": c["SecretAccessKey"],
+            "aws_session_token": c["SessionToken"],
+        }
+
+    @staticmethod
+    def env_of(creds: dict) -> dict[str, str]:
+        return {
+            "AWS_ACCESS_KEY_ID": creds["aws_access_key_id"],
+            "AWS_SECRET_ACCESS_KEY": creds["aws_secret_access_key"],
+            "AWS_SESSION_TOKEN": creds.get("aws_session_token", ""),
+            "AWS_REGION": REGION,
+        }
+
+
+# moto authorizes resources only for these services; for the others it checks the action against "*".
+RESOURCE_AWARE = ("s3:", "sqs:", "iam:", "sts:")
+
+
+def resource_unaware_statement(policy: dict) -> dict | None:
+    """The rendered policy's actions of services moto cannot scope by resource, allowed on "*" so moto
+    can let them through. Their resource scoping is checked by the twin itself (`allowed`) against the
+    resources the twin really uses."""
+    actions = sorted(
+        {a for st in policy["Statement"] if st["Effect"] == "Allow" for a in _list(st["Action"])
+         if not a.startswith(RESOURCE_AWARE)}
+    )  # fmt: skip
+    if not actions:
+        return None
+    return {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]}
+
+
+def _list(v) -> list[str]:
+    return v if isinstance(v, list) else [v]
+
+
+def allowed(policy: dict, action: str, resource: str) -> bool:
+    """IAM's decision for an action on a resource (no conditions), for what moto cannot decide."""
+
+    def hit(st: dict) -> bool:
+        return any(fnmatchcase(action, a) for a in _list(st["Action"])) and any(
+            fnmatchcase(resource, r) for r in _list(st["Resource"])
+        )
+
+    statements = [st for st in policy["Statement"] if not st.get("Condition")]
+    if any(st["Effect"] == "Deny" and hit(st) for st in statements):
+        return False
+    return any(st["Effect"] == "Allow" and hit(st) for st in statements)
+
+
+def _twin_trust(rendered: str, admin_arn: str) -> str:
+    """The rendered trust policy, plus the twin itself: the twin plays the ECS and Lambda services that
+    assume task and function roles in AWS (moto cannot act as a service principal). The permission
+    policies stay exactly as rendered."""
+    doc = json.loads(rendered)
+    for statement in doc["Statement"]:  # moto reads only AWS principals: name the twin beside the service
+        statement["Principal"] = {**statement.get("Principal", {}), "AWS": admin_arn}
+    return json.dumps(doc)
+
+
+def provision(moto: Moto, stack: Rendered, secret_values: dict[str, str]) -> None:
+    """Buckets (bronze with EventBridge notifications), secrets with their rendered names, every rendered
+    role with its rendered policy (mocked ARNs remapped)."""
+    s3 = moto.client("s3")
+    for zone in ("bronze", "silver", "gold"):
+        s3.create_bucket(Bucket=stack.bucket(zone))
+    s3.put_bucket_notification_configuration(
+        Bucket=stack.bucket("bronze"), NotificationConfiguration={"EventBridgeConfiguration": {}}
+    )
+    sm = moto.client("secretsmanager")
+    for secret in stack.of_type("aws:secretsmanager/secret:Secret"):
+        name = secret["inputs"]["name"]
+        arn = sm.create_secret(Name=name, SecretString=secret_values.get(name, "unset"))["ARN"]
+        moto.arns[f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:{secret['name']}"] = arn
+    iam = moto.client("iam")
+    roles = stack.of_type("aws:iam/role:Role")
+    for role in roles:
+        name = role["inputs"].get("name") or role["name"]
+        moto.arns[f"arn:aws:iam:{REGION}:{ACCOUNT}:{role['name']}"] = f"arn:aws:iam::{ACCOUNT}:role/{name}"
+    admin_arn = iam.get_user(UserName="twin-admin")["User"]["Arn"]
+    for role in roles:
+        name = role["inputs"].get("name") or role["name"]
+        iam.create_role(
+            RoleName=name, AssumeRolePolicyDocument=_twin_trust(role["inputs"]["assumeRolePolicy"], admin_arn)
+        )
+        for policy in stack.of_type("aws:iam/rolePolicy:RolePolicy"):
+            if policy["inputs"]["role"] == f"{role['name']}-id":
+                document = moto.remap(policy["inputs"]["policy"])
+                iam.put_role_policy(RoleName=name, PolicyName=policy["name"], PolicyDocument=document)
+                unaware = resource_unaware_statement(json.loads(document))
+                if unaware:
+                    iam.put_role_policy(
+                        RoleName=name, PolicyName=f"{policy['name']}-twin", PolicyDocument=json.dumps(unaware)
+                    )

@@ -1,0 +1,187 @@
+"""The seams of the deployed shape, each run with the real writer against the real reader."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from botocore.exceptions import ClientError
+
+from aws_twin.moto_aws import ACCOUNT, REGION, Moto, allowed
+from aws_twin.stack import REPO, Rendered
+from finlake_flows import platform
+from finlake_flows.runners import EcsTaskRunner, Window, ingester_args
+from finlake_flows.settings import load_aws
+
+
+@dataclass
+class Seam:
+    writer: str
+    reader: str
+    checked: str
+    ok: bool
+    detail: str = ""
+
+    def line(self) -> str:
+        mark = "pass" if self.ok else "FAIL"
+        return f"{mark}  {self.writer} -> {self.reader}: {self.checked}{f' ({self.detail})' if self.detail else ''}"
+
+
+def docker_cli() -> str:
+    return "/usr/bin/docker" if Path("/usr/bin/docker").exists() else "docker"
+
+
+def flow_run_env(moto: Moto, stack: Rendered) -> dict[str, str]:
+    """The flow runs' environment exactly as infra sets it on the pool (the rendered job variables)."""
+    env = {k: moto.remap(v) for k, v in stack.outputs["flowRunJobVariables"]["env"].items()}
+    return env
+
+
+def container_of(stack: Rendered, family: str) -> dict:
+    td = stack.one("aws:ecs/taskDefinition:TaskDefinition", family=family)
+    return json.loads(td["inputs"]["containerDefinitions"])[0]
+
+
+def run_connector(
+    moto: Moto, stack: Rendered, sandbox_url: str, handoff: str, run_id: str
+) -> tuple[int, str]:
+    """The connector's image as ECS would start it for the flow: the task definition's environment, the
+    flow's RunTask override (built by the flows' own runner), the task role's credentials."""
+    env_s = flow_run_env(moto, stack)
+    aws = load_aws({**env_s, "FINLAKE_RUNNER": "aws"})
+    args = ingester_args(("AAPL", "^GSPC"), Window(*_window()), run_id, handoff)
+    request = EcsTaskRunner(None, aws).request("fmpIngester", aws.ingester_task_definition, args, run_id)
+    override = request["overrides"]["containerOverrides"][0]
+    container = container_of(stack, f"finlake-{stack.stack}-fmp-ingester")
+    role = container_role(stack, f"finlake-{stack.stack}-fmp-ingester")
+    env = {e["name"]: moto.remap(e["value"]) for e in container["environment"]}
+    env.update({e["name"]: e["value"] for e in override["environment"]})
+    env.update(Moto.env_of(moto.assume(role)))
+    # The stand-ins: FMP's sandbox, and moto as the AWS endpoint (the only addition to the task's env).
+    env.update(
+        {"FMP_BASE_URL": sandbox_url, "FINLAKE_AWS_ENDPOINT_URL": moto.endpoint, "AWS_MAX_ATTEMPTS": "2"}
+    )
+    cmd = [docker_cli(), "run", "--rm", "--network", "host"]
+    for k, v in env.items():
+        cmd += ["-e", f"{k}={v}"]
+    cmd += [f"finlake/{platform.service('fmpIngester')['image']}:local", *override["command"]]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=300)
+    return out.returncode, (out.stdout + out.stderr)[-1500:]
+
+
+def _window():
+    from datetime import date
+
+    return date(2020, 12, 1), date(2020, 12, 31)
+
+
+def container_role(stack: Rendered, family: str) -> str:
+    td = stack.one("aws:ecs/taskDefinition:TaskDefinition", family=family)
+    mock = td["inputs"]["taskRoleArn"]  # arn:aws:iam:<region>:<account>:<logical name>
+    return mock.rsplit(":", 1)[1]
+
+
+def bronze_keys(moto: Moto, stack: Rendered) -> list[str]:
+    s3 = moto.client("s3")
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=stack.bucket("bronze"))
+    return sorted(o["Key"] for p in pages for o in p.get("Contents", []))
+
+
+def connector_seams(moto: Moto, stack: Rendered, sandbox_url: str) -> list[Seam]:
+    seams = []
+    code, log = run_connector(moto, stack, sandbox_url, "event", "twin-ingest-1")
+    keys = bronze_keys(moto, stack)
+    seams.append(
+        Seam("fmp-ingester image (task role, RunTask override)", "bronze in S3 (IAM enforced)",
+             f"exit {code}, {len(keys)} objects landed", code == 0 and len(keys) > 0, "" if code == 0 else log)
+    )  # fmt: skip
+    creds = moto.assume(container_role(stack, f"finlake-{stack.stack}-fmp-ingester"))
+    try:
+        moto.client("s3", creds).put_object(Bucket=stack.bucket("bronze"), Key="other/x.json", Body=b"{}")
+        denied = False
+    except ClientError as err:
+        denied = err.response["Error"]["Code"] == "AccessDenied"
+    seams.append(
+        Seam("fmp-ingester task role", "S3 authorization", "a key outside its prefixes is denied", denied)
+    )
+    # What moto cannot scope by resource, the twin checks itself: the secret the task reads is the one it may.
+    role = container_role(stack, f"finlake-{stack.stack}-fmp-ingester")
+    policy = moto.client("iam").get_role_policy(RoleName=role, PolicyName=role)["PolicyDocument"]
+    secret = moto.remap(next(e["value"] for e in container_of(stack, f"finlake-{stack.stack}-fmp-ingester")["environment"]
+                             if e["name"] == "FMP_API_KEY_SECRET_ID"))  # fmt: skip
+    others = [a for a in moto.arns.values() if ":secret:" in a and a != secret]
+    ok = allowed(policy, "secretsmanager:GetSecretValue", secret) and not any(
+        allowed(policy, "secretsmanager:GetSecretValue", o) for o in others
+    )
+    seams.append(Seam("fmp-ingester task definition (FMP_API_KEY_SECRET_ID)", "its task role",
+                      f"may read exactly that secret of {len(others) + 1}", ok))  # fmt: skip
+    return seams
+
+
+def event_rule_seam(moto: Moto, stack: Rendered, queue_url: str, expect_key: str) -> tuple[Seam, list[dict]]:
+    sqs = moto.client("sqs")
+    events = []
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        msgs = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get(
+            "Messages", []
+        )
+        events += [json.loads(m["Body"]) for m in msgs]
+        if not msgs and events:
+            break
+    keys = [e["detail"]["object"]["key"] for e in events]
+    ok = keys == [expect_key]
+    return Seam("S3 Object Created (every landed object)", "rendered EventBridge rule",
+                f"{len(keys)} event(s) delivered: {keys}", ok), events  # fmt: skip
+
+
+def wire_event_rule(moto: Moto, stack: Rendered) -> str:
+    """The rendered rule on the default bus, its target an SQS queue the twin drains (the Lambda target's
+    stand-in: moto does not run Node functions; the twin invokes the trigger's zip with what arrives)."""
+    rule = stack.of_type("aws:cloudwatch/eventRule:EventRule")[0]
+    events = moto.client("events")
+    events.put_rule(Name=rule["name"], EventPattern=rule["inputs"]["eventPattern"], State="ENABLED")
+    sqs = moto.client("sqs")
+    url = sqs.create_queue(QueueName="twin-bronze-trigger")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_targets(Rule=rule["name"], Targets=[{"Id": "trigger", "Arn": arn}])
+    return url
+
+
+def invoke_trigger_zip(moto: Moto, stack: Rendered, event: dict, prefect_url: str) -> dict:
+    """The bronze trigger as Lambda runs it: only the zip's files, a clean Node process, the handler
+    signature, the function's rendered environment and its role's credentials."""
+    fn = stack.one("aws:lambda/function:Function", name=f"finlake-{stack.stack}-bronze-trigger")
+    role = fn["inputs"]["role"].rsplit(":", 1)[1]
+    env = {k: moto.remap(v) for k, v in fn["inputs"]["environment"]["variables"].items()}
+    env["PREFECT_API_URL"] = prefect_url  # the stand-in server (infra's is https://prefect.<domain>/api)
+    env.update(Moto.env_of(moto.assume(role)))
+    env.update(
+        {"FINLAKE_AWS_ENDPOINT_URL": moto.endpoint, "AWS_MAX_ATTEMPTS": "2", "PATH": os.environ["PATH"]}
+    )
+    with tempfile.TemporaryDirectory(prefix="finlake-lambda-") as tmp:
+        # Exactly the folder the function's FileArchive zips (infra: codeDir), nothing from the checkout.
+        task = shutil.copytree(REPO / "apps" / "bronze-event-trigger" / "dist", Path(tmp) / "task")
+        # The runtime's part: import the handler module, call handler(event, context), keep the answer.
+        script = (
+            "const m = await import('./lambda.js');"
+            "const r = await m.handler(JSON.parse(process.argv[1]), {});"
+            "(await import('node:fs')).writeFileSync('../result.json', JSON.stringify(r));"
+        )
+        node = REPO / ".tools" / "node" / "bin" / "node"
+        out = subprocess.run(
+            [str(node) if node.exists() else "node", "--input-type=module", "-e", script, json.dumps(event)],
+            cwd=task, env=env, capture_output=True, text=True, check=False, timeout=60,
+        )  # fmt: skip
+        if out.returncode != 0:
+            raise RuntimeError(f"the trigger Lambda failed: {(out.stdout + out.stderr)[-1500:]}")
+        return json.loads((Path(tmp) / "result.json").read_text())
+
+
+__all__ = ["ACCOUNT", "REGION", "Seam"]
