@@ -50,12 +50,8 @@ def main(argv: list[str]) -> int:
     a = p.parse_args(argv)
     docker = "/usr/bin/docker" if Path("/usr/bin/docker").exists() else "docker"
     engine_script = str(REPO / "tools" / "scripts" / "docker-engine.sh")
-    was_running = (
-        subprocess.run([docker, "version"], capture_output=True, check=False).returncode == 0
-    )
-    engine = subprocess.run(
-        ["bash", engine_script, "env"], capture_output=True, text=True, check=False
-    )
+    was_running = subprocess.run([docker, "version"], capture_output=True, check=False).returncode == 0
+    engine = subprocess.run(["bash", engine_script, "env"], capture_output=True, text=True, check=False)
     _need(
         "a Docker engine",
         engine.returncode == 0,

@@ -110,9 +110,7 @@ class PrefectServer:
                 REPO / "apps" / "flows",
             ),
         ):
-            out = subprocess.run(
-                cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False
-            )
+            out = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
             if out.returncode != 0:
                 raise RuntimeError(f"{' '.join(cmd[1:4])} failed:\n{(out.stdout + out.stderr)[-2000:]}")
         os.unlink(tpl.name)
