@@ -60,6 +60,9 @@ def main(argv: list[str]) -> int:
     os.environ["DOCKER_HOST"] = engine.stdout.strip().removeprefix("export DOCKER_HOST=")
     try:
         return _twin(a, docker)
+    except RuntimeError as err:  # a stand-in or the program refused: one paragraph, no traceback
+        print(f"twin: FAIL {err}", file=sys.stderr)
+        return 1
     finally:
         if not was_running:  # stop what we started
             subprocess.run(["bash", engine_script, "stop"], check=False)
@@ -131,5 +134,8 @@ def _twin(a, docker: str) -> int:
 
 
 if __name__ == "__main__":
+    import logging
+
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
     sys.exit(main(sys.argv[1:]))

@@ -8,6 +8,7 @@ import { registerPipeline } from './pipeline.ts';
 import { registerSandbox } from './sandbox.ts';
 import { registerServe } from './serve.ts';
 import { registerTransform } from './transform.ts';
+import { registerTwin } from './twin.ts';
 
 /** Every subcommand of `finlake`; each issue adds its own module here. */
 export function registerCommands(program: Command): void {
@@ -20,4 +21,5 @@ export function registerCommands(program: Command): void {
   registerSandbox(program);
   registerServe(program);
   registerTransform(program);
+  registerTwin(program);
 }
