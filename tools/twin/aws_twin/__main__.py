@@ -108,7 +108,11 @@ def _twin(a, docker: str) -> int:
                           f"{len(deployments)} deployments on {sorted(pools)}",
                           len(deployments) == len(ecs_deployments()) and pools == {stack.outputs["workPool"]}))  # fmt: skip
         queue = wire_event_rule(moto, stack)
-        seams += connector_seams(moto, stack, sandbox_url)
+        from aws_twin.ecs_executor import EcsExecutor
+
+        executor = EcsExecutor(moto, docker, {"FMP_BASE_URL": sandbox_url, "FINLAKE_AWS_ENDPOINT_URL": moto.endpoint,
+                                              "AWS_MAX_ATTEMPTS": "2"}).start()  # fmt: skip
+        seams += connector_seams(moto, stack, executor)
         manifest = platform.manifest_key("fmp_eod_prices", "twin-ingest-1", "event")
         seam, events = event_rule_seam(moto, stack, queue, manifest)
         seams.append(seam)
@@ -123,6 +127,8 @@ def _twin(a, docker: str) -> int:
                               f"first {first['status']}, redelivery {again['status']}, {len(ours)} flow run(s)",
                               first["status"] == "created" and again["status"] == "duplicate" and len(ours) == 1))  # fmt: skip
     finally:
+        if "executor" in locals():
+            executor.stop()
         sandbox.kill()
         prefect.stop()
         moto.stop()

@@ -20,6 +20,16 @@ REGION = "us-east-1"
 ADMIN_POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 
 
+def _patch_moto() -> None:
+    """moto 5.2.5: ECS RunTask in awsvpc mode reads an ENI's private_dns_name, which its model lacks."""
+    from moto.ec2.models.elastic_network_interfaces import NetworkInterface
+
+    if not hasattr(NetworkInterface, "private_dns_name"):
+        NetworkInterface.private_dns_name = property(  # type: ignore[attr-defined]
+            lambda self: f"ip-{str(self.private_ip_address).replace('.', '-')}.ec2.internal"
+        )
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -39,6 +49,7 @@ class Moto:
         from moto.server import ThreadedMotoServer
 
         settings.INITIAL_NO_AUTH_ACTION_COUNT = 3
+        _patch_moto()
         port = _free_port()
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
         server.start()
@@ -165,3 +176,45 @@ def provision(moto: Moto, stack: Rendered, secret_values: dict[str, str]) -> Non
                     iam.put_role_policy(
                         RoleName=name, PolicyName=f"{policy['name']}-twin", PolicyDocument=json.dumps(unaware)
                     )
+    _provision_network_and_ecs(moto, stack)
+
+
+def _provision_network_and_ecs(moto: Moto, stack: Rendered) -> None:
+    """The private subnets and the tasks' security group (awsvpc tasks attach to them), the cluster, and
+    every rendered task definition (its container definitions exactly, ARNs remapped)."""
+    ec2 = moto.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [r for r in stack.of_type("aws:ec2/subnet:Subnet") if "-private-" in r["name"]]
+    for i, subnet in enumerate(subnets):
+        real = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{128 + i}.0/24")["Subnet"]["SubnetId"]
+        moto.arns[subnet["id"]] = real
+    for sg in stack.of_type("aws:ec2/securityGroup:SecurityGroup"):
+        real = ec2.create_security_group(GroupName=sg["name"], Description="twin", VpcId=vpc)["GroupId"]
+        moto.arns[sg["id"]] = real
+    ecs = moto.client("ecs")
+    for cluster in stack.of_type("aws:ecs/cluster:Cluster"):
+        arn = ecs.create_cluster(clusterName=cluster["name"])["cluster"]["clusterArn"]
+        moto.arns[f"arn:aws:ecs:{REGION}:{ACCOUNT}:{cluster['name']}"] = arn
+    pending = stack.of_type("aws:ecs/taskDefinition:TaskDefinition")
+    for role in stack.of_type("aws:iam/role:Role"):  # role ARNs are mapped by provision() before this
+        name = role["inputs"].get("name") or role["name"]
+        moto.arns.setdefault(
+            f"arn:aws:iam:{REGION}:{ACCOUNT}:{role['name']}", f"arn:aws:iam::{ACCOUNT}:role/{name}"
+        )
+    for td in pending:
+        i = td["inputs"]
+        extra = {"taskRoleArn": moto.remap(i["taskRoleArn"])} if i.get("taskRoleArn") else {}
+        containers = json.loads(moto.remap(i["containerDefinitions"]))
+        for c in containers:  # moto sums container memory even on Fargate (task-level memory suffices in AWS)
+            c.setdefault("memory", int(i["memory"]))
+        out = ecs.register_task_definition(
+            **extra,
+            family=i["family"],
+            containerDefinitions=containers,
+            executionRoleArn=moto.remap(i["executionRoleArn"]),
+            networkMode=i["networkMode"],
+            requiresCompatibilities=i["requiresCompatibilities"],
+            cpu=i["cpu"],
+            memory=i["memory"],
+        )["taskDefinition"]["taskDefinitionArn"]
+        moto.arns[f"arn:aws:ecs:{REGION}:{ACCOUNT}:{td['name']}"] = out

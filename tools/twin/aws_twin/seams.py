@@ -48,31 +48,33 @@ def container_of(stack: Rendered, family: str) -> dict:
     return json.loads(td["inputs"]["containerDefinitions"])[0]
 
 
-def run_connector(
-    moto: Moto, stack: Rendered, sandbox_url: str, handoff: str, run_id: str
-) -> tuple[int, str]:
-    """The connector's image as ECS would start it for the flow: the task definition's environment, the
-    flow's RunTask override (built by the flows' own runner), the task role's credentials."""
-    env_s = flow_run_env(moto, stack)
-    aws = load_aws({**env_s, "FINLAKE_RUNNER": "aws"})
-    args = ingester_args(("AAPL", "^GSPC"), Window(*_window()), run_id, handoff)
-    request = EcsTaskRunner(None, aws).request("fmpIngester", aws.ingester_task_definition, args, run_id)
-    override = request["overrides"]["containerOverrides"][0]
-    container = container_of(stack, f"finlake-{stack.stack}-fmp-ingester")
-    role = container_role(stack, f"finlake-{stack.stack}-fmp-ingester")
-    env = {e["name"]: moto.remap(e["value"]) for e in container["environment"]}
-    env.update({e["name"]: e["value"] for e in override["environment"]})
-    env.update(Moto.env_of(moto.assume(role)))
-    # The stand-ins: FMP's sandbox, and moto as the AWS endpoint (the only addition to the task's env).
-    env.update(
-        {"FMP_BASE_URL": sandbox_url, "FINLAKE_AWS_ENDPOINT_URL": moto.endpoint, "AWS_MAX_ATTEMPTS": "2"}
-    )
-    cmd = [docker_cli(), "run", "--rm", "--network", "host"]
-    for k, v in env.items():
-        cmd += ["-e", f"{k}={v}"]
-    cmd += [f"finlake/{platform.service('fmpIngester')['image']}:local", *override["command"]]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=300)
-    return out.returncode, (out.stdout + out.stderr)[-1500:]
+def flow_clients(moto: Moto, stack: Rendered) -> tuple[object, object, dict]:
+    """ECS and S3 clients with the flow-run role's credentials, and the flow runs' AWS settings: the
+    flow's own runner code then starts and watches the stage tasks as it does in AWS."""
+    role = stack.outputs["flowRunJobVariables"]["task_role_arn"].rsplit(":", 1)[1]
+    creds = moto.assume(_role_name(stack, role))
+    return moto.client("ecs", creds), moto.client("s3", creds), flow_run_env(moto, stack)
+
+
+def _role_name(stack: Rendered, logical: str) -> str:
+    role = next(r for r in stack.of_type("aws:iam/role:Role") if r["name"] == logical)
+    return role["inputs"].get("name") or role["name"]
+
+
+def run_connector_through_ecs(moto: Moto, stack: Rendered, handoff: str, run_id: str):
+    """The flows' EcsIngestion against moto: RunTask (Spot-first strategy, the contract's command
+    override) -> the twin's executor runs the image under the task role -> the exit code back."""
+    from finlake_flows.runners import EcsIngestion, StageFailed
+
+    ecs, s3, env = flow_clients(moto, stack)
+    aws = load_aws({**env, "FINLAKE_RUNNER": "aws"})
+    try:
+        manifest = EcsIngestion(EcsTaskRunner(ecs, aws, poll_s=0.5, timeout_s=600), s3).ingest(
+            ("AAPL", "^GSPC"), Window(*_window()), run_id, handoff
+        )
+        return 0, manifest, ""
+    except StageFailed as err:
+        return 1, None, str(err)
 
 
 def _window():
@@ -93,13 +95,17 @@ def bronze_keys(moto: Moto, stack: Rendered) -> list[str]:
     return sorted(o["Key"] for p in pages for o in p.get("Contents", []))
 
 
-def connector_seams(moto: Moto, stack: Rendered, sandbox_url: str) -> list[Seam]:
+def connector_seams(moto: Moto, stack: Rendered, executor) -> list[Seam]:
     seams = []
-    code, log = run_connector(moto, stack, sandbox_url, "event", "twin-ingest-1")
+    code, manifest, error = run_connector_through_ecs(moto, stack, "event", "twin-ingest-1")
     keys = bronze_keys(moto, stack)
+    ran = executor.ran[-1] if executor.ran else None
+    detail = error or (ran.log_tail if ran and ran.exit_code else "")
     seams.append(
-        Seam("fmp-ingester image (task role, RunTask override)", "bronze in S3 (IAM enforced)",
-             f"exit {code}, {len(keys)} objects landed", code == 0 and len(keys) > 0, "" if code == 0 else log)
+        Seam("the flow's RunTask (flow-run role) -> moto ECS -> fmp-ingester image (task role)",
+             "bronze in S3 (IAM enforced) -> the flow reads the manifest",
+             f"task exit {ran.exit_code if ran else 'never ran'}, {len(keys)} objects, manifest landed={manifest and manifest['landed']}",
+             code == 0 and bool(manifest) and manifest["failed"] == 0, detail)
     )  # fmt: skip
     creds = moto.assume(container_role(stack, f"finlake-{stack.stack}-fmp-ingester"))
     try:
@@ -110,6 +116,22 @@ def connector_seams(moto: Moto, stack: Rendered, sandbox_url: str) -> list[Seam]
     seams.append(
         Seam("fmp-ingester task role", "S3 authorization", "a key outside its prefixes is denied", denied)
     )
+    # A task that fails reaches the flow as a failed stage with its exit code: a rejected API key (exit 3).
+    container = container_of(stack, f"finlake-{stack.stack}-fmp-ingester")
+    secret = moto.remap(
+        next(e["value"] for e in container["environment"] if e["name"] == "FMP_API_KEY_SECRET_ID")
+    )
+    sm = moto.client("secretsmanager")
+    good = sm.get_secret_value(SecretId=secret)["SecretString"]
+    sm.put_secret_value(SecretId=secret, SecretString="revoked-key")
+    try:
+        code, _, error = run_connector_through_ecs(moto, stack, "pipeline", "twin-bad-key")
+    finally:
+        sm.put_secret_value(SecretId=secret, SecretString=good)
+    seams.append(
+        Seam("fmp-ingester task (a rejected API key)", "the flow's ECS runner",
+             f"a failed stage: {error[:70]}", code != 0 and "exited 3" in error)
+    )  # fmt: skip
     # What moto cannot scope by resource, the twin checks itself: the secret the task reads is the one it may.
     role = container_role(stack, f"finlake-{stack.stack}-fmp-ingester")
     policy = moto.client("iam").get_role_policy(RoleName=role, PolicyName=role)["PolicyDocument"]
