@@ -18,6 +18,10 @@ const { resources, outputs } = await runUnderMocks(
   stackConfig(stack, { 'finlake:fmpApiKey': 'rendered-fmp-key' }),
   ['finlake:fmpApiKey'],
 );
-const doc = { stack, resources: resources.map(({ type, name, id, inputs }) => ({ type, name, id, inputs })), outputs };
+const doc = {
+  stack,
+  resources: resources.map(({ type, name, id, inputs }) => ({ type, name, id, inputs })),
+  outputs,
+};
 // Exit once the whole document is written (a pipe takes it in chunks; Pulumi's runtime keeps handles open).
 process.stdout.write(`${JSON.stringify(doc)}\n`, () => process.exit(0));

@@ -15,8 +15,7 @@ from botocore.exceptions import ClientError
 
 from aws_twin.moto_aws import ACCOUNT, REGION, Moto, allowed
 from aws_twin.stack import REPO, Rendered
-from finlake_flows import platform
-from finlake_flows.runners import EcsTaskRunner, Window, ingester_args
+from finlake_flows.runners import EcsTaskRunner, Window
 from finlake_flows.settings import load_aws
 
 
