@@ -1,6 +1,7 @@
 import { benchDbtBuild } from './benchmarks/dbt-build.ts';
 import { benchFmpIngester } from './benchmarks/fmp-ingester.ts';
 import { benchGlueTransform } from './benchmarks/glue-transform.ts';
+import { benchImages } from './benchmarks/images.ts';
 import { benchPipeline } from './benchmarks/pipeline.ts';
 import { benchServingApi } from './benchmarks/serving-api.ts';
 import { printResult, type BenchResult } from './report.ts';
@@ -12,6 +13,7 @@ export const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
   'dbt-build': () => benchDbtBuild(),
   'serving-api': () => benchServingApi(),
   pipeline: () => benchPipeline(),
+  images: () => benchImages(),
 };
 
 /** Runs the named benchmarks (all when none is named); returns how many targets were missed. */
