@@ -18,9 +18,22 @@ const { resources, outputs } = await runUnderMocks(
   stackConfig(stack, { 'finlake:fmpApiKey': 'rendered-fmp-key' }),
   ['finlake:fmpApiKey'],
 );
+/** Assets and archives carry their paths as promises: resolved, so a reader can build the same files. */
+async function plain(v: unknown): Promise<unknown> {
+  if (v && typeof (v as { then?: unknown }).then === 'function') return plain(await (v as Promise<unknown>));
+  if (Array.isArray(v)) return Promise.all(v.map(plain));
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = await plain(x);
+    return out;
+  }
+  return v;
+}
 const doc = {
   stack,
-  resources: resources.map(({ type, name, id, inputs }) => ({ type, name, id, inputs })),
+  resources: await Promise.all(
+    resources.map(async ({ type, name, id, inputs }) => ({ type, name, id, inputs: await plain(inputs) })),
+  ),
   outputs,
 };
 // Exit once the whole document is written (a pipe takes it in chunks; Pulumi's runtime keeps handles open).

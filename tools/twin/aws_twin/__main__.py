@@ -113,6 +113,11 @@ def _twin(a, docker: str) -> int:
         executor = EcsExecutor(moto, docker, {"FMP_BASE_URL": sandbox_url, "FINLAKE_AWS_ENDPOINT_URL": moto.endpoint,
                                               "AWS_MAX_ATTEMPTS": "2"}).start()  # fmt: skip
         seams += connector_seams(moto, stack, executor)
+        from aws_twin.glue_executor import GlueExecutor
+        from aws_twin.seams import transform_seam
+
+        glue = GlueExecutor(moto).start()
+        seams.append(transform_seam(moto, stack, glue))
         manifest = platform.manifest_key("fmp_eod_prices", "twin-ingest-1", "event")
         seam, events = event_rule_seam(moto, stack, queue, manifest)
         seams.append(seam)
@@ -127,8 +132,9 @@ def _twin(a, docker: str) -> int:
                               f"first {first['status']}, redelivery {again['status']}, {len(ours)} flow run(s)",
                               first["status"] == "created" and again["status"] == "duplicate" and len(ours) == 1))  # fmt: skip
     finally:
-        if "executor" in locals():
-            executor.stop()
+        for running in ("executor", "glue"):
+            if running in locals():
+                locals()[running].stop()
         sandbox.kill()
         prefect.stop()
         moto.stop()

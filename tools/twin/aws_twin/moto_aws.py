@@ -146,8 +146,8 @@ def provision(moto: Moto, stack: Rendered, secret_values: dict[str, str]) -> Non
     """Buckets (bronze with EventBridge notifications), secrets with their rendered names, every rendered
     role with its rendered policy (mocked ARNs remapped)."""
     s3 = moto.client("s3")
-    for zone in ("bronze", "silver", "gold"):
-        s3.create_bucket(Bucket=stack.bucket(zone))
+    for bucket in stack.of_type("aws:s3/bucket:Bucket"):
+        s3.create_bucket(Bucket=bucket["id"])
     s3.put_bucket_notification_configuration(
         Bucket=stack.bucket("bronze"), NotificationConfiguration={"EventBridgeConfiguration": {}}
     )
@@ -177,6 +177,7 @@ def provision(moto: Moto, stack: Rendered, secret_values: dict[str, str]) -> Non
                         RoleName=name, PolicyName=f"{policy['name']}-twin", PolicyDocument=json.dumps(unaware)
                     )
     _provision_network_and_ecs(moto, stack)
+    _provision_glue(moto, stack)
 
 
 def _provision_network_and_ecs(moto: Moto, stack: Rendered) -> None:
@@ -218,3 +219,49 @@ def _provision_network_and_ecs(moto: Moto, stack: Rendered) -> None:
             memory=i["memory"],
         )["taskDefinition"]["taskDefinitionArn"]
         moto.arns[f"arn:aws:ecs:{REGION}:{ACCOUNT}:{td['name']}"] = out
+
+
+def _provision_glue(moto: Moto, stack: Rendered) -> None:
+    """The artefacts the program uploads (the Glue script and its package zip, built from the same asset
+    layout Pulumi zips), and the Glue job with its rendered default arguments."""
+    s3 = moto.client("s3")
+    for obj in stack.of_type("aws:s3/bucketObjectv2:BucketObjectv2"):
+        s3.put_object(
+            Bucket=obj["inputs"]["bucket"],
+            Key=obj["inputs"]["key"],
+            Body=asset_bytes(obj["inputs"]["source"]),
+        )
+    glue = moto.client("glue")
+    for job in stack.of_type("aws:glue/job:Job"):
+        i = job["inputs"]
+        glue.create_job(
+            Name=i["name"],
+            Role=moto.remap(i["roleArn"]),
+            Command={"Name": i["command"]["name"], "ScriptLocation": i["command"]["scriptLocation"],
+                     "PythonVersion": i["command"]["pythonVersion"]},
+            DefaultArguments=i["defaultArguments"],
+            GlueVersion=i["glueVersion"],
+            WorkerType=i["workerType"],
+            NumberOfWorkers=i["numberOfWorkers"],
+        )  # fmt: skip
+
+
+def asset_bytes(source: dict) -> bytes:
+    """A rendered Pulumi asset's content: a file's bytes, or an archive zipped as Pulumi zips it."""
+    import io
+    import zipfile
+    from pathlib import Path
+
+    if source.get("__pulumiAsset"):
+        return Path(source["path"]).read_bytes()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, part in source["assets"].items():
+            path = Path(part["path"])
+            if part.get("__pulumiAsset"):
+                z.write(path, name)
+                continue
+            for f in sorted(path.rglob("*")):
+                if f.is_file() and "__pycache__" not in f.parts:
+                    z.write(f, f"{name}/{f.relative_to(path)}")
+    return buf.getvalue()

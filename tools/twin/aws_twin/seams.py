@@ -206,3 +206,31 @@ def invoke_trigger_zip(moto: Moto, stack: Rendered, event: dict, prefect_url: st
 
 
 __all__ = ["ACCOUNT", "REGION", "Seam"]
+
+
+def transform_seam(moto: Moto, stack: Rendered, executor) -> Seam:
+    """The flows' GlueTransform (flow-run role) -> moto Glue -> the job from its uploaded files on local
+    Spark (Glue role) -> silver in S3 -> the flow reads the run summary."""
+    from datetime import date
+
+    from finlake_flows.runners import GlueTransform, StageFailed
+
+    creds = moto.assume(
+        _role_name(stack, stack.outputs["flowRunJobVariables"]["task_role_arn"].rsplit(":", 1)[1])
+    )
+    aws = load_aws({**flow_run_env(moto, stack), "FINLAKE_RUNNER": "aws"})
+    runner = GlueTransform(moto.client("glue", creds), moto.client("s3", creds), aws, poll_s=1, timeout_s=900)
+    try:
+        summary = runner.transform(date(2020, 12, 1), date(2020, 12, 31), "twin-transform-1")
+        ok, what = (
+            summary.get("rows_written", 0) > 0,
+            f"{summary.get('rows_written')} rows written, {summary.get('rows_rejected')} rejected",
+        )
+    except StageFailed as err:
+        ok, what = False, str(err)[:200]
+    ran = executor.ran[-1] if executor.ran else None
+    detail = "" if ok else (ran.log_tail if ran else "the job never ran")
+    if ran and ran.denied:
+        detail = f"the Glue role may not write {ran.denied[:3]}"
+    return Seam("the flow's StartJobRun (flow-run role) -> the Glue job from its uploaded files (Glue role)",
+                "silver in S3 -> the flow reads the run summary", what, ok, detail)  # fmt: skip
