@@ -34,6 +34,11 @@ def _split(uri: str) -> tuple[str, str]:
     return bucket, key
 
 
+def _get(s3, uri: str) -> bytes:
+    bucket, key = _split(uri)
+    return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+
 @dataclass
 class GlueExecutor:
     moto: Moto
@@ -80,18 +85,12 @@ class GlueExecutor:
             work = Path(tmp)
             try:
                 script = work / "script.py"
-                script.write_bytes(
-                    s3.get_object(**dict(zip(("Bucket", "Key"), _split(job.command["ScriptLocation"]))))[
-                        "Body"
-                    ].read()
-                )
+                script.write_bytes(_get(s3, job.command["ScriptLocation"]))
                 zips = []
                 for uri in args.get("--extra-py-files", "").split(","):
                     if uri:
                         z = work / Path(uri).name
-                        z.write_bytes(
-                            s3.get_object(**dict(zip(("Bucket", "Key"), _split(uri))))["Body"].read()
-                        )
+                        z.write_bytes(_get(s3, uri))
                         zips.append(str(z))
                 local = {}
                 for zone in ("bronze", "silver"):
