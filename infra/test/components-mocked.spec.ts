@@ -2,6 +2,7 @@
 // what it creates, and that it carries the contract's names, commands and environment.
 import {
   BATCH_CAPACITY_STRATEGY,
+  ecsWorkPool,
   SERVICES,
   eventManifestsPrefix,
   FMP_EOD_PRICES,
@@ -157,7 +158,7 @@ describe('components on their own', () => {
     expect(td('finlake-dev-prefect-worker').command).toEqual([
       ...SERVICES.prefectWorker.command,
       '--pool',
-      'finlake-dev-ecs',
+      ecsWorkPool('dev'),
     ]);
     expect(td('finlake-dev-prefect-server').secrets.map((s: { name: string }) => s.name)).toContain(
       'PREFECT_SERVER_API_AUTH_STRING',

@@ -16,7 +16,10 @@ if [[ -z $docker ]]; then
 fi
 export DOCKER_BUILDKIT=1
 ca=${FINLAKE_BUILD_CA:-/etc/ssl/certs/ca-certificates.crt}
-eval "$(bash docker/local/build-bases.sh | sed 's/ /\n/g' | sed 's/^/export /')"
+bases=$(FINLAKE_DOCKER_CLI=$docker bash docker/local/build-bases.sh) || exit 1
+NODE_IMAGE=$(sed -n 's/.*NODE_IMAGE=\([^ ]*\).*/\1/p' <<<"$bases")
+PYTHON_IMAGE=$(sed -n 's/.*PYTHON_IMAGE=\([^ ]*\).*/\1/p' <<<"$bases")
+[[ -n $NODE_IMAGE && -n $PYTHON_IMAGE ]] || { echo "images: build-bases.sh named no bases: $bases" >&2; exit 1; }
 
 # app -> Dockerfile (the images the deploy workflow builds; the news producer joins later)
 declare -A DOCKERFILES=(
