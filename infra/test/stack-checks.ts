@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  ARTIFACTS,
+  FMP_EOD_PRICES,
   GOLD_MARTS,
+  fill,
+  manifestKey,
+  silverRunSummaryKey,
   LAKE_LAYOUT,
   SECRETS,
   SERVICES,
@@ -12,11 +17,11 @@ import {
 } from '@finlake/platform';
 import { columnsOf, fmpEodPrices } from '@finlake/schemas';
 import type { Statement } from '../components/iam.ts';
-import { deniedKeys } from '../components/seams.ts';
+import { deniedKeys, isAllowed } from '../components/seams.ts';
 // Modules that import @pulumi/aws load only after the mocks are set (it reads the config on import).
 const seamChecks = () => import('../components/seam-checks.ts');
 import { RULES } from '../policy/rules.ts';
-import { ofType, parseJson, runUnderMocks, stackConfig, type Recorded } from './harness.ts';
+import { ACCOUNT, ofType, parseJson, runUnderMocks, stackConfig, type Recorded } from './harness.ts';
 
 export interface StackExpectations {
   azs: number;
@@ -191,6 +196,27 @@ export function describeStack(stack: 'dev' | 'staging' | 'prod', expected: Stack
       `arn:aws:s3:::${bucket('gold')}/${staticPrefix(LAKE_LAYOUT.gold.candidate)}*`,
     );
     expect(dbtWrites.filter((r) => r.startsWith(`arn:aws:s3:::${bucket('gold')}/`))).toHaveLength(1);
+    // Flow runs start the stages and read their reports (the worker only starts flow runs): finding 6.
+    const flowRuns = policyOf(`finlake-${stack}-flow-runs-task`) as Statement[];
+    const job = `arn:aws:glue:us-east-1:${ACCOUNT}:job/finlake-${stack}-bronze-to-silver`;
+    expect(isAllowed(flowRuns, { action: 'glue:StartJobRun', resource: job })).toBe(true);
+    expect(
+      isAllowed(policyOf(`finlake-${stack}-prefect-worker`) as Statement[], {
+        action: 'glue:StartJobRun',
+        resource: job,
+      }),
+    ).toBe(false);
+    for (const [b, key] of [
+      ['bronze', manifestKey(FMP_EOD_PRICES, 'r1', 'pipeline')],
+      ['silver', silverRunSummaryKey(FMP_EOD_PRICES.silverTable, 'r1')],
+      ['artefacts', fill(ARTIFACTS.dbtRunResults, { run_id: 'r1' })],
+    ] as const) {
+      const arn =
+        b === 'artefacts'
+          ? `arn:aws:s3:::${ofType(resources, 'aws:s3/bucket:Bucket').find((x) => x.name === `finlake-${stack}-artefacts`)!.id}`
+          : `arn:aws:s3:::${bucket(b)}`;
+      expect(isAllowed(flowRuns, { action: 's3:GetObject', resource: `${arn}/${key}` }), key).toBe(true);
+    }
     expect(writes(policyOf(`finlake-${stack}-serving-api`))).toEqual([
       `arn:aws:s3:::${bucket('athena-results')}/*`,
     ]);
