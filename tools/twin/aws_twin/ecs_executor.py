@@ -7,10 +7,9 @@ with the container's exit code, so the flow that started it sees what ECS would 
 from __future__ import annotations
 
 import subprocess
-import threading
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from aws_twin.executor import MotoExecutor
 from aws_twin.moto_aws import ACCOUNT, REGION, Moto
 
 
@@ -23,45 +22,26 @@ class Ran:
     log_tail: str
 
 
-@dataclass
-class EcsExecutor:
-    moto: Moto
-    docker: str
-    # Additions a task needs here only: the stand-ins' endpoints (moto, the FMP sandbox).
-    extra_env: dict[str, str]
-    ran: list[Ran] = field(default_factory=list)
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
+class EcsExecutor(MotoExecutor):
+    model_name = "ecs::task"  # tasks stay RUNNING until the executor stops them
 
-    def start(self) -> EcsExecutor:
-        from moto.moto_api import state_manager
+    def __init__(self, moto: Moto, docker: str, extra_env: dict[str, str]):
+        super().__init__()
+        self.moto, self.docker = moto, docker
+        # Additions a task needs here only: the stand-ins' endpoints (moto, the FMP sandbox).
+        self.extra_env = extra_env
+        self.ran: list[Ran] = []
 
-        # Tasks stay RUNNING until the executor says otherwise (moto would otherwise advance them).
-        state_manager.set_transition(
-            model_name="ecs::task", transition={"progression": "manual", "times": 10**9}
-        )
-        self._thread = threading.Thread(target=self._loop, name="twin-ecs", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join(10)
-
-    def _loop(self) -> None:
+    def pending(self):
         from moto.ecs.models import ecs_backends
 
-        seen: set[str] = set()
-        while not self._stop.is_set():
-            backend = ecs_backends[ACCOUNT][REGION]
-            for tasks in list(backend.tasks.values()):
-                for task in list(tasks.values()):
-                    if task.task_arn in seen:
-                        continue
-                    seen.add(task.task_arn)
-                    self._run(backend, task)
-            time.sleep(0.2)
+        backend = ecs_backends[ACCOUNT][REGION]
+        for tasks in list(backend.tasks.values()):
+            for task in list(tasks.values()):
+                yield task.task_arn, (backend, task)
+
+    def execute(self, item) -> None:
+        self._run(*item)
 
     def _run(self, backend, task) -> None:
         td = backend.describe_task_definition(task.task_definition_arn)

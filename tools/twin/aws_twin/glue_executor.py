@@ -12,11 +12,10 @@ from __future__ import annotations
 import subprocess
 import sys
 import tempfile
-import threading
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from aws_twin.executor import MotoExecutor
 from aws_twin.moto_aws import ACCOUNT, REGION, Moto
 
 
@@ -39,40 +38,25 @@ def _get(s3, uri: str) -> bytes:
     return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
 
 
-@dataclass
-class GlueExecutor:
-    moto: Moto
-    ran: list[GlueRun] = field(default_factory=list)
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
+class GlueExecutor(MotoExecutor):
+    model_name = "glue::job_run"  # runs stay RUNNING until the executor ends them
 
-    def start(self) -> GlueExecutor:
-        from moto.moto_api import state_manager
+    def __init__(self, moto: Moto):
+        super().__init__()
+        self.moto = moto
+        self.ran: list[GlueRun] = []
 
-        state_manager.set_transition(
-            model_name="glue::job_run", transition={"progression": "manual", "times": 10**9}
-        )
-        self._thread = threading.Thread(target=self._loop, name="twin-glue", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join(10)
-
-    def _loop(self) -> None:
+    def pending(self):
         from moto.glue.models import glue_backends
 
-        seen: set[str] = set()
-        while not self._stop.is_set():
-            for job in list(glue_backends[ACCOUNT][REGION].jobs.values()):
-                for run in list(job.job_runs):
-                    if run.job_run_id not in seen:
-                        seen.add(run.job_run_id)
-                        run.status = "RUNNING"
-                        run.status = self._run(job, run)
-            time.sleep(0.2)
+        for job in list(glue_backends[ACCOUNT][REGION].jobs.values()):
+            for run in list(job.job_runs):
+                yield run.job_run_id, (job, run)
+
+    def execute(self, item) -> None:
+        job, run = item
+        run.status = "RUNNING"
+        run.status = self._run(job, run)
 
     def _run(self, job, run) -> str:
         from botocore.exceptions import ClientError
