@@ -37,8 +37,17 @@ case ${1:-env} in
     ;;
   stop)
     if [[ -f $pidfile ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-      kill "$(cat "$pidfile")"
-      for _ in $(seq 1 100); do kill -0 "$(cat "$pidfile" 2>/dev/null)" 2>/dev/null || break; sleep 0.1; done
+      pid=$(cat "$pidfile")
+      kill "$pid"
+      for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
+    fi
+    # Leave no debris: dockerd keeps a network-namespace mount (and, if killed, overlay mounts) under its
+    # folders; a checkout with mounts left in it cannot be deleted.
+    if [[ -d $state ]]; then
+      awk -v s="$state/" 'index($2, s) == 1 {print $2}' /proc/mounts | sort -r | while read -r m; do
+        umount -l "$m" 2>/dev/null || true
+      done
     fi
     ;;
   *)
