@@ -1,6 +1,6 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { SERVICES, type InfraEnvOf, type ServiceId } from '@finlake/platform';
+import type { InfraEnvOf, ServiceId } from '@finlake/platform';
 import { logsWrite, type Statement } from './iam.ts';
 import { serviceRole } from './security.ts';
 
@@ -32,7 +32,6 @@ export function nodeLambda<S extends ServiceId>(
   name: string,
   a: NodeLambdaArgs<S>,
 ): { fn: aws.lambda.Function; role: aws.iam.Role } {
-  void SERVICES[a.service];
   const fnName = `finlake-${a.env}-${a.id}`;
   const logs = new aws.cloudwatch.LogGroup(
     `${name}-${a.id}-logs`,

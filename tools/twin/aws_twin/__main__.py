@@ -94,6 +94,12 @@ def _twin(a, docker: str) -> int:
     prefect = PrefectServer.start(AUTH)
     sandbox, sandbox_url = _sandbox()
     seams: list[Seam] = []
+    executors: list = []  # stopped in `finally`, whatever happened
+
+    def running_executor(executor):
+        executors.append(executor.start())
+        return executor
+
     try:
         provision(moto, stack, {
             platform.contract()["secrets"]["template"].format(env=a.stack, service="fmp", name="api_key"): "twin-fmp-key",
@@ -110,13 +116,13 @@ def _twin(a, docker: str) -> int:
         queue = wire_event_rule(moto, stack)
         from aws_twin.ecs_executor import EcsExecutor
 
-        executor = EcsExecutor(moto, docker, {"FMP_BASE_URL": sandbox_url, "FINLAKE_AWS_ENDPOINT_URL": moto.endpoint,
-                                              "AWS_MAX_ATTEMPTS": "2"}).start()  # fmt: skip
+        executor = running_executor(EcsExecutor(moto, docker, {"FMP_BASE_URL": sandbox_url, "FINLAKE_AWS_ENDPOINT_URL": moto.endpoint,
+                                              "AWS_MAX_ATTEMPTS": "2"}))  # fmt: skip
         seams += connector_seams(moto, stack, executor)
         from aws_twin.glue_executor import GlueExecutor
         from aws_twin.seams import transform_seam
 
-        glue = GlueExecutor(moto).start()
+        glue = running_executor(GlueExecutor(moto))
         seams.append(transform_seam(moto, stack, glue))
         manifest = platform.manifest_key("fmp_eod_prices", "twin-ingest-1", "event")
         seam, events = event_rule_seam(moto, stack, queue, manifest)
@@ -132,9 +138,8 @@ def _twin(a, docker: str) -> int:
                               f"first {first['status']}, redelivery {again['status']}, {len(ours)} flow run(s)",
                               first["status"] == "created" and again["status"] == "duplicate" and len(ours) == 1))  # fmt: skip
     finally:
-        for running in ("executor", "glue"):
-            if running in locals():
-                locals()[running].stop()
+        for running in executors:
+            running.stop()
         sandbox.kill()
         prefect.stop()
         moto.stop()

@@ -197,11 +197,6 @@ def _provision_network_and_ecs(moto: Moto, stack: Rendered) -> None:
         arn = ecs.create_cluster(clusterName=cluster["name"])["cluster"]["clusterArn"]
         moto.arns[f"arn:aws:ecs:{REGION}:{ACCOUNT}:{cluster['name']}"] = arn
     pending = stack.of_type("aws:ecs/taskDefinition:TaskDefinition")
-    for role in stack.of_type("aws:iam/role:Role"):  # role ARNs are mapped by provision() before this
-        name = role["inputs"].get("name") or role["name"]
-        moto.arns.setdefault(
-            f"arn:aws:iam:{REGION}:{ACCOUNT}:{role['name']}", f"arn:aws:iam::{ACCOUNT}:role/{name}"
-        )
     for td in pending:
         i = td["inputs"]
         extra = {"taskRoleArn": moto.remap(i["taskRoleArn"])} if i.get("taskRoleArn") else {}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from botocore.exceptions import ClientError
 
-from aws_twin.moto_aws import ACCOUNT, REGION, Moto, allowed
+from aws_twin.moto_aws import Moto, allowed
 from aws_twin.stack import REPO, Rendered
 from finlake_flows.runners import EcsTaskRunner, Window
 from finlake_flows.settings import load_aws
@@ -32,10 +32,6 @@ class Seam:
         return f"{mark}  {self.writer} -> {self.reader}: {self.checked}{f' ({self.detail})' if self.detail else ''}"
 
 
-def docker_cli() -> str:
-    return "/usr/bin/docker" if Path("/usr/bin/docker").exists() else "docker"
-
-
 def flow_run_env(moto: Moto, stack: Rendered) -> dict[str, str]:
     """The flow runs' environment exactly as infra sets it on the pool (the rendered job variables)."""
     env = {k: moto.remap(v) for k, v in stack.outputs["flowRunJobVariables"]["env"].items()}
@@ -47,12 +43,15 @@ def container_of(stack: Rendered, family: str) -> dict:
     return json.loads(td["inputs"]["containerDefinitions"])[0]
 
 
-def flow_clients(moto: Moto, stack: Rendered) -> tuple[object, object, dict]:
-    """ECS and S3 clients with the flow-run role's credentials, and the flow runs' AWS settings: the
-    flow's own runner code then starts and watches the stage tasks as it does in AWS."""
-    role = stack.outputs["flowRunJobVariables"]["task_role_arn"].rsplit(":", 1)[1]
-    creds = moto.assume(_role_name(stack, role))
-    return moto.client("ecs", creds), moto.client("s3", creds), flow_run_env(moto, stack)
+def flow_run_credentials(moto: Moto, stack: Rendered) -> dict:
+    """The flow-run role's credentials (what ECS hands a flow-run task): the flows' own runner code then
+    starts and watches the stages under them, as in AWS."""
+    logical = stack.outputs["flowRunJobVariables"]["task_role_arn"].rsplit(":", 1)[1]
+    return moto.assume(_role_name(stack, logical))
+
+
+def flow_aws_settings(moto: Moto, stack: Rendered):
+    return load_aws({**flow_run_env(moto, stack), "FINLAKE_RUNNER": "aws"})
 
 
 def _role_name(stack: Rendered, logical: str) -> str:
@@ -65,8 +64,8 @@ def run_connector_through_ecs(moto: Moto, stack: Rendered, handoff: str, run_id:
     override) -> the twin's executor runs the image under the task role -> the exit code back."""
     from finlake_flows.runners import EcsIngestion, StageFailed
 
-    ecs, s3, env = flow_clients(moto, stack)
-    aws = load_aws({**env, "FINLAKE_RUNNER": "aws"})
+    creds = flow_run_credentials(moto, stack)
+    ecs, s3, aws = moto.client("ecs", creds), moto.client("s3", creds), flow_aws_settings(moto, stack)
     try:
         manifest = EcsIngestion(EcsTaskRunner(ecs, aws, poll_s=0.5, timeout_s=600), s3).ingest(
             ("AAPL", "^GSPC"), Window(*_window()), run_id, handoff
@@ -205,9 +204,6 @@ def invoke_trigger_zip(moto: Moto, stack: Rendered, event: dict, prefect_url: st
         return json.loads((Path(tmp) / "result.json").read_text())
 
 
-__all__ = ["ACCOUNT", "REGION", "Seam"]
-
-
 def transform_seam(moto: Moto, stack: Rendered, executor) -> Seam:
     """The flows' GlueTransform (flow-run role) -> moto Glue -> the job from its uploaded files on local
     Spark (Glue role) -> silver in S3 -> the flow reads the run summary."""
@@ -215,10 +211,8 @@ def transform_seam(moto: Moto, stack: Rendered, executor) -> Seam:
 
     from finlake_flows.runners import GlueTransform, StageFailed
 
-    creds = moto.assume(
-        _role_name(stack, stack.outputs["flowRunJobVariables"]["task_role_arn"].rsplit(":", 1)[1])
-    )
-    aws = load_aws({**flow_run_env(moto, stack), "FINLAKE_RUNNER": "aws"})
+    creds = flow_run_credentials(moto, stack)
+    aws = flow_aws_settings(moto, stack)
     runner = GlueTransform(moto.client("glue", creds), moto.client("s3", creds), aws, poll_s=1, timeout_s=900)
     try:
         summary = runner.transform(date(2020, 12, 1), date(2020, 12, 31), "twin-transform-1")

@@ -67,13 +67,11 @@ def publish(gold: Path, run_id: str, rows: int | None = None) -> dict:
 
 
 def rollback_local(gold: Path, to_run: str | None = None) -> dict:
-    """Publishes an earlier run's candidate again: `to_run`, else the one before the current version."""
-    history = (
-        [json.loads(x) for x in _history(gold).read_text().splitlines()] if _history(gold).is_file() else []
-    )
-    runs = [h["run_id"] for h in history]
+    """Publishes an earlier run's candidate again: `to_run`, else the newest run before the current one."""
+    history = _history(gold)
+    runs = [json.loads(x)["run_id"] for x in history.read_text().splitlines()] if history.is_file() else []
     if to_run is None:
-        earlier = [r for r in runs[:-1] if r != (runs[-1] if runs else None)]
+        earlier = [r for r in runs if runs and r != runs[-1]]
         if not earlier:
             raise LookupError("nothing to roll back to: gold has been published at most once")
         to_run = earlier[-1]
@@ -120,8 +118,10 @@ class GlueTablePublisher:
     def versions(self) -> list[dict]:
         """The table's versions, newest first: (version id, run id, location)."""
         out = []
-        paginator_args = {"DatabaseName": self.database, "TableName": self.table}
-        for v in self.glue.get_table_versions(**paginator_args)["TableVersions"]:
+        pages = self.glue.get_paginator("get_table_versions").paginate(
+            DatabaseName=self.database, TableName=self.table
+        )
+        for v in (v for page in pages for v in page["TableVersions"]):
             t = v["Table"]
             out.append(
                 {
