@@ -16,13 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from aws_twin.seams import (
-    Seam,
-    connector_seams,
-    event_rule_seam,
-    invoke_trigger_zip,
-    wire_event_rule,
-)
+from aws_twin.seams import Seam, connector_seams, event_rule_seam, wire_event_rule
 from aws_twin.stack import REPO, render
 
 AUTH = "finlake:twin-auth-secret"
@@ -73,26 +67,34 @@ def _twin(a, docker: str) -> int:
         [docker, "image", "inspect", "finlake/fmp-ingester:local"], capture_output=True, check=False
     )
     _need("the images", image.returncode == 0, "make images")
-    for build in ("bronze-event-trigger",):
+    for target in ("bronze-event-trigger:build", "api-authorizer:build", "serving-api:build-lambda"):
         out = subprocess.run(
-            ["npx", "nx", "run", f"{build}:build", "--outputStyle=static"],
+            ["npx", "nx", "run", target, "--outputStyle=static"],
             cwd=REPO,
             capture_output=True,
             text=True,
             check=False,
         )
-        _need(f"the {build} zip", out.returncode == 0, out.stdout[-500:])
+        _need(f"the {target} zip", out.returncode == 0, out.stdout[-500:])
 
+    from aws_twin.athena_standin import AthenaExecutor, DbtOnDuckDb
+    from aws_twin.ecs_executor import EcsExecutor
+    from aws_twin.glue_executor import GlueExecutor
+    from aws_twin.lambdas import invoke
     from aws_twin.moto_aws import Moto, provision
+    from aws_twin.pipeline import fault_seam, nightly_seams, sync_blocks
     from aws_twin.prefect_server import PrefectServer
+    from aws_twin.standins import IdentityProvider, SlackWebhook
     from finlake_flows import platform
     from finlake_flows.work_pool import ecs_deployments
 
     started = time.monotonic()
     stack = render(a.stack)
+    api_auth = stack.one("aws:lambda/function:Function", name=f"finlake-{a.stack}-authorizer")["inputs"]["environment"]["variables"]
     moto = Moto.start()
     prefect = PrefectServer.start(AUTH)
     sandbox, sandbox_url = _sandbox()
+    slack, idp = SlackWebhook(), IdentityProvider(api_auth["JWT_ISSUER"], api_auth["JWT_AUDIENCE"])
     seams: list[Seam] = []
     executors: list = []  # stopped in `finally`, whatever happened
 
@@ -100,11 +102,13 @@ def _twin(a, docker: str) -> int:
         executors.append(executor.start())
         return executor
 
+    def secret(service: str, name: str) -> str:
+        return platform.contract()["secrets"]["template"].format(env=a.stack, service=service, name=name)
+
     try:
-        provision(moto, stack, {
-            platform.contract()["secrets"]["template"].format(env=a.stack, service="fmp", name="api_key"): "twin-fmp-key",
-            platform.contract()["secrets"]["template"].format(env=a.stack, service="prefect", name="api_auth_string"): AUTH,
-        })  # fmt: skip
+        provision(moto, stack, {secret("fmp", "api_key"): "twin-fmp-key",
+                                secret("prefect", "api_auth_string"): AUTH,
+                                secret("slack", "webhook_url"): slack.url})  # fmt: skip
         jv = {**stack.outputs["flowRunJobVariables"]}
         jv["env"] = {k: moto.remap(v) for k, v in jv["env"].items()}
         prefect.deploy(a.stack, stack.outputs["workPool"], jv)
@@ -113,34 +117,38 @@ def _twin(a, docker: str) -> int:
         seams.append(Seam("prefect.yaml (prefect deploy)", "Prefect server (basic auth)",
                           f"{len(deployments)} deployments on {sorted(pools)}",
                           len(deployments) == len(ecs_deployments()) and pools == {stack.outputs["workPool"]}))  # fmt: skip
+        seams.append(sync_blocks(prefect, moto, stack, docker, slack.url))
         queue = wire_event_rule(moto, stack)
-        from aws_twin.ecs_executor import EcsExecutor
-
-        executor = running_executor(EcsExecutor(moto, docker, {"FMP_BASE_URL": sandbox_url, "FINLAKE_AWS_ENDPOINT_URL": moto.endpoint,
-                                              "AWS_MAX_ATTEMPTS": "2"}))  # fmt: skip
-        seams += connector_seams(moto, stack, executor)
-        from aws_twin.glue_executor import GlueExecutor
-        from aws_twin.seams import transform_seam
-
-        glue = running_executor(GlueExecutor(moto))
-        seams.append(transform_seam(moto, stack, glue))
+        endpoints = {"FINLAKE_AWS_ENDPOINT_URL": moto.endpoint, "AWS_ENDPOINT_URL": moto.endpoint, "AWS_MAX_ATTEMPTS": "2"}
+        ecs = running_executor(EcsExecutor(moto, docker, {"FMP_BASE_URL": sandbox_url, **endpoints},
+                                           {platform.service("dbt")["container"]: DbtOnDuckDb(moto)}))  # fmt: skip
+        running_executor(GlueExecutor(moto))
+        api_role = moto.remap(stack.one("aws:lambda/function:Function", name=f"finlake-{a.stack}-api")["inputs"]["role"])
+        athena = running_executor(AthenaExecutor(moto, api_role.rsplit("/", 1)[1]))
+        seams += connector_seams(moto, stack, ecs)
         manifest = platform.manifest_key("fmp_eod_prices", "twin-ingest-1", "event")
         seam, events = event_rule_seam(moto, stack, queue, manifest)
         seams.append(seam)
         if events:
-            first = invoke_trigger_zip(moto, stack, events[0], prefect.url)
-            again = invoke_trigger_zip(moto, stack, events[0], prefect.url)
+            trigger = f"finlake-{a.stack}-bronze-trigger"
+            first, again = (invoke(moto, stack, trigger, [events[0]], {"PREFECT_API_URL": prefect.url})[0] for _ in range(2))
             runs = prefect.post("/flow_runs/filter", {})
             on_event = platform.contract()["prefect"]["deployments"]["bronzeToSilverOnEvent"]["name"]
             ours = [r for r in runs if r.get("parameters", {}).get("manifest_key") == manifest]
+            status = [(x.get("ok") or {}).get("status", x.get("error")) for x in (first, again)]
             seams.append(Seam("the rule's event -> bronze-trigger zip (Node 24, role credentials)",
                               f"Prefect {on_event}",
-                              f"first {first['status']}, redelivery {again['status']}, {len(ours)} flow run(s)",
-                              first["status"] == "created" and again["status"] == "duplicate" and len(ours) == 1))  # fmt: skip
+                              f"first {status[0]}, redelivery {status[1]}, {len(ours)} flow run(s)",
+                              status == ["created", "duplicate"] and len(ours) == 1))  # fmt: skip
+        flow_env = {**endpoints, "FINLAKE_STAGE_POLL_SECONDS": "1"}
+        seams += nightly_seams(prefect, moto, stack, docker, ecs, athena, idp, flow_env)
+        seams.append(fault_seam(prefect, moto, stack, docker, ecs, slack, flow_env))
     finally:
         for running in executors:
             running.stop()
         sandbox.kill()
+        slack.stop()
+        idp.stop()
         prefect.stop()
         moto.stop()
     for s in seams:

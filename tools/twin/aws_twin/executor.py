@@ -1,6 +1,7 @@
 """What the twin's ECS and Glue executors share: moto records work without doing it; an executor takes
 over one moto model's state (manual progression, so nothing advances by itself), watches for new work in
-a thread, does it, and writes the outcome back into moto's backend."""
+a thread, does each piece in its own thread (a flow-run task waits for the stage tasks it starts), and
+writes the outcome back into moto's backend."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ class MotoExecutor:
     def __init__(self) -> None:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._workers: list[threading.Thread] = []
 
     def pending(self) -> Iterator[tuple[str, Any]]:
         """(id, item) of every piece of work moto has recorded; the loop does each id once."""
@@ -38,6 +40,8 @@ class MotoExecutor:
         self._stop.set()
         if self._thread:
             self._thread.join(10)
+        for worker in self._workers:
+            worker.join(30)
 
     def _loop(self) -> None:
         seen: set[str] = set()
@@ -45,5 +49,7 @@ class MotoExecutor:
             for key, item in list(self.pending()):
                 if key not in seen:
                     seen.add(key)
-                    self.execute(item)
+                    worker = threading.Thread(target=self.execute, args=(item,), daemon=True)
+                    self._workers.append(worker)
+                    worker.start()
             time.sleep(0.2)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from aws_twin.executor import MotoExecutor
 from aws_twin.moto_aws import ACCOUNT, REGION, Moto
+from aws_twin.s3_mirror import get, mirror_down, mirror_up
 
 
 @dataclass
@@ -26,16 +27,6 @@ class GlueRun:
     state: str
     log_tail: str
     denied: list[str]
-
-
-def _split(uri: str) -> tuple[str, str]:
-    bucket, _, key = uri.removeprefix("s3://").partition("/")
-    return bucket, key
-
-
-def _get(s3, uri: str) -> bytes:
-    bucket, key = _split(uri)
-    return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
 
 
 class GlueExecutor(MotoExecutor):
@@ -69,26 +60,17 @@ class GlueExecutor(MotoExecutor):
             work = Path(tmp)
             try:
                 script = work / "script.py"
-                script.write_bytes(_get(s3, job.command["ScriptLocation"]))
+                script.write_bytes(get(s3, job.command["ScriptLocation"]))
                 zips = []
                 for uri in args.get("--extra-py-files", "").split(","):
                     if uri:
                         z = work / Path(uri).name
-                        z.write_bytes(_get(s3, uri))
+                        z.write_bytes(get(s3, uri))
                         zips.append(str(z))
-                local = {}
-                for zone in ("bronze", "silver"):
-                    bucket, prefix = _split(args[f"--{zone}_uri"])
-                    local[zone] = work / zone
-                    local[zone].mkdir()
-                    if zone == "bronze":
-                        for page in s3.get_paginator("list_objects_v2").paginate(
-                            Bucket=bucket, Prefix=prefix
-                        ):
-                            for o in page.get("Contents", []):
-                                dest = local[zone] / o["Key"][len(prefix) :].lstrip("/")
-                                dest.parent.mkdir(parents=True, exist_ok=True)
-                                dest.write_bytes(s3.get_object(Bucket=bucket, Key=o["Key"])["Body"].read())
+                local = {zone: work / zone for zone in ("bronze", "silver")}
+                for folder in local.values():
+                    folder.mkdir()
+                mirror_down(s3, args["--bronze_uri"], local["bronze"])
             except ClientError as err:
                 self.ran.append(GlueRun(job.name, args, "FAILED", f"reading its inputs: {err}", [str(err)]))
                 return "FAILED"
@@ -105,15 +87,7 @@ class GlueExecutor(MotoExecutor):
             )  # fmt: skip
             state = "SUCCEEDED" if out.returncode == 0 else "FAILED"
             if state == "SUCCEEDED":  # what the job wrote, put where it would have written it, as its role
-                bucket, prefix = _split(args["--silver_uri"])
-                for f in sorted(local["silver"].rglob("*")):
-                    if not f.is_file() or f.name.startswith(".") or f.name.endswith(".crc"):
-                        continue
-                    key = "/".join(p for p in (prefix, str(f.relative_to(local["silver"]))) if p)
-                    try:
-                        s3.put_object(Bucket=bucket, Key=key, Body=f.read_bytes())
-                    except ClientError:
-                        denied.append(key)
+                denied = mirror_up(s3, local["silver"], args["--silver_uri"])
                 state = "FAILED" if denied else state
             self.ran.append(GlueRun(job.name, args, state, (out.stdout + out.stderr)[-1500:], denied))
             return state

@@ -93,7 +93,9 @@ class Moto:
             "AWS_ACCESS_KEY_ID": creds["aws_access_key_id"],
             "AWS_SECRET_ACCESS_KEY": creds["aws_secret_access_key"],
             "AWS_SESSION_TOKEN": creds.get("aws_session_token", ""),
+            # What ECS (Fargate) and Lambda set in every container: the JS SDK reads the first, boto3 the second.
             "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
         }
 
 
@@ -130,6 +132,17 @@ def allowed(policy: dict, action: str, resource: str) -> bool:
     if any(st["Effect"] == "Deny" and hit(st) for st in statements):
         return False
     return any(st["Effect"] == "Allow" and hit(st) for st in statements)
+
+
+def role_policy(moto: Moto, role_name: str) -> dict:
+    """A provisioned role's rendered permissions as one document (the twin's own additions left out)."""
+    iam = moto.client("iam")
+    statements = []
+    for name in iam.list_role_policies(RoleName=role_name)["PolicyNames"]:
+        if not name.endswith("-twin"):
+            doc = iam.get_role_policy(RoleName=role_name, PolicyName=name)["PolicyDocument"]
+            statements += doc["Statement"]
+    return {"Version": "2012-10-17", "Statement": statements}
 
 
 def _twin_trust(rendered: str, admin_arn: str) -> str:
@@ -178,6 +191,7 @@ def provision(moto: Moto, stack: Rendered, secret_values: dict[str, str]) -> Non
                     )
     _provision_network_and_ecs(moto, stack)
     _provision_glue(moto, stack)
+    _provision_catalog(moto, stack)
 
 
 def _provision_network_and_ecs(moto: Moto, stack: Rendered) -> None:
@@ -239,6 +253,33 @@ def _provision_glue(moto: Moto, stack: Rendered) -> None:
             WorkerType=i["workerType"],
             NumberOfWorkers=i["numberOfWorkers"],
         )  # fmt: skip
+
+
+def _provision_catalog(moto: Moto, stack: Rendered) -> None:
+    """The Glue databases and tables as rendered (the served gold table at its first location), and the
+    Athena workgroup with its enforced results location."""
+    glue = moto.client("glue")
+    for db in stack.of_type("aws:glue/catalogDatabase:CatalogDatabase"):
+        glue.create_database(DatabaseInput={"Name": db["inputs"]["name"], "Description": db["inputs"].get("description", "")})
+    for t in stack.of_type("aws:glue/catalogTable:CatalogTable"):
+        i, sd = t["inputs"], t["inputs"]["storageDescriptor"]
+        glue.create_table(
+            DatabaseName=i["databaseName"],
+            TableInput={
+                "Name": i["name"], "Description": i.get("description", ""), "TableType": i["tableType"],
+                "Parameters": i.get("parameters", {}),
+                "PartitionKeys": [{"Name": k["name"], "Type": k["type"], "Comment": k.get("comment", "")} for k in i.get("partitionKeys", [])],
+                "StorageDescriptor": {
+                    "Columns": [{"Name": c["name"], "Type": c["type"], "Comment": c.get("comment", "")} for c in sd["columns"]],
+                    "Location": sd["location"], "InputFormat": sd["inputFormat"], "OutputFormat": sd["outputFormat"],
+                },
+            },
+        )  # fmt: skip
+    athena = moto.client("athena")
+    for wg in stack.of_type("aws:athena/workgroup:Workgroup"):
+        out = wg["inputs"]["configuration"]["resultConfiguration"]["outputLocation"]
+        athena.create_work_group(Name=wg["inputs"]["name"], Configuration={"ResultConfiguration": {"OutputLocation": out},
+                                 "EnforceWorkGroupConfiguration": True})  # fmt: skip
 
 
 def asset_bytes(source: dict) -> bytes:

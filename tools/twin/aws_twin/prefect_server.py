@@ -45,6 +45,13 @@ class PrefectServer:
         with urllib.request.urlopen(req, timeout=10) as r:
             return json.loads(r.read())
 
+    def patch(self, path: str, body: dict) -> None:
+        req = urllib.request.Request(self.url + path, data=json.dumps(body).encode(), method="PATCH")
+        req.add_header("Authorization", "Basic " + base64.b64encode(self.auth.encode()).decode())
+        req.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(req, timeout=10):
+            pass
+
     @classmethod
     def start(cls, auth: str) -> PrefectServer:
         home = tempfile.TemporaryDirectory(prefix="finlake-twin-prefect-")

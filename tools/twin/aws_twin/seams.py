@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from botocore.exceptions import ClientError
 
 from aws_twin.moto_aws import Moto, allowed
-from aws_twin.stack import REPO, Rendered
+from aws_twin.stack import Rendered
 from finlake_flows.runners import EcsTaskRunner, Window
 from finlake_flows.settings import load_aws
 
@@ -172,59 +167,3 @@ def wire_event_rule(moto: Moto, stack: Rendered) -> str:
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     events.put_targets(Rule=rule["name"], Targets=[{"Id": "trigger", "Arn": arn}])
     return url
-
-
-def invoke_trigger_zip(moto: Moto, stack: Rendered, event: dict, prefect_url: str) -> dict:
-    """The bronze trigger as Lambda runs it: only the zip's files, a clean Node process, the handler
-    signature, the function's rendered environment and its role's credentials."""
-    fn = stack.one("aws:lambda/function:Function", name=f"finlake-{stack.stack}-bronze-trigger")
-    role = fn["inputs"]["role"].rsplit(":", 1)[1]
-    env = {k: moto.remap(v) for k, v in fn["inputs"]["environment"]["variables"].items()}
-    env["PREFECT_API_URL"] = prefect_url  # the stand-in server (infra's is https://prefect.<domain>/api)
-    env.update(Moto.env_of(moto.assume(role)))
-    env.update(
-        {"FINLAKE_AWS_ENDPOINT_URL": moto.endpoint, "AWS_MAX_ATTEMPTS": "2", "PATH": os.environ["PATH"]}
-    )
-    with tempfile.TemporaryDirectory(prefix="finlake-lambda-") as tmp:
-        # Exactly the folder the function's FileArchive zips (infra: codeDir), nothing from the checkout.
-        task = shutil.copytree(REPO / "apps" / "bronze-event-trigger" / "dist", Path(tmp) / "task")
-        # The runtime's part: import the handler module, call handler(event, context), keep the answer.
-        script = (
-            "const m = await import('./lambda.js');"
-            "const r = await m.handler(JSON.parse(process.argv[1]), {});"
-            "(await import('node:fs')).writeFileSync('../result.json', JSON.stringify(r));"
-        )
-        node = REPO / ".tools" / "node" / "bin" / "node"
-        out = subprocess.run(
-            [str(node) if node.exists() else "node", "--input-type=module", "-e", script, json.dumps(event)],
-            cwd=task, env=env, capture_output=True, text=True, check=False, timeout=60,
-        )  # fmt: skip
-        if out.returncode != 0:
-            raise RuntimeError(f"the trigger Lambda failed: {(out.stdout + out.stderr)[-1500:]}")
-        return json.loads((Path(tmp) / "result.json").read_text())
-
-
-def transform_seam(moto: Moto, stack: Rendered, executor) -> Seam:
-    """The flows' GlueTransform (flow-run role) -> moto Glue -> the job from its uploaded files on local
-    Spark (Glue role) -> silver in S3 -> the flow reads the run summary."""
-    from datetime import date
-
-    from finlake_flows.runners import GlueTransform, StageFailed
-
-    creds = flow_run_credentials(moto, stack)
-    aws = flow_aws_settings(moto, stack)
-    runner = GlueTransform(moto.client("glue", creds), moto.client("s3", creds), aws, poll_s=1, timeout_s=900)
-    try:
-        summary = runner.transform(date(2020, 12, 1), date(2020, 12, 31), "twin-transform-1")
-        ok, what = (
-            summary.get("rows_written", 0) > 0,
-            f"{summary.get('rows_written')} rows written, {summary.get('rows_rejected')} rejected",
-        )
-    except StageFailed as err:
-        ok, what = False, str(err)[:200]
-    ran = executor.ran[-1] if executor.ran else None
-    detail = "" if ok else (ran.log_tail if ran else "the job never ran")
-    if ran and ran.denied:
-        detail = f"the Glue role may not write {ran.denied[:3]}"
-    return Seam("the flow's StartJobRun (flow-run role) -> the Glue job from its uploaded files (Glue role)",
-                "silver in S3 -> the flow reads the run summary", what, ok, detail)  # fmt: skip

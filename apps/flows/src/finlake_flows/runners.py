@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -255,7 +256,7 @@ def ingestion_runner(settings: Settings) -> IngestionRunner:
     import boto3
 
     aws = load_aws()
-    return EcsIngestion(EcsTaskRunner(boto3.client("ecs"), aws), boto3.client("s3"))
+    return EcsIngestion(EcsTaskRunner(boto3.client("ecs"), aws, aws.stage_poll_s), boto3.client("s3"))
 
 
 def transform_runner(settings: Settings) -> TransformRunner:
@@ -263,7 +264,8 @@ def transform_runner(settings: Settings) -> TransformRunner:
         return LocalTransform(settings)
     import boto3
 
-    return GlueTransform(boto3.client("glue"), boto3.client("s3"), load_aws())
+    aws = load_aws()
+    return GlueTransform(boto3.client("glue"), boto3.client("s3"), aws, aws.stage_poll_s)
 
 
 class DbtRunner(Protocol):
@@ -294,10 +296,12 @@ class LocalDbt:
 
 class EcsDbt:
     """dbt in its own ephemeral ECS task (the dbt image); its run_results.json comes back through the
-    artefacts bucket, where the task puts it, for the gate to read."""
+    artefacts bucket, where the task puts it, for the gate to read. The copy goes to a temporary
+    folder: a flow-run container's image folders are not writable."""
 
-    def __init__(self, tasks: EcsTaskRunner, s3, state: Path):
-        self.tasks, self.s3, self.state = tasks, s3, state
+    def __init__(self, tasks: EcsTaskRunner, s3, state: Path | None = None):
+        self.tasks, self.s3 = tasks, s3
+        self.state = state or Path(tempfile.gettempdir()) / "finlake"
 
     def build(self, run_id: str, select: str | None = None) -> Path:
         aws = self.tasks.aws
@@ -320,4 +324,5 @@ def dbt_runner(settings: Settings) -> DbtRunner:
         return LocalDbt(settings)
     import boto3
 
-    return EcsDbt(EcsTaskRunner(boto3.client("ecs"), load_aws()), boto3.client("s3"), settings.state)
+    aws = load_aws()
+    return EcsDbt(EcsTaskRunner(boto3.client("ecs"), aws, aws.stage_poll_s), boto3.client("s3"))

@@ -80,6 +80,8 @@ class AwsSettings:
     dbt_task_definition: str
     glue_job_name: str
     slack_block: str
+    # How often a flow run asks ECS and Glue whether a stage has ended (FINLAKE_STAGE_POLL_SECONDS).
+    stage_poll_s: float = 10.0
 
 
 def load_aws(env: dict[str, str] | None = None) -> AwsSettings:
@@ -94,6 +96,13 @@ def load_aws(env: dict[str, str] | None = None) -> AwsSettings:
     if env["FINLAKE_RUNNER"] != "aws":
         raise SettingsError(f"FINLAKE_RUNNER={env['FINLAKE_RUNNER']!r}: the AWS settings are for aws")
     csv = lambda n: tuple(x for x in env[n].split(",") if x)  # noqa: E731
+    poll = env.get("FINLAKE_STAGE_POLL_SECONDS", "10")
+    try:
+        poll_s = float(poll)
+    except ValueError:
+        poll_s = -1.0
+    if not 0.1 <= poll_s <= 300:
+        raise SettingsError(f"FINLAKE_STAGE_POLL_SECONDS={poll!r}: expected seconds from 0.1 to 300")
     return AwsSettings(
         env=env["FINLAKE_ENV"],
         region=env["AWS_REGION"],
@@ -110,6 +119,7 @@ def load_aws(env: dict[str, str] | None = None) -> AwsSettings:
         dbt_task_definition=env["FINLAKE_DBT_TASK_DEFINITION"],
         glue_job_name=env["FINLAKE_GLUE_JOB_NAME"],
         slack_block=env["FINLAKE_SLACK_BLOCK"],
+        stage_poll_s=poll_s,
     )
 
 

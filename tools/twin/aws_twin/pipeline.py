@@ -1,0 +1,217 @@
+"""The nightly pipeline in its AWS shape: blocks from the blocks-sync image, a flow run of the `nightly`
+deployment executed in the flows image as the ECS worker would start it (the pool's job variables, the
+flow-run role, the auth string from its secret), stage tasks through moto ECS and Glue, dbt's candidate,
+the gate, the publish switching the served Glue table, and the serving Lambda answering for it.
+
+The twin plays the ECS worker's part itself (create the container from the job variables): prefect-aws's
+worker would register a task definition and poll CloudWatch, which moto cannot run."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+
+from aws_twin.ecs_executor import docker_run, local_image
+from aws_twin.moto_aws import ACCOUNT, REGION, Moto, allowed, role_policy
+from aws_twin.seams import Seam
+from aws_twin.stack import Rendered
+from finlake_flows import platform
+
+NIGHTLY_WINDOW = {"date_from": "1999-11-01", "date_to": "2020-12-31"}  # the bundled sample's range
+FAULT_WINDOW = {"date_from": "2020-01-01", "date_to": "2020-12-31"}
+
+
+@dataclass
+class FlowRun:
+    id: str
+    state: str
+    exit_code: int
+    log_tail: str
+
+
+def sync_blocks(prefect, moto: Moto, stack: Rendered, docker: str, slack_url: str) -> Seam:
+    """blocks-sync's image with its contract command, the deployer's credentials (admin here), against
+    the server; then the Slack block is allowed its stand-in's private address (Slack itself is public)."""
+    svc = platform.service("blocksSync")
+    env = {"PREFECT_API_URL": prefect.url, "PREFECT_API_AUTH_STRING": prefect.auth,
+           "FINLAKE_AWS_ENDPOINT_URL": moto.endpoint, **Moto.env_of(moto.admin)}  # fmt: skip
+    args = ["--env", stack.stack, "--results-bucket", stack.outputs["artefactsBucket"]]
+    # The image's entrypoint is the contract's command (under tini): a run passes the arguments only.
+    out = docker_run(docker, f"finlake/{svc['image']}:local", args, env, "twin-blocks-sync")
+    docs = prefect.post("/block_documents/filter", {"include_secrets": True})
+    names = {d["name"] for d in docs}
+    declared = {b["name"] for b in platform.contract()["prefect"]["blocks"].values()}
+    slack = next((d for d in docs if d["name"] == platform.contract()["prefect"]["blocks"]["slackAlerts"]["name"]), None)  # fmt: skip
+    ok = out.returncode == 0 and declared <= names and slack is not None and slack["data"].get("url") == slack_url
+    if slack:
+        prefect.patch(f"/block_documents/{slack['id']}", {"data": {"allow_private_urls": True}, "merge_existing_data": True})  # fmt: skip
+    return Seam("blocks-sync image (Secrets Manager values)", "Prefect server blocks",
+                f"exit {out.returncode}, blocks {sorted(names)}, the Slack webhook from its secret",
+                ok, "" if ok else (out.stdout + out.stderr)[-800:])  # fmt: skip
+
+
+def run_flow_run(prefect, moto: Moto, stack: Rendered, docker: str, deployment: str, parameters: dict,
+                 extra_env: dict[str, str]) -> FlowRun:  # fmt: skip
+    d = platform.contract()["prefect"]["deployments"][deployment]
+    dep = prefect.get(f"/deployments/name/{d['flow']}/{d['name']}")
+    run = prefect.post(f"/deployments/{dep['id']}/create_flow_run", {"parameters": parameters})
+    jv = json.loads(moto.remap(json.dumps(stack.outputs["flowRunJobVariables"])))
+    # What the worker's task definition does: the auth string is a secret the execution role reads.
+    execution_role = jv["execution_role_arn"].rsplit("/", 1)[1]
+    secret_arn = jv["prefect_api_auth_string_secret_arn"]
+    if not allowed(role_policy(moto, execution_role), "secretsmanager:GetSecretValue", secret_arn):
+        raise RuntimeError(f"the ECS execution role {execution_role} may not read {secret_arn}")
+    sm = moto.client("secretsmanager", moto.assume(execution_role))
+    auth = sm.get_secret_value(SecretId=secret_arn)["SecretString"]
+    env = {**jv["env"], "PREFECT_API_URL": prefect.url, "PREFECT_API_AUTH_STRING": auth,
+           "PREFECT__FLOW_RUN_ID": run["id"], **Moto.env_of(moto.assume(jv["task_role_arn"].rsplit("/", 1)[1])),
+           **extra_env}  # fmt: skip
+    out = docker_run(docker, local_image(jv["image"]), platform.service("flowRun")["command"], env,
+                     f"twin-flow-run-{run['id'][:8]}", timeout=1200)  # fmt: skip
+    state = prefect.get(f"/flow_runs/{run['id']}")["state"]["type"]
+    return FlowRun(run["id"], state, out.returncode, (out.stdout + out.stderr)[-2500:])
+
+
+def served_location(moto: Moto, stack: Rendered) -> str:
+    db, table = stack.outputs["goldTable"].split(".")
+    return moto.client("glue").get_table(DatabaseName=db, Name=table)["Table"]["StorageDescriptor"]["Location"]
+
+
+def nightly_seams(prefect, moto: Moto, stack: Rendered, docker: str, ecs, athena, idp, extra_env) -> list[Seam]:  # fmt: skip
+    from finlake_flows.publish import GlueTablePublisher
+
+    seams = []
+    before = served_location(moto, stack)
+    run = run_flow_run(prefect, moto, stack, docker, "nightly", NIGHTLY_WINDOW, extra_env)
+    stages = [r.image.split("/")[-1] for r in ecs.ran[-2:]]
+    seams.append(Seam("Prefect nightly flow run (flows image, flow-run role)",
+                      "ECS connector + Glue + ECS dbt + gate + publish",
+                      f"flow run {run.state}, container exit {run.exit_code}, last stage tasks {stages}",
+                      run.state == "COMPLETED" and run.exit_code == 0, "" if run.state == "COMPLETED" else run.log_tail))  # fmt: skip
+    dbt = next((r for r in reversed(ecs.ran) if "dbt" in r.image), None)
+    key = platform.artifact_key("dbtRunResults", run_id=run.id)
+    bucket = stack.outputs["artefactsBucket"]
+    try:
+        results = json.loads(moto.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())["results"]
+    except Exception:  # noqa: BLE001 - reported as a failed seam
+        results = []
+    passed = [r for r in results if r["status"] in ("pass", "success")]
+    seams.append(Seam("dbt image on the DuckDB stand-in for Athena (dbt role)",
+                      "artefacts run_results.json -> the flow's quality gate",
+                      f"task exit {dbt.exit_code if dbt else 'never ran'}, {len(passed)} of {len(results)} nodes passed, candidate denied keys {dbt.denied if dbt else '-'}",
+                      bool(dbt) and dbt.exit_code == 0 and len(results) > 0, dbt.log_tail if dbt and dbt.exit_code else ""))  # fmt: skip
+    after = served_location(moto, stack)
+    db, table = stack.outputs["goldTable"].split(".")
+    publisher = GlueTablePublisher(moto.client("glue"), db, table)
+    role_name = moto.remap(stack.outputs["flowRunJobVariables"]["task_role_arn"]).rsplit("/", 1)[1]
+    policy = role_policy(moto, role_name)
+    table_arn = f"arn:aws:glue:{REGION}:{ACCOUNT}:table/{db}/{table}"
+    expected = publisher.candidate_location(stack.outputs["flowRunJobVariables"]["env"]["FINLAKE_GOLD_URI"], run.id)
+    ok = after == expected and after != before and allowed(policy, "glue:UpdateTable", table_arn)
+    seams.append(Seam("the flow's publish (flow-run role, UpdateTable)", f"the served table {db}.{table} in Glue",
+                      f"location {before} -> {after}", ok))  # fmt: skip
+    if ok:  # the serving seam needs a published version
+        seams += serving_seams(moto, stack, athena, idp, after)
+    return seams
+
+
+def serving_seams(moto: Moto, stack: Rendered, athena, idp, location: str) -> list[Seam]:
+    import duckdb
+
+    from aws_twin.lambdas import invoke
+
+    api_fn = f"finlake-{stack.stack}-api"
+    auth_fn = f"finlake-{stack.stack}-authorizer"
+    stage = stack.of_type("aws:apigateway/stage:Stage")[0]["inputs"]["stageName"]  # as API Gateway names it
+    method_arn = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:twinapi/{stage}/GET/v1/portfolios/P001/daily-summary"
+    good = idp.token("analyst-1", ["P001"])
+    answers = invoke(moto, stack, auth_fn, [
+        {"type": "TOKEN", "authorizationToken": f"Bearer {good}", "methodArn": method_arn},
+        {"type": "TOKEN", "authorizationToken": f"Bearer {idp.foreign_token('intruder')}", "methodArn": method_arn},
+        {"type": "TOKEN", "authorizationToken": "Bearer not-a-jwt", "methodArn": method_arn},
+    ], {"JWKS_URL": idp.jwks_url, "NODE_EXTRA_CA_CERTS": str(idp.ca)})  # fmt: skip
+    allowed_ctx = answers[0].get("ok", {}).get("context")
+    refused = [a.get("error") for a in answers[1:]]
+    seams = [Seam("IdP token (RS256, JWKS over https)", "authorizer zip (Node 24, its role)",
+                  f"a good token allowed with context {allowed_ctx}, a foreign key and garbage refused: {refused}",
+                  bool(allowed_ctx) and refused == ["Unauthorized", "Unauthorized"])]  # fmt: skip
+    if not allowed_ctx:
+        return seams
+
+    def event(path: str, query: dict, ctx: dict) -> dict:
+        return {"resource": "/{proxy+}", "path": path, "httpMethod": "GET", "headers": {"accept": "application/json"},
+                "multiValueHeaders": {}, "queryStringParameters": query, "multiValueQueryStringParameters": None,
+                "pathParameters": {"proxy": path.lstrip("/")}, "stageVariables": None, "body": None, "isBase64Encoded": False,
+                "requestContext": {"resourcePath": "/{proxy+}", "httpMethod": "GET", "path": f"/{stage}{path}", "stage": stage,
+                                   "requestId": "twin", "identity": {"sourceIp": "127.0.0.1"}, "authorizer": ctx}}  # fmt: skip
+
+    window = {"from": "2020-12-01", "to": "2020-12-31"}
+    answers = invoke(moto, stack, api_fn, [
+        event("/v1/portfolios/P001/daily-summary", window, allowed_ctx),
+        event("/v1/portfolios/P002/daily-summary", window, allowed_ctx),
+    ])  # fmt: skip
+    mine, other = (a.get("ok") or {} for a in answers)
+    body = json.loads(mine.get("body") or "{}")
+    rows = body.get("items") or []
+    # The same rows straight from the published Parquet: the API serves the version publish switched to.
+    s3 = moto.client("s3")
+    from aws_twin.s3_mirror import split
+
+    bucket, prefix = split(location)
+    objs = s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for o in objs:
+            (Path(tmp) / Path(o["Key"]).name).write_bytes(s3.get_object(Bucket=bucket, Key=o["Key"])["Body"].read())
+        want = duckdb.execute(
+            "select count(*) from read_parquet(?) where portfolio_id = 'P001' "
+            "and summary_date between date '2020-12-01' and date '2020-12-31'", [f"{tmp}/*.parquet"],
+        ).fetchone()[0]  # fmt: skip
+    queries = [q for q in athena.ran if q.state == "SUCCEEDED"]
+    seams.append(Seam("serving-api zip (Athena on the published table, authorizer context)", "API Gateway proxy answers",
+                      f"P001 {mine.get('statusCode')} with {len(rows)} rows (published Parquet has {want}), "
+                      f"P002 {other.get('statusCode')} (not entitled), {len(queries)} Athena queries",
+                      mine.get("statusCode") == 200 and len(rows) == want > 0 and other.get("statusCode") == 403,
+                      "" if mine.get("statusCode") == 200 else str(mine.get("body"))[:400] + str([q.error for q in athena.ran])[:400]))  # fmt: skip
+    return seams
+
+
+def fault_seam(prefect, moto: Moto, stack: Rendered, docker: str, ecs, slack, extra_env) -> Seam:
+    """The connector task killed (SIGKILL) on every try: the flow fails with the exit code, alerts, and
+    the served table stays where it was."""
+    before = served_location(moto, stack)
+    alerts = len(slack.messages)
+    killer = _keep_killing(ecs, platform.service("fmpIngester")["container"])
+    try:
+        run = run_flow_run(prefect, moto, stack, docker, "nightly", FAULT_WINDOW, extra_env)
+    finally:
+        killer()
+    new = [m.get("text", "") for m in slack.messages[alerts:]]
+    after = served_location(moto, stack)
+    ok = run.state in ("FAILED", "CRASHED") and any("137" in m and "FAILED" in m for m in new) and after == before
+    return Seam("fmp-ingester task killed (SIGKILL) in the nightly", "the flow, Slack (stand-in), the served table",
+                f"flow run {run.state}, {len(new)} alert(s) {[m[:90] for m in new]}, served table unchanged={after == before}",
+                ok, "" if ok else run.log_tail[-800:])  # fmt: skip
+
+
+def _keep_killing(ecs, container: str):
+    """Arms the kill fault for every try the flow makes of the stage; returns a function that stops it."""
+    import threading
+
+    stop = threading.Event()
+
+    def loop():
+        while not stop.is_set():
+            ecs.faults.setdefault(container, "kill")
+            time.sleep(0.2)
+
+    threading.Thread(target=loop, daemon=True).start()
+
+    def done():
+        stop.set()
+        ecs.faults.pop(container, None)
+
+    return done
