@@ -1,6 +1,7 @@
 import io
 import json
 import re
+import tempfile
 from datetime import date
 
 import boto3
@@ -94,6 +95,16 @@ def test_aws_settings_need_every_variable_infra_sets_and_name_the_missing():
         load_aws(env)
 
 
+@pytest.mark.parametrize("value", ["0", "-1", "301", "soon", "nan"])
+def test_stage_poll_seconds_outside_the_range_are_refused_with_the_range(value):
+    assert load_aws(aws_env()).stage_poll_s == 10.0
+    assert load_aws(aws_env(FINLAKE_STAGE_POLL_SECONDS="0.5")).stage_poll_s == 0.5
+    with pytest.raises(
+        SettingsError, match=f"FINLAKE_STAGE_POLL_SECONDS='{value}': expected seconds from 0.1 to 300"
+    ):
+        load_aws(aws_env(FINLAKE_STAGE_POLL_SECONDS=value))
+
+
 def _clients():
     ecs = boto3.client("ecs", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
     s3 = boto3.client("s3", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
@@ -169,10 +180,10 @@ def test_ecs_dbt_reads_the_run_results_its_task_stored():
         e.add_response("describe_tasks", _stopped(arn, "dbt", 1))
         key = platform.artifact_key("dbtRunResults", run_id="run-1")
         s.add_response("get_object", {"Body": io.BytesIO(b'{"results": []}')}, {"Bucket": "art", "Key": key})
-        out = EcsDbt(EcsTaskRunner(ecs, load_aws(aws_env()), poll_s=0), s3, REPO / ".lake-test").build(
-            "run-1"
-        )
+        # No state folder given (a flow-run container, whose image folders are read-only): a temporary one.
+        out = EcsDbt(EcsTaskRunner(ecs, load_aws(aws_env()), poll_s=0), s3).build("run-1")
         assert json.loads(out.read_text()) == {"results": []}
+        assert out.is_relative_to(tempfile.gettempdir()) and not out.is_relative_to(REPO)
         out.unlink()
 
 

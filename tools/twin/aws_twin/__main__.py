@@ -90,7 +90,9 @@ def _twin(a, docker: str) -> int:
 
     started = time.monotonic()
     stack = render(a.stack)
-    api_auth = stack.one("aws:lambda/function:Function", name=f"finlake-{a.stack}-authorizer")["inputs"]["environment"]["variables"]
+    api_auth = stack.one("aws:lambda/function:Function", name=f"finlake-{a.stack}-authorizer")["inputs"][
+        "environment"
+    ]["variables"]
     moto = Moto.start()
     prefect = PrefectServer.start(AUTH)
     sandbox, sandbox_url = _sandbox()
@@ -119,11 +121,17 @@ def _twin(a, docker: str) -> int:
                           len(deployments) == len(ecs_deployments()) and pools == {stack.outputs["workPool"]}))  # fmt: skip
         seams.append(sync_blocks(prefect, moto, stack, docker, slack.url))
         queue = wire_event_rule(moto, stack)
-        endpoints = {"FINLAKE_AWS_ENDPOINT_URL": moto.endpoint, "AWS_ENDPOINT_URL": moto.endpoint, "AWS_MAX_ATTEMPTS": "2"}
+        endpoints = {
+            "FINLAKE_AWS_ENDPOINT_URL": moto.endpoint,
+            "AWS_ENDPOINT_URL": moto.endpoint,
+            "AWS_MAX_ATTEMPTS": "2",
+        }
         ecs = running_executor(EcsExecutor(moto, docker, {"FMP_BASE_URL": sandbox_url, **endpoints},
                                            {platform.service("dbt")["container"]: DbtOnDuckDb(moto)}))  # fmt: skip
         running_executor(GlueExecutor(moto))
-        api_role = moto.remap(stack.one("aws:lambda/function:Function", name=f"finlake-{a.stack}-api")["inputs"]["role"])
+        api_role = moto.remap(
+            stack.one("aws:lambda/function:Function", name=f"finlake-{a.stack}-api")["inputs"]["role"]
+        )
         athena = running_executor(AthenaExecutor(moto, api_role.rsplit("/", 1)[1]))
         seams += connector_seams(moto, stack, ecs)
         manifest = platform.manifest_key("fmp_eod_prices", "twin-ingest-1", "event")
@@ -131,7 +139,10 @@ def _twin(a, docker: str) -> int:
         seams.append(seam)
         if events:
             trigger = f"finlake-{a.stack}-bronze-trigger"
-            first, again = (invoke(moto, stack, trigger, [events[0]], {"PREFECT_API_URL": prefect.url})[0] for _ in range(2))
+            first, again = (
+                invoke(moto, stack, trigger, [events[0]], {"PREFECT_API_URL": prefect.url})[0]
+                for _ in range(2)
+            )
             runs = prefect.post("/flow_runs/filter", {})
             on_event = platform.contract()["prefect"]["deployments"]["bronzeToSilverOnEvent"]["name"]
             ours = [r for r in runs if r.get("parameters", {}).get("manifest_key") == manifest]

@@ -59,7 +59,9 @@ class DbtOnDuckDb:
         lake = tmp / "lake"
         for table in platform.contract()["source_datasets"]:  # every silver table dbt reads
             name = table["silverTable"]
-            mirror_down(s3, table_location(self.moto, env["FINLAKE_SILVER_DATABASE"], name), lake / "silver" / name)
+            mirror_down(
+                s3, table_location(self.moto, env["FINLAKE_SILVER_DATABASE"], name), lake / "silver" / name
+            )
         candidate = lake / "gold" / platform.gold_candidate_prefix(run_id)
         candidate.mkdir(parents=True)
         (lake / "warehouse").mkdir()  # DuckDB creates the database file, not its folder
@@ -137,7 +139,10 @@ class AthenaExecutor(MotoExecutor):
             rows = [header] + [
                 {"Data": [{} if v is None else {"VarCharValue": str(v)} for v in row]} for row in data
             ]
-            info = [{"Name": n, "Label": n, "Type": t, "Nullable": "UNKNOWN"} for n, t in zip(names, types, strict=True)]
+            info = [
+                {"Name": n, "Label": n, "Type": t, "Nullable": "UNKNOWN"}
+                for n, t in zip(names, types, strict=True)
+            ]
             backend.query_results[execution.id] = QueryResults(rows=rows, column_info=info)
             self.ran.append(Query(sql, "SUCCEEDED", len(data)))
             execution.status = "SUCCEEDED"

@@ -39,7 +39,9 @@ def docker_run(docker: str, image: str, command: list[str], env: dict[str, str],
     cmd = [docker, "run", "--rm", "--name", name, "--network", "host", *(extra or [])]
     for k, v in env.items():
         cmd += ["-e", f"{k}={v}"]
-    return subprocess.run([*cmd, image, *command], capture_output=True, text=True, check=False, timeout=timeout)
+    return subprocess.run(
+        [*cmd, image, *command], capture_output=True, text=True, check=False, timeout=timeout
+    )
 
 
 class EcsExecutor(MotoExecutor):

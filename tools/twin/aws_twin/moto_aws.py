@@ -260,7 +260,9 @@ def _provision_catalog(moto: Moto, stack: Rendered) -> None:
     Athena workgroup with its enforced results location."""
     glue = moto.client("glue")
     for db in stack.of_type("aws:glue/catalogDatabase:CatalogDatabase"):
-        glue.create_database(DatabaseInput={"Name": db["inputs"]["name"], "Description": db["inputs"].get("description", "")})
+        glue.create_database(
+            DatabaseInput={"Name": db["inputs"]["name"], "Description": db["inputs"].get("description", "")}
+        )
     for t in stack.of_type("aws:glue/catalogTable:CatalogTable"):
         i, sd = t["inputs"], t["inputs"]["storageDescriptor"]
         glue.create_table(

@@ -43,7 +43,12 @@ def sync_blocks(prefect, moto: Moto, stack: Rendered, docker: str, slack_url: st
     names = {d["name"] for d in docs}
     declared = {b["name"] for b in platform.contract()["prefect"]["blocks"].values()}
     slack = next((d for d in docs if d["name"] == platform.contract()["prefect"]["blocks"]["slackAlerts"]["name"]), None)  # fmt: skip
-    ok = out.returncode == 0 and declared <= names and slack is not None and slack["data"].get("url") == slack_url
+    ok = (
+        out.returncode == 0
+        and declared <= names
+        and slack is not None
+        and slack["data"].get("url") == slack_url
+    )
     if slack:
         prefect.patch(f"/block_documents/{slack['id']}", {"data": {"allow_private_urls": True}, "merge_existing_data": True})  # fmt: skip
     return Seam("blocks-sync image (Secrets Manager values)", "Prefect server blocks",
@@ -75,7 +80,9 @@ def run_flow_run(prefect, moto: Moto, stack: Rendered, docker: str, deployment: 
 
 def served_location(moto: Moto, stack: Rendered) -> str:
     db, table = stack.outputs["goldTable"].split(".")
-    return moto.client("glue").get_table(DatabaseName=db, Name=table)["Table"]["StorageDescriptor"]["Location"]
+    return moto.client("glue").get_table(DatabaseName=db, Name=table)["Table"]["StorageDescriptor"][
+        "Location"
+    ]
 
 
 def nightly_seams(prefect, moto: Moto, stack: Rendered, docker: str, ecs, athena, idp, extra_env) -> list[Seam]:  # fmt: skip
@@ -107,7 +114,9 @@ def nightly_seams(prefect, moto: Moto, stack: Rendered, docker: str, ecs, athena
     role_name = moto.remap(stack.outputs["flowRunJobVariables"]["task_role_arn"]).rsplit("/", 1)[1]
     policy = role_policy(moto, role_name)
     table_arn = f"arn:aws:glue:{REGION}:{ACCOUNT}:table/{db}/{table}"
-    expected = publisher.candidate_location(stack.outputs["flowRunJobVariables"]["env"]["FINLAKE_GOLD_URI"], run.id)
+    expected = publisher.candidate_location(
+        stack.outputs["flowRunJobVariables"]["env"]["FINLAKE_GOLD_URI"], run.id
+    )
     ok = after == expected and after != before and allowed(policy, "glue:UpdateTable", table_arn)
     seams.append(Seam("the flow's publish (flow-run role, UpdateTable)", f"the served table {db}.{table} in Glue",
                       f"location {before} -> {after}", ok))  # fmt: skip
@@ -124,7 +133,9 @@ def serving_seams(moto: Moto, stack: Rendered, athena, idp, location: str) -> li
     api_fn = f"finlake-{stack.stack}-api"
     auth_fn = f"finlake-{stack.stack}-authorizer"
     stage = stack.of_type("aws:apigateway/stage:Stage")[0]["inputs"]["stageName"]  # as API Gateway names it
-    method_arn = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:twinapi/{stage}/GET/v1/portfolios/P001/daily-summary"
+    method_arn = (
+        f"arn:aws:execute-api:{REGION}:{ACCOUNT}:twinapi/{stage}/GET/v1/portfolios/P001/daily-summary"
+    )
     good = idp.token("analyst-1", ["P001"])
     answers = invoke(moto, stack, auth_fn, [
         {"type": "TOKEN", "authorizationToken": f"Bearer {good}", "methodArn": method_arn},
@@ -165,16 +176,20 @@ def serving_seams(moto: Moto, stack: Rendered, athena, idp, location: str) -> li
 
     with tempfile.TemporaryDirectory() as tmp:
         for o in objs:
-            (Path(tmp) / Path(o["Key"]).name).write_bytes(s3.get_object(Bucket=bucket, Key=o["Key"])["Body"].read())
+            (Path(tmp) / Path(o["Key"]).name).write_bytes(
+                s3.get_object(Bucket=bucket, Key=o["Key"])["Body"].read()
+            )
         want = duckdb.execute(
-            "select count(*) from read_parquet(?) where portfolio_id = 'P001' "
-            "and summary_date between date '2020-12-01' and date '2020-12-31'", [f"{tmp}/*.parquet"],
-        ).fetchone()[0]  # fmt: skip
+            "select cast(summary_date as varchar), market_value, daily_pnl from read_parquet(?) "
+            "where portfolio_id = 'P001' and summary_date between date '2020-12-01' and date '2020-12-31' "
+            "order by summary_date", [f"{tmp}/*.parquet"],
+        ).fetchall()  # fmt: skip
+    got = [(r["summary_date"], r["market_value"], r["daily_pnl"]) for r in rows]
     queries = [q for q in athena.ran if q.state == "SUCCEEDED"]
     seams.append(Seam("serving-api zip (Athena on the published table, authorizer context)", "API Gateway proxy answers",
-                      f"P001 {mine.get('statusCode')} with {len(rows)} rows (published Parquet has {want}), "
+                      f"P001 {mine.get('statusCode')} with {len(rows)} rows, equal to the published Parquet's {len(want)}: {got == want}, "
                       f"P002 {other.get('statusCode')} (not entitled), {len(queries)} Athena queries",
-                      mine.get("statusCode") == 200 and len(rows) == want > 0 and other.get("statusCode") == 403,
+                      mine.get("statusCode") == 200 and got == want and len(want) > 0 and other.get("statusCode") == 403,
                       "" if mine.get("statusCode") == 200 else str(mine.get("body"))[:400] + str([q.error for q in athena.ran])[:400]))  # fmt: skip
     return seams
 
@@ -191,7 +206,11 @@ def fault_seam(prefect, moto: Moto, stack: Rendered, docker: str, ecs, slack, ex
         killer()
     new = [m.get("text", "") for m in slack.messages[alerts:]]
     after = served_location(moto, stack)
-    ok = run.state in ("FAILED", "CRASHED") and any("137" in m and "FAILED" in m for m in new) and after == before
+    ok = (
+        run.state in ("FAILED", "CRASHED")
+        and any("137" in m and "FAILED" in m for m in new)
+        and after == before
+    )
     return Seam("fmp-ingester task killed (SIGKILL) in the nightly", "the flow, Slack (stand-in), the served table",
                 f"flow run {run.state}, {len(new)} alert(s) {[m[:90] for m in new]}, served table unchanged={after == before}",
                 ok, "" if ok else run.log_tail[-800:])  # fmt: skip

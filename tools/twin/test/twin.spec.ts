@@ -16,7 +16,7 @@ describe('the AWS twin', () => {
     });
     const lines = run.stdout.split('\n').filter((l) => /^(pass|FAIL) /.test(l));
     expect(run.status, `${run.stdout}\n${run.stderr.slice(-3000)}`).toBe(0);
-    expect(lines.length).toBeGreaterThanOrEqual(6);
+    expect(lines.length).toBeGreaterThanOrEqual(14);
     expect(lines.filter((l) => l.startsWith('FAIL'))).toEqual([]);
   });
 });
