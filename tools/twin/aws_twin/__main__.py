@@ -137,20 +137,18 @@ def _twin(a, docker: str) -> int:
         manifest = platform.manifest_key("fmp_eod_prices", "twin-ingest-1", "event")
         seam, events = event_rule_seam(moto, stack, queue, manifest)
         seams.append(seam)
-        if events:
-            trigger = f"finlake-{a.stack}-bronze-trigger"
-            first, again = (
-                invoke(moto, stack, trigger, [events[0]], {"PREFECT_API_URL": prefect.url})[0]
-                for _ in range(2)
-            )
-            runs = prefect.post("/flow_runs/filter", {})
-            on_event = platform.contract()["prefect"]["deployments"]["bronzeToSilverOnEvent"]["name"]
-            ours = [r for r in runs if r.get("parameters", {}).get("manifest_key") == manifest]
-            status = [(x.get("ok") or {}).get("status", x.get("error")) for x in (first, again)]
-            seams.append(Seam("the rule's event -> bronze-trigger zip (Node 24, role credentials)",
-                              f"Prefect {on_event}",
-                              f"first {status[0]}, redelivery {status[1]}, {len(ours)} flow run(s)",
-                              status == ["created", "duplicate"] and len(ours) == 1))  # fmt: skip
+        trigger = f"finlake-{a.stack}-bronze-trigger"
+        first, again = (
+            invoke(moto, stack, trigger, [events[0]], {"PREFECT_API_URL": prefect.url})[0] for _ in range(2)
+        )
+        runs = prefect.post("/flow_runs/filter", {})
+        on_event = platform.contract()["prefect"]["deployments"]["bronzeToSilverOnEvent"]["name"]
+        ours = [r for r in runs if r.get("parameters", {}).get("manifest_key") == manifest]
+        status = [(x.get("ok") or {}).get("status", x.get("error")) for x in (first, again)]
+        seams.append(Seam("the rule's event -> bronze-trigger zip (Node 24, role credentials)",
+                          f"Prefect {on_event}",
+                          f"first {status[0]}, redelivery {status[1]}, {len(ours)} flow run(s)",
+                          status == ["created", "duplicate"] and len(ours) == 1))  # fmt: skip
         flow_env = {**endpoints, "FINLAKE_STAGE_POLL_SECONDS": "1"}
         seams += nightly_seams(prefect, moto, stack, docker, ecs, athena, idp, flow_env)
         seams.append(fault_seam(prefect, moto, stack, docker, ecs, slack, flow_env))
