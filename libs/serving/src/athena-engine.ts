@@ -7,6 +7,7 @@ import {
   type GetQueryResultsCommandOutput,
 } from '@aws-sdk/client-athena';
 import type { DateQuery, GoldFreshness, PortfolioQuery, QueryEngine, SummaryRow } from './engine.ts';
+import { rowFromStrings, selectList } from './gold-columns.ts';
 
 export class AthenaQueryError extends Error {
   constructor(
@@ -38,8 +39,7 @@ function checkedLimit(limit: number): number {
     throw new Error(`limit must be an integer from 1 to 10000, got ${limit}`);
   return limit;
 }
-const COLUMNS =
-  'portfolio_id, cast(summary_date as varchar) as summary_date, positions_count, stale_positions_count, market_value, prior_market_value, daily_pnl, daily_return';
+const COLUMNS = selectList();
 
 /**
  * Athena behind the QueryEngine interface: StartQueryExecution with ExecutionParameters (values
@@ -90,18 +90,7 @@ export class AthenaEngine implements QueryEngine {
   }
 
   private async rows(sql: string, params: string[]): Promise<SummaryRow[]> {
-    const data = await this.raw(sql, params);
-    const num = (v: string | null) => (v === null || v === '' ? null : Number(v));
-    return data.map((r) => ({
-      portfolio_id: r[0]!,
-      summary_date: r[1]!,
-      positions_count: Number(r[2]),
-      stale_positions_count: Number(r[3]),
-      market_value: Number(r[4]),
-      prior_market_value: num(r[5] ?? null),
-      daily_pnl: num(r[6] ?? null),
-      daily_return: num(r[7] ?? null),
-    })) as SummaryRow[];
+    return (await this.raw(sql, params)).map((r) => rowFromStrings(r));
   }
 
   /** Runs a query to completion and returns its data rows as strings (null for SQL NULL). */

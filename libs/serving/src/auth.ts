@@ -14,8 +14,10 @@ export interface Caller {
   entitlement: Entitlement;
 }
 
+/** No valid credentials (401); the message says what to send. */
 export class AuthError extends Error {
   override name = 'AuthError';
+  readonly statusCode = 401;
 }
 
 export interface VerifierOptions {

@@ -2,8 +2,10 @@
  * Opaque pagination cursors: base64url of a small JSON object, checked on the way back in so a
  * tampered or foreign cursor is a 400, never a query.
  */
+/** A cursor this API did not issue: the client's mistake (400). */
 export class CursorError extends Error {
   override name = 'CursorError';
+  readonly statusCode = 400;
 }
 
 export function encodeCursor(kind: 'date' | 'portfolio', after: string): string {

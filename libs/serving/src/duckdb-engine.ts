@@ -1,16 +1,9 @@
 import { DuckDBInstance, type DuckDBConnection, type DuckDBPreparedStatement } from '@duckdb/node-api';
 import type { DateQuery, GoldFreshness, PortfolioQuery, QueryEngine, SummaryRow } from './engine.ts';
+import { selectList } from './gold-columns.ts';
 
-// Typed as the gold contract says, whatever the file's physical types (a DECIMAL would reach JS as a string).
-const COLUMNS = [
-  'cast(portfolio_id as varchar) as portfolio_id',
-  'cast(summary_date as varchar) as summary_date',
-  'cast(positions_count as integer) as positions_count',
-  'cast(stale_positions_count as integer) as stale_positions_count',
-  ...['market_value', 'prior_market_value', 'daily_pnl', 'daily_return'].map(
-    (c) => `cast(${c} as double) as ${c}`,
-  ),
-].join(', ');
+// Typed as the gold contract says, whatever the file's physical types.
+const COLUMNS = selectList();
 
 /**
  * DuckDB over the published gold Parquet file (read-only: the file is replaced atomically by the

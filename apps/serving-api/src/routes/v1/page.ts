@@ -1,0 +1,38 @@
+import type { FastifyReply } from 'fastify';
+import Type, { type TObject } from 'typebox';
+
+/** What every gold route shares: its query parameters, its page shape, its error bodies. */
+export const MAX_RANGE_DAYS = 3700;
+export const DATE = Type.String({ format: 'date', maxLength: 10, description: 'YYYY-MM-DD' });
+export const LIMIT = Type.Integer({ minimum: 1, maximum: 500, default: 100 });
+export const CURSOR = Type.String({
+  pattern: '^[A-Za-z0-9_-]{1,200}$',
+  description: 'next_cursor of the previous page',
+});
+const ErrorBody = Type.Object({ error: Type.String(), message: Type.String() });
+export const ERRORS = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 500: ErrorBody };
+
+/** A page of a mart's rows, keyed by what selected them (`portfolio_id`, `date`). */
+export const Page = (key: string, row: TObject) =>
+  Type.Object({
+    ...(key ? { [key]: Type.String() } : {}),
+    items: Type.Array(row),
+    next_cursor: Type.Union([Type.String(), Type.Null()]),
+  });
+
+/**
+ * A page's JSON, remembered per engine answer: a cached answer (the same rows array, see CachingEngine) is
+ * serialized once, with the route's response schema, not on every request. `variant` separates callers
+ * whose page differs for the same rows (the entitlement filter); the WeakMap lets pages go with their rows.
+ */
+const pages = new WeakMap<object, Map<string, string>>();
+export function sendPage(reply: FastifyReply, rows: object, variant: string, build: () => unknown) {
+  let byVariant = pages.get(rows);
+  let body = byVariant?.get(variant);
+  if (body === undefined) {
+    body = reply.serialize(build()) as string;
+    if (!byVariant) pages.set(rows, (byVariant = new Map()));
+    byVariant.set(variant, body);
+  }
+  return reply.type('application/json; charset=utf-8').send(body);
+}

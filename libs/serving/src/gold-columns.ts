@@ -1,0 +1,39 @@
+import { columnsOf, dailyPortfolioSummary, type ColumnInfo, type SqlType } from '@finlake/schemas';
+import type { SummaryRow } from './engine.ts';
+
+/**
+ * The served gold's columns, from its contract (libs/schemas), for both engines: one select list that
+ * types every column as the contract says whatever the file's physical types (a DECIMAL would reach JS
+ * as a string; a date is served as YYYY-MM-DD), and one mapping of Athena's all-string rows back to them.
+ */
+export const SUMMARY_COLUMNS: readonly ColumnInfo[] = columnsOf(dailyPortfolioSummary);
+
+// Both engines read these as SQL: Athena (Trino) and DuckDB spell them alike.
+const CAST_TO: Record<SqlType, string> = {
+  string: 'varchar',
+  date: 'varchar',
+  timestamp: 'varchar',
+  double: 'double',
+  bigint: 'bigint',
+  integer: 'integer',
+  boolean: 'boolean',
+};
+
+export function selectList(columns: readonly ColumnInfo[] = SUMMARY_COLUMNS): string {
+  return columns.map((c) => `cast(${c.name} as ${CAST_TO[c.sqlType]}) as ${c.name}`).join(', ');
+}
+
+const NUMERIC = new Set<SqlType>(['double', 'bigint', 'integer']);
+
+/** A row of strings (Athena's GetQueryResults; null for SQL NULL), in `columns` order, typed by the contract. */
+export function rowFromStrings(values: readonly (string | null)[], columns = SUMMARY_COLUMNS): SummaryRow {
+  const row: Record<string, unknown> = {};
+  columns.forEach((c, i) => {
+    const v = values[i] ?? null;
+    if (v === null || (v === '' && c.sqlType !== 'string')) row[c.name] = null;
+    else if (NUMERIC.has(c.sqlType)) row[c.name] = Number(v);
+    else if (c.sqlType === 'boolean') row[c.name] = v === 'true';
+    else row[c.name] = v;
+  });
+  return row as SummaryRow;
+}
