@@ -125,13 +125,16 @@ describe('fmp-ingester against the FMP sandbox (real HTTP on 127.0.0.1)', () => 
     expect(objectsAfterFirst).toHaveLength(first.units * 2); // one body + one sidecar per unit: no duplicates
     expect(objectsAfterFirst.some((k) => k.includes('.tmp-'))).toBe(false);
 
+    const bodies = (keys: string[]) =>
+      Promise.all(keys.filter((x) => x.endsWith('.json')).map((k) => readFile(join(root, 'bronze', k))));
+    const firstBodies = await bodies(objectsAfterFirst);
     const second = await ingest(sandbox, root, symbols, window);
     expect(second.landed).toBe(second.units);
     const objectsAfterSecond = (await files(join(root, 'bronze'))).filter((k) => !k.startsWith(MANIFESTS));
     expect(objectsAfterSecond).toEqual(objectsAfterFirst);
-    for (const k of objectsAfterFirst.filter((x) => x.endsWith('.json'))) {
-      expect(await readFile(join(root, 'bronze', k))).toBeDefined();
-    }
+    // The rerun's bodies are what the sandbox served it, and the same bytes as the first run's.
+    await expectByteIdentical(root, second, sandbox);
+    expect(await bodies(objectsAfterSecond)).toEqual(firstBodies);
     const manifest = JSON.parse(await readFile(join(root, 'bronze', second.manifest_key), 'utf8'));
     expect(manifest.outcomes).toHaveLength(second.units);
   });

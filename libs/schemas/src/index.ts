@@ -1,6 +1,6 @@
 export * from './columns.ts';
 export * from './dataset.ts';
 export * from './datasets/index.ts';
-export { renderArtifacts, renderDbtColumns, renderJsonSchema } from './codegen.ts';
+export { renderArtifacts, renderJsonSchema } from './codegen.ts';
 export * from './validate.ts';
 export { renderDbtArtifacts, renderDbtMart, renderDbtSources } from './dbt-yaml.ts';

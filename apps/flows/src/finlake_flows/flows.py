@@ -9,6 +9,7 @@ bronze sidecars, silver rows, dbt's log and gold's publication record.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import replace
 from datetime import date, timedelta
@@ -26,6 +27,29 @@ I_O_RETRIES = {"retries": 3, "retry_delay_seconds": [2, 5, 15]}
 
 class GateClosed(RuntimeError):
     """Gold failed an error-severity test: it was not published."""
+
+
+def _alert_hook(verb: str):
+    """A flow state hook that alerts Slack: Prefect calls it when the run fails (an exception in the flow)
+    or crashes (the process was terminated, e.g. ECS stopping the task). The body is the error with the
+    notes the flow added (its run report). It never raises: a hook's error would hide the run's."""
+
+    def hook(flow_, flow_run_, state) -> None:
+        err = state.result(raise_on_failure=False)
+        body = "\n".join([str(err or state.message), *getattr(err, "__notes__", [])])
+        subject = f"{flow_.name} {verb} ({flow_run_.id}): {type(err).__name__ if err else state.name}"
+        for delay in (0, 2, 5):
+            time.sleep(delay)
+            try:
+                notify.send(settings.load(), subject, body)
+                return
+            except Exception:
+                logging.getLogger(__name__).exception("alert to Slack failed")
+
+    return hook
+
+
+ALERTS: dict[str, Any] = {"on_failure": [_alert_hook("FAILED")], "on_crashed": [_alert_hook("CRASHED")]}
 
 
 def _run_id(explicit: str | None) -> str:
@@ -146,7 +170,7 @@ def _report_text(report: dict) -> str:
     return "\n".join(lines)
 
 
-@flow(name="master-fmp-pipeline")
+@flow(name="master-fmp-pipeline", **ALERTS)
 def master_fmp_pipeline(
     date_from: date | None = None,
     date_to: date | None = None,
@@ -199,9 +223,7 @@ def master_fmp_pipeline(
         report["duration_s"] = round(time.monotonic() - started, 1)
         report["error"] = str(err)
         logger.error("pipeline failed: %s\n%s", err, _report_text(report))
-        notify_task(
-            f"master-fmp-pipeline FAILED ({rid}): {type(err).__name__}", f"{err}\n{_report_text(report)}"
-        )
+        err.add_note(_report_text(report))  # the failure hook's alert carries the run report
         raise
 
 
@@ -217,7 +239,7 @@ def backfill_windows(date_from: date, date_to: date) -> list[tuple[date, date]]:
     return out
 
 
-@flow(name="fmp-backfill")
+@flow(name="fmp-backfill", **ALERTS)
 def fmp_backfill(
     date_from: date,
     date_to: date,
@@ -260,7 +282,6 @@ def fmp_backfill(
         logger.info("backfill: %d/%d windows done", len(done), len(windows))
     gate = dbt_build_gold(rid)
     if not gate["passed"]:
-        notify_task(f"fmp-backfill FAILED the quality gate ({rid})", "; ".join(gate["failures"][:5]))
-        raise GateClosed(gate["gate"])
+        raise GateClosed(gate["gate"] + ": " + "; ".join(gate["failures"][:5]))
     published = publish_task(rid) if publish_gold else None
     return {"run_id": rid, "windows": done, "gate": gate, "published": published}
