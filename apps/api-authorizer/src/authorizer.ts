@@ -1,5 +1,5 @@
 import Type from 'typebox';
-import { ConfigError, loadConfig, setting } from '@finlake/config';
+import { loadConfig, setting } from '@finlake/config';
 import { AuthError, toAuthorizerContext, type AuthorizerContext, type Caller } from '@finlake/serving/auth';
 
 export const authorizerConfigSpec = {
@@ -28,15 +28,14 @@ export const authorizerConfigSpec = {
   }),
 };
 
-/** The configuration, with the one rule the spec cannot express: a JWKS URL or a public key. */
+/** The rule the spec cannot express per variable: a JWKS URL or a public key. */
+export const oneKeySource = (c: { jwksUrl: string; publicKeyPem: string }) =>
+  c.jwksUrl || c.publicKeyPem
+    ? []
+    : ['JWKS_URL or JWT_PUBLIC_KEY_PEM: set one (the IdP key set URL, or a PEM public key)'];
+
 export function loadAuthorizerConfig(env: NodeJS.ProcessEnv = process.env) {
-  const config = loadConfig('api-authorizer', authorizerConfigSpec, env);
-  if (!config.jwksUrl && !config.publicKeyPem) {
-    throw new ConfigError('api-authorizer', [
-      'JWKS_URL or JWT_PUBLIC_KEY_PEM: set one (the IdP key set URL, or a PEM public key)',
-    ]);
-  }
-  return config;
+  return loadConfig('api-authorizer', authorizerConfigSpec, env, oneKeySource);
 }
 
 /** API Gateway (REST) TOKEN authorizer event. */

@@ -1,15 +1,13 @@
 /** AWS Lambda entry point of the API Gateway authorizer. Configuration is checked once, at cold start. */
+import { describeConfig, loadConfigOrExit } from '@finlake/config';
+import { createLogger } from '@finlake/logging';
 import { createVerifier } from '@finlake/serving/auth';
-import { authorize, loadAuthorizerConfig, type TokenAuthorizerEvent } from './authorizer.ts';
+import { authorize, authorizerConfigSpec, oneKeySource, type TokenAuthorizerEvent } from './authorizer.ts';
 
-let config: ReturnType<typeof loadAuthorizerConfig>;
-try {
-  config = loadAuthorizerConfig();
-} catch (err) {
-  process.stderr.write(`${(err as Error).message}
-`);
-  process.exit(78); // EX_CONFIG, as loadConfigOrExit does
-}
+const logger = createLogger({ service: 'api-authorizer', pretty: false });
+// A bad configuration exits 78 (EX_CONFIG) with every problem named, before any request.
+const config = loadConfigOrExit('api-authorizer', authorizerConfigSpec, process.env, oneKeySource);
+logger.info({ config: describeConfig(authorizerConfigSpec, config) }, 'configured');
 const verify = createVerifier({
   issuer: config.issuer,
   audience: config.audience,
@@ -18,6 +16,4 @@ const verify = createVerifier({
 });
 
 export const handler = (event: TokenAuthorizerEvent) =>
-  authorize(event, verify, (msg, fields) =>
-    console.log(JSON.stringify({ level: 'info', service: 'api-authorizer', msg, ...fields })),
-  );
+  authorize(event, verify, (msg, fields) => logger.info(fields, msg));

@@ -1,5 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import Type from 'typebox';
+import { loadConfig, setting } from '@finlake/config';
 import { findRepoRoot } from '@finlake/lake';
 import { CachingEngine, createVerifier, DEV_ISSUER, API_AUDIENCE, devKeyPair } from '@finlake/serving';
 import { DuckDbEngine } from '@finlake/serving/duckdb';
@@ -14,18 +16,41 @@ export interface LocalServerOptions {
   cache?: boolean;
 }
 
+/** The local server's settings from the environment (options given in code win), through libs/config. */
+export const localServerConfigSpec = {
+  lakeRoot: setting({
+    env: 'FINLAKE_LAKE_ROOT',
+    schema: Type.String({ minLength: 1 }),
+    expected: 'the lake folder (default <repo>/.lake)',
+    default: '',
+  }),
+  cache: setting({
+    env: 'FINLAKE_API_CACHE',
+    schema: Type.Union([Type.Literal('on'), Type.Literal('off')]),
+    expected: 'on or off (cache answers per gold version; off to measure the engine)',
+    default: 'on',
+  }),
+  logLevel: setting({
+    env: 'LOG_LEVEL',
+    schema: Type.Union(['trace', 'debug', 'info', 'warn', 'error', 'silent'].map((l) => Type.Literal(l))),
+    expected: 'trace, debug, info, warn, error or silent',
+    default: 'info',
+  }),
+};
+
 /**
  * The API locally: DuckDB over `<lake>/gold`, tokens verified against the local dev key (mint one with
  * `npx finlake token`). The only file that calls listen.
  */
 export async function startLocalServer(options: LocalServerOptions) {
-  const lake = options.lakeRoot ?? process.env.FINLAKE_LAKE_ROOT ?? join(findRepoRoot(), '.lake');
+  const config = loadConfig('serving-api', localServerConfigSpec);
+  const lake = options.lakeRoot ?? (config.lakeRoot || join(findRepoRoot(), '.lake'));
   const goldDir = join(lake, 'gold', 'daily_portfolio_summary');
   const goldFile = join(goldDir, 'daily_portfolio_summary.parquet');
   // Answers cached per gold version: the publisher replaces the file atomically (a new inode), so its
   // identity is the version.
   const duckdb = await DuckDbEngine.open(goldFile);
-  const cache = options.cache ?? cacheFromEnv(process.env.FINLAKE_API_CACHE);
+  const cache = options.cache ?? config.cache === 'on';
   const engine = cache
     ? new CachingEngine(duckdb, {
         version: async () => {
@@ -41,16 +66,9 @@ export async function startLocalServer(options: LocalServerOptions) {
       createVerifier({ issuer: DEV_ISSUER, audience: API_AUDIENCE, publicKeyPem }),
     ),
     publishedMetaFile: join(goldDir, '_published.json'),
-    logger: { level: options.logLevel ?? process.env.LOG_LEVEL ?? 'info' },
+    logger: { level: options.logLevel ?? config.logLevel },
   });
   app.addHook('onClose', () => engine.close());
   const address = await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
   return { app, address };
-}
-
-/** FINLAKE_API_CACHE: `on` (the default) or `off`; anything else is a mistake worth stopping for. */
-export function cacheFromEnv(value: string | undefined): boolean {
-  if (value === undefined || value === '' || value === 'on') return true;
-  if (value === 'off') return false;
-  throw new Error(`FINLAKE_API_CACHE must be on or off, got ${JSON.stringify(value)}`);
 }

@@ -14,7 +14,8 @@ import {
 import { DuckDbEngine } from '@finlake/serving/duckdb';
 import { bearerAuthentication, buildApp } from '../src/app.ts';
 import { writeGoldFixture } from '@finlake/serving/testing';
-import { cacheFromEnv } from '../src/server.ts';
+import { loadConfig } from '@finlake/config';
+import { localServerConfigSpec } from '../src/server.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'serving-'));
 const gold = join(dir, 'gold', 'daily_portfolio_summary', 'daily_portfolio_summary.parquet');
@@ -209,8 +210,10 @@ describe('health and docs', () => {
 
 describe('local server configuration', () => {
   it('reads FINLAKE_API_CACHE as on/off and refuses anything else', () => {
-    expect([undefined, '', 'on'].map(cacheFromEnv)).toEqual([true, true, true]);
-    expect(cacheFromEnv('off')).toBe(false);
-    expect(() => cacheFromEnv('false')).toThrow(/FINLAKE_API_CACHE must be on or off, got "false"/);
+    const cache = (v: string | undefined) =>
+      loadConfig('serving-api', localServerConfigSpec, v === undefined ? {} : { FINLAKE_API_CACHE: v }).cache;
+    expect([undefined, '', 'on'].map(cache)).toEqual(['on', 'on', 'on']);
+    expect(cache('off')).toBe('off');
+    expect(() => cache('false')).toThrow(/FINLAKE_API_CACHE: "false" is invalid .*; expected on or off/);
   });
 });

@@ -83,4 +83,16 @@ describe('loadConfig', () => {
     const c = loadConfig('t', spec, { FMP_API_KEY: 'k'.repeat(10) });
     expect(describeConfig(spec, c).apiKey).toBe('<secret>');
   });
+
+  it('checks a rule across settings once every setting is valid, and reports it with the others', () => {
+    const paidPlan = (c: { ratePerMin: number }) =>
+      c.ratePerMin > 600 ? ['FMP_RATE_LIMIT_PER_MIN: above 600 needs a paid plan; lower it'] : [];
+    const key = { FMP_API_KEY: 'k'.repeat(10) };
+    expect(() => loadConfig('t', spec, { ...key, FMP_RATE_LIMIT_PER_MIN: '700' }, paidPlan)).toThrow(
+      /Invalid configuration for t:\n {2}- FMP_RATE_LIMIT_PER_MIN: above 600 needs a paid plan/,
+    );
+    expect(loadConfig('t', spec, { ...key, FMP_RATE_LIMIT_PER_MIN: '300' }, paidPlan).ratePerMin).toBe(300);
+    // A variable already invalid: only its own problem, not a rule's guess from a half-read config.
+    expect(() => loadConfig('t', spec, {}, () => ['never shown'])).toThrow(/^(?![\s\S]*never shown)/);
+  });
 });

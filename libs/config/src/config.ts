@@ -58,10 +58,17 @@ function coerce(schema: TSchema, raw: string): unknown {
 
 const show = (s: Setting, raw: string) => (s.secret ? '<secret>' : JSON.stringify(raw));
 
+/**
+ * A rule across settings that no single schema can state (e.g. "one of A or B"): the problems it finds, each
+ * naming the variables and what to set, reported with the per-variable ones.
+ */
+export type Refine<S extends ConfigSpec> = (config: ConfigOf<S>) => string[];
+
 export function loadConfig<S extends ConfigSpec>(
   service: string,
   spec: S,
   env: NodeJS.ProcessEnv = process.env,
+  refine?: Refine<S>,
 ): ConfigOf<S> {
   const out: Record<string, unknown> = {};
   const problems: string[] = [];
@@ -80,6 +87,8 @@ export function loadConfig<S extends ConfigSpec>(
       problems.push(`${s.env}: ${show(s, raw)} is invalid (${why}); expected ${s.expected}`);
     }
   }
+  // Cross-setting rules see a complete config only; with a variable already wrong they would mislead.
+  if (problems.length === 0 && refine) problems.push(...refine(out as ConfigOf<S>));
   if (problems.length > 0) throw new ConfigError(service, problems);
   return out as ConfigOf<S>;
 }
@@ -96,9 +105,10 @@ export function loadConfigOrExit<S extends ConfigSpec>(
   service: string,
   spec: S,
   env = process.env,
+  refine?: Refine<S>,
 ): ConfigOf<S> {
   try {
-    return loadConfig(service, spec, env);
+    return loadConfig(service, spec, env, refine);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);

@@ -1,4 +1,4 @@
-import { LocalZoneStore, type ZoneStore } from '@finlake/lake';
+import type { ZoneStore } from '@finlake/lake';
 import { bronzeDatasetPrefix, manifestKey, type Handoff } from '@finlake/platform';
 import type { Logger } from '@finlake/logging';
 import type { IsoDate } from '@finlake/market-calendar';
@@ -79,10 +79,8 @@ export async function runIngestion(req: IngestRequest, deps: IngestDeps): Promis
   const now = deps.now ?? (() => new Date());
   const startedAt = now();
   const datasetPrefix = bronzeDatasetPrefix(req.dataset.lake);
-  if (bronze instanceof LocalZoneStore) {
-    const swept = await bronze.sweepTempFiles(datasetPrefix);
-    if (swept > 0) logger.warn({ swept }, 'removed temp files left by an interrupted run');
-  }
+  const swept = (await bronze.sweepTempFiles?.(datasetPrefix)) ?? 0;
+  if (swept > 0) logger.warn({ swept }, 'removed temp files left by an interrupted run');
 
   const outcomes: UnitOutcome[] = [];
   let fatal: FatalAuthError | undefined;

@@ -30,6 +30,11 @@ export interface ZoneStore {
   delete(key: string): Promise<void>;
   /** The full location of a key, for engines that read the lake directly (Spark, DuckDB, Athena). */
   uri(key?: string): string;
+  /**
+   * Removes what an interrupted writer left under the prefix and returns how many; only stores whose puts
+   * can leave debris have it (files renamed into place locally; an S3 PutObject is atomic).
+   */
+  sweepTempFiles?(prefix?: string): Promise<number>;
 }
 
 export type Lake = Record<Zone, ZoneStore>;

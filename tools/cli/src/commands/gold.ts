@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { runFlows } from './pipeline.ts';
+import { flag } from '../options.ts';
 
 /** `finlake gold rollback`: serve an earlier published version of gold again (locally or, with FINLAKE_RUNNER=aws, in AWS). */
 export function registerGold(program: Command): void {
@@ -11,6 +12,6 @@ export function registerGold(program: Command): void {
     )
     .option('--to-run <run>', 'the run whose gold to serve (default: the version before the current one)')
     .action(async (opts) => {
-      process.exitCode = await runFlows(['rollback', ...(opts.toRun ? ['--to-run', opts.toRun] : [])]);
+      process.exitCode = await runFlows(['rollback', ...flag('--to-run', opts.toRun)]);
     });
 }

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { findRepoRoot } from '@finlake/lake';
 import { runAttached } from '../process.ts';
+import { flag } from '../options.ts';
 
 /** Runs dbt (through dbt/scripts/dbt.sh, the locked environment and the committed profiles). */
 export function runDbt(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -19,12 +20,7 @@ export function registerModels(program: Command): void {
     .option('--select <selector>', 'dbt node selection, e.g. daily_portfolio_summary+')
     .option('--target <name>', 'dbt target (local, dev, staging, prod)', 'local')
     .action(async (opts) => {
-      process.exitCode = await runDbt([
-        'build',
-        '--target',
-        opts.target,
-        ...(opts.select ? ['--select', opts.select] : []),
-      ]);
+      process.exitCode = await runDbt(['build', '--target', opts.target, ...flag('--select', opts.select)]);
     });
   models
     .command('docs')

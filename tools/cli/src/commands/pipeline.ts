@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { isoDate } from '../options.ts';
+import { flag, isoDate } from '../options.ts';
 import { repoPython, runAttached } from '../process.ts';
 
 /** Runs the Prefect flows' CLI (apps/flows) in the locked Python environment. */
@@ -22,9 +22,9 @@ export function registerPipeline(program: Command): void {
     .action(async (opts) => {
       process.exitCode = await runFlows([
         'pipeline',
-        ...(opts.from ? ['--from', opts.from] : []),
-        ...(opts.to ? ['--to', opts.to] : []),
-        ...(opts.symbols ? ['--symbols', opts.symbols] : []),
+        ...flag('--from', opts.from),
+        ...flag('--to', opts.to),
+        ...flag('--symbols', opts.symbols),
         ...(opts.publish ? [] : ['--no-publish']),
       ]);
     });
@@ -44,7 +44,7 @@ export function registerPipeline(program: Command): void {
         opts.to,
         '--concurrency',
         opts.concurrency,
-        ...(opts.symbols ? ['--symbols', opts.symbols] : []),
+        ...flag('--symbols', opts.symbols),
       ]);
     });
 }

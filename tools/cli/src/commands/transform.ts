@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { openLake } from '@finlake/lake';
-import { isoDate } from '../options.ts';
+import { flag, isoDate } from '../options.ts';
 import { repoPython, runAttached } from '../process.ts';
 import { runIdFromEnv } from '@finlake/logging';
 
@@ -38,7 +38,7 @@ export function registerTransform(program: Command): void {
         '--mode',
         opts.full ? 'full' : 'window',
         ...(opts.full ? [] : ['--from', opts.from, '--to', opts.to]),
-        ...(opts.symbols ? ['--symbols', opts.symbols] : []),
+        ...flag('--symbols', opts.symbols),
       ];
       process.exitCode = await runAttached(repoPython(), args);
     });
