@@ -87,4 +87,7 @@ final as (
 
 )
 
+-- In key order: the same lake gives the same file byte for byte (reproducible, hashable gold), and a
+-- portfolio's rows sit together, so the serving query's filter skips the row groups that hold none.
 select * from final
+order by portfolio_id, summary_date

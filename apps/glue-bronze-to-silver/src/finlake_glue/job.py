@@ -14,10 +14,11 @@ import logging
 import os
 import sys
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pyspark.sql import Observation, SparkSession
+from pyspark.sql import DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 
 from finlake_glue import args as job_args
@@ -79,27 +80,38 @@ def spark_session(run_id: str) -> SparkSession:
     return spark
 
 
-def run(spark: SparkSession, a: job_args.JobArgs, logger: logging.Logger) -> dict:
-    started = time.monotonic()
-    started_at = datetime.now(UTC)
+@dataclass(frozen=True)
+class Plan:
+    """What one run reads and where it writes: the contracts, the chosen bronze objects, the paths."""
+
+    wire: transform.WireContract
+    rejects_columns: list[str]
+    silver_path: str
+    rejects_path: str
+    bounds: tuple | None
+    listed: list
+    chosen: list
+
+
+@dataclass(frozen=True)
+class SilverWrite:
+    """What the silver write observed as the records streamed through it (one pass, nothing cached)."""
+
+    validated: DataFrame
+    stats: dict
+    reasons: dict[str, int]
+    written: int
+    months: list[tuple[int, int]]
+
+
+def select(spark: SparkSession, a: job_args.JobArgs, logger: logging.Logger) -> Plan:
+    """The contracts, the silver and rejects paths from the platform contract, and the bronze objects
+    this run's mode and window choose."""
     wire = transform.WireContract.from_contracts(
         load_contract("fmp_eod_wire_row"), load_contract(SILVER_TABLE)
     )
-    rejects_contract = load_contract("fmp_eod_prices_rejects")
     layout = platform()["lake"]["silver"]
-    silver_path = f"{a.silver_uri}/{layout['table'].format(table=SILVER_TABLE).rstrip('/')}"
-    rejects_path = f"{a.silver_uri}/{layout['rejects'].format(table=SILVER_TABLE)}run_id={a.run_id}"
     bounds = bronze.month_bounds(a.date_from, a.date_to) if a.mode == "window" else None
-
-    timings: dict[str, float] = {}
-    mark = time.monotonic()
-
-    def lap(name: str) -> None:
-        nonlocal mark
-        now = time.monotonic()
-        timings[name] = round(now - mark, 3)
-        mark = now
-
     listed = bronze.list_objects(spark, a.bronze_uri)
     chosen = bronze.select(listed, a.mode, bounds, a.symbols)
     log(
@@ -111,15 +123,140 @@ def run(spark: SparkSession, a: job_args.JobArgs, logger: logging.Logger) -> dic
         mode=a.mode,
         months=[str(b) for b in bounds] if bounds else None,
     )
+    return Plan(
+        wire=wire,
+        rejects_columns=load_contract("fmp_eod_prices_rejects").column_names,
+        silver_path=f"{a.silver_uri}/{layout['table'].format(table=SILVER_TABLE).rstrip('/')}",
+        rejects_path=f"{a.silver_uri}/{layout['rejects'].format(table=SILVER_TABLE)}run_id={a.run_id}",
+        bounds=bounds,
+        listed=listed,
+        chosen=chosen,
+    )
+
+
+def write_silver(spark: SparkSession, plan: Plan, a: job_args.JobArgs) -> SilverWrite:
+    """Parse, validate and write the window's months (dynamic overwrite: only those partitions), counting
+    records, valid rows, rows outside the window and each reject reason on the way."""
+    wire, bounds = plan.wire, plan.bounds
+    objects = bronze.read_objects(spark, plan.chosen)
+    validated = transform.validate(transform.parse_objects(objects, wire), wire)
+    in_window = F.col("trade_date").between(F.lit(bounds[0]), F.lit(bounds[1])) if bounds else F.lit(True)
+    reason_names = transform.reason_names(wire)
+    seen = Observation("validated")
+    observed = validated.observe(
+        seen,
+        F.sum(F.when(F.col("record_index") >= 0, 1).otherwise(0)).alias("records"),
+        F.sum(F.when(F.col("reject_reason").isNull(), 1).otherwise(0)).alias("valid"),
+        F.sum(F.when(F.col("reject_reason").isNull() & ~in_window, 1).otherwise(0)).alias("outside"),
+        *(F.sum(F.when(F.col("reject_reason") == r, 1).otherwise(0)).alias(r) for r in reason_names),
+    )
+    written_obs = Observation("silver_write")
+    # One file per month partition, rows in key order: sensible file sizes, stable output.
+    (
+        transform.latest_per_key(transform.to_silver(observed, a.run_id, wire).where(in_window))
+        .observe(
+            written_obs,
+            F.count(F.lit(1)).alias("rows"),
+            # yyyymm as an integer per row (String.format per row would cost ~1 s per million), joined
+            # into one string at the end: py4j hands arrays back as opaque Java objects.
+            F.array_join(
+                F.transform(F.collect_set(F.col("year") * 100 + F.col("month")), lambda m: m.cast("string")),
+                ",",
+            ).alias("months"),
+        )
+        .write.mode("overwrite")
+        .partitionBy("year", "month")
+        .parquet(plan.silver_path)
+    )
+    stats = seen.get
+    months = sorted(divmod(int(m), 100) for m in (written_obs.get["months"] or "").split(",") if m)
+    return SilverWrite(
+        validated=validated,
+        stats=stats,
+        reasons={r: stats[r] for r in reason_names if stats[r]},
+        written=written_obs.get["rows"],
+        months=months,
+    )
+
+
+def write_rejects(spark: SparkSession, plan: Plan, silver: SilverWrite, started_at: datetime) -> None:
+    """Every rejected record or object with its reason and raw text. Rejects are rare, so they take a
+    second pass only when there are any; written even when empty, so a rerun under the same run id
+    replaces its earlier rejects."""
+    validated, reasons = silver.validated, silver.reasons
+    rejects = (
+        transform.record_rejects(validated)
+        if reasons
+        else validated.limit(0).transform(transform.record_rejects)
+    )
+    holders = (
+        {
+            r["source_object"]
+            for r in rejects.where("record_index >= 0").select("source_object").distinct().collect()
+        }
+        if reasons
+        else set()
+    )
+    holders_text = (
+        bronze.read_objects(spark, [o for o in plan.chosen if o.key in holders]).select(
+            "source_object", "text"
+        )
+        if holders
+        else None
+    )
+    rejects = transform.with_raw_records(rejects, holders_text).withColumn("rejected_at", F.lit(started_at))
+    rejects.select(*plan.rejects_columns).coalesce(1).write.mode("overwrite").parquet(plan.rejects_path)
+
+
+def counts(silver: SilverWrite) -> dict:
+    """The run summary's counts from what the silver write observed."""
+    stats, reasons = silver.stats, silver.reasons
+    n_valid = stats["valid"] - stats["outside"]
+    return {
+        "objects_rejected": sum(v for k, v in reasons.items() if k in transform.OBJECT_REASONS),
+        "rows_read": stats["records"],
+        "rows_valid": n_valid,
+        "rows_rejected": sum(v for k, v in reasons.items() if k not in transform.OBJECT_REASONS),
+        "rows_outside_window": stats["outside"],
+        "duplicates_dropped": n_valid - silver.written,
+        "rows_written": silver.written,
+        "rejected_by_reason": dict(sorted(reasons.items())),
+        "partitions_written": [f"year={y}/month={m}" for y, m in silver.months],
+    }
+
+
+def write_summary(spark: SparkSession, a: job_args.JobArgs, summary: dict) -> None:
+    layout = platform()["lake"]["silver"]
+    bronze.write_text(
+        spark,
+        f"{a.silver_uri}/{layout['runSummary'].format(table=SILVER_TABLE, run_id=a.run_id)}",
+        json.dumps(summary, indent=2) + "\n",
+    )
+
+
+def run(spark: SparkSession, a: job_args.JobArgs, logger: logging.Logger) -> dict:
+    """select -> write silver -> write rejects -> the run summary (what the flow reads)."""
+    started = time.monotonic()
+    started_at = datetime.now(UTC)
+    timings: dict[str, float] = {}
+    mark = time.monotonic()
+
+    def lap(name: str) -> None:
+        nonlocal mark
+        now = time.monotonic()
+        timings[name] = round(now - mark, 3)
+        mark = now
+
+    plan = select(spark, a, logger)
     summary: dict = {
         "run_id": a.run_id,
         "dataset": a.dataset,
         "mode": a.mode,
         "from": str(a.date_from) if a.date_from else None,
         "to": str(a.date_to) if a.date_to else None,
-        "months": [str(b) for b in bounds] if bounds else None,
-        "objects_listed": len(listed),
-        "objects_read": len(chosen),
+        "months": [str(b) for b in plan.bounds] if plan.bounds else None,
+        "objects_listed": len(plan.listed),
+        "objects_read": len(plan.chosen),
         "objects_rejected": 0,
         "rows_read": 0,
         "rows_valid": 0,
@@ -129,91 +266,16 @@ def run(spark: SparkSession, a: job_args.JobArgs, logger: logging.Logger) -> dic
         "rows_written": 0,
         "rejected_by_reason": {},
         "partitions_written": [],
-        "silver_path": silver_path,
-        "rejects_path": rejects_path,
+        "silver_path": plan.silver_path,
+        "rejects_path": plan.rejects_path,
     }
-    if chosen:
+    if plan.chosen:
         lap("list_s")
-        objects = bronze.read_objects(spark, chosen)
-        validated = transform.validate(transform.parse_objects(objects, wire), wire)
-        in_window = F.col("trade_date").between(F.lit(bounds[0]), F.lit(bounds[1])) if bounds else F.lit(True)
-        reason_names = transform.reason_names(wire)
-        # One pass: the counts are observed as the records stream into the silver write, so nothing
-        # is cached and nothing is read twice. Rejects, rare, take a second pass only when there are any.
-        seen = Observation("validated")
-        observed = validated.observe(
-            seen,
-            F.sum(F.when(F.col("record_index") >= 0, 1).otherwise(0)).alias("records"),
-            F.sum(F.when(F.col("reject_reason").isNull(), 1).otherwise(0)).alias("valid"),
-            F.sum(F.when(F.col("reject_reason").isNull() & ~in_window, 1).otherwise(0)).alias("outside"),
-            *(F.sum(F.when(F.col("reject_reason") == r, 1).otherwise(0)).alias(r) for r in reason_names),
-        )
-        written_obs = Observation("silver_write")
-        # One file per month partition, rows in key order: sensible file sizes, stable output.
-        (
-            transform.latest_per_key(transform.to_silver(observed, a.run_id, wire).where(in_window))
-            .observe(
-                written_obs,
-                F.count(F.lit(1)).alias("rows"),
-                # yyyymm as an integer per row (String.format per row would cost ~1 s per million), joined
-                # into one string at the end: py4j hands arrays back as opaque Java objects.
-                F.array_join(
-                    F.transform(
-                        F.collect_set(F.col("year") * 100 + F.col("month")), lambda m: m.cast("string")
-                    ),
-                    ",",
-                ).alias("months"),
-            )
-            .write.mode("overwrite")
-            .partitionBy("year", "month")
-            .parquet(silver_path)
-        )
-        stats = seen.get
-        written = written_obs.get["rows"]
-        months = sorted(divmod(int(m), 100) for m in (written_obs.get["months"] or "").split(",") if m)
-        reasons = {r: stats[r] for r in reason_names if stats[r]}
+        silver = write_silver(spark, plan, a)
         lap("parse_validate_write_s")
-
-        rejects = (
-            transform.record_rejects(validated)
-            if reasons
-            else validated.limit(0).transform(transform.record_rejects)
-        )
-        holders = (
-            {
-                r["source_object"]
-                for r in rejects.where("record_index >= 0").select("source_object").distinct().collect()
-            }
-            if reasons
-            else set()
-        )
-        holders_text = (
-            bronze.read_objects(spark, [o for o in chosen if o.key in holders]).select(
-                "source_object", "text"
-            )
-            if holders
-            else None
-        )
-        rejects = transform.with_raw_records(rejects, holders_text).withColumn(
-            "rejected_at", F.lit(started_at)
-        )
-        # Written even when empty, so a rerun under the same run id replaces its earlier rejects.
-        rejects.select(*rejects_contract.column_names).coalesce(1).write.mode("overwrite").parquet(
-            rejects_path
-        )
+        write_rejects(spark, plan, silver, started_at)
         lap("rejects_s")
-        n_valid = stats["valid"] - stats["outside"]
-        summary.update(
-            objects_rejected=sum(v for k, v in reasons.items() if k in transform.OBJECT_REASONS),
-            rows_read=stats["records"],
-            rows_valid=n_valid,
-            rows_rejected=sum(v for k, v in reasons.items() if k not in transform.OBJECT_REASONS),
-            rows_outside_window=stats["outside"],
-            duplicates_dropped=n_valid - written,
-            rows_written=written,
-            rejected_by_reason=dict(sorted(reasons.items())),
-            partitions_written=[f"year={y}/month={m}" for y, m in months],
-        )
+        summary.update(counts(silver))
     summary.update(
         status="succeeded",
         started_at=started_at.isoformat(),
@@ -221,11 +283,7 @@ def run(spark: SparkSession, a: job_args.JobArgs, logger: logging.Logger) -> dic
         duration_s=round(time.monotonic() - started, 3),
         timings=timings,
     )
-    bronze.write_text(
-        spark,
-        f"{a.silver_uri}/{layout['runSummary'].format(table=SILVER_TABLE, run_id=a.run_id)}",
-        json.dumps(summary, indent=2) + "\n",
-    )
+    write_summary(spark, a, summary)
     log(logger, logging.INFO, "run summary", **summary)
     return summary
 
