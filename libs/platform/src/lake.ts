@@ -45,6 +45,8 @@ export const LAKE_LAYOUT = {
     table: '{table}/',
     rejects: '_rejects/{table}/',
     runSummary: '_runs/{table}/run_id={run_id}.json',
+    /** A running job's heartbeat lease: a crashed writer's debris is swept only when no other writer lives. */
+    writerLease: '_writers/{table}/run_id={run_id}',
   },
   gold: {
     /** dbt writes each run's gold here; the gate audits it; publish serves it. */

@@ -22,7 +22,7 @@ from pyspark.sql import DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 
 from finlake_glue import args as job_args
-from finlake_glue import bronze, transform
+from finlake_glue import bronze, debris, transform
 from finlake_glue.contract import load_contract, platform
 from finlake_glue.logs import configure, log
 
@@ -235,7 +235,13 @@ def write_summary(spark: SparkSession, a: job_args.JobArgs, summary: dict) -> No
 
 
 def run(spark: SparkSession, a: job_args.JobArgs, logger: logging.Logger) -> dict:
-    """select -> write silver -> write rejects -> the run summary (what the flow reads)."""
+    """Under this run's writer lease: select -> sweep crash debris -> write silver -> write rejects -> the
+    run summary (what the flow reads)."""
+    with debris.WriterLease(spark, a.silver_uri, SILVER_TABLE, a.run_id) as lease:
+        return _run(spark, a, logger, lease)
+
+
+def _run(spark: SparkSession, a: job_args.JobArgs, logger: logging.Logger, lease: debris.WriterLease) -> dict:
     started = time.monotonic()
     started_at = datetime.now(UTC)
     timings: dict[str, float] = {}
@@ -248,6 +254,10 @@ def run(spark: SparkSession, a: job_args.JobArgs, logger: logging.Logger) -> dic
         mark = now
 
     plan = select(spark, a, logger)
+    # Before writing: what a killed run left in the folders this run writes (see debris.py).
+    swept = debris.sweep(spark, lease, [plan.silver_path, plan.rejects_path.rsplit("/", 1)[0]])
+    if swept["removed"] or swept["skipped_for_live_writers"]:
+        log(logger, logging.WARNING, "crash debris", **swept)
     summary: dict = {
         "run_id": a.run_id,
         "dataset": a.dataset,
@@ -268,6 +278,7 @@ def run(spark: SparkSession, a: job_args.JobArgs, logger: logging.Logger) -> dic
         "partitions_written": [],
         "silver_path": plan.silver_path,
         "rejects_path": plan.rejects_path,
+        "debris_removed": swept["removed"],
     }
     if plan.chosen:
         lap("list_s")
