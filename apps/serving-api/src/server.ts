@@ -32,7 +32,14 @@ export const localServerConfigSpec = {
   }),
   logLevel: setting({
     env: 'LOG_LEVEL',
-    schema: Type.Union(['trace', 'debug', 'info', 'warn', 'error', 'silent'].map((l) => Type.Literal(l))),
+    schema: Type.Union([
+      Type.Literal('trace'),
+      Type.Literal('debug'),
+      Type.Literal('info'),
+      Type.Literal('warn'),
+      Type.Literal('error'),
+      Type.Literal('silent'),
+    ]),
     expected: 'trace, debug, info, warn, error or silent',
     default: 'info',
   }),
