@@ -4,7 +4,7 @@ the RunTask overrides, under its task role's credentials (STS AssumeRole), then 
 with the container's exit code, so the flow that started it sees what ECS would report.
 
 Two additions, both named: a substitute per container for what cannot exist inside that task here
-(Athena for the dbt task: `athena_standin.DbtOnDuckDb`), and faults the twin injects (`kill`: the next
+(Athena for the dbt task: `athena_standin.DbtOnDuckDb`), and faults the twin injects (`kill`: every
 task of a container gets SIGKILL, as a Spot interruption or the OOM killer would).
 """
 
@@ -53,7 +53,7 @@ class EcsExecutor(MotoExecutor):
         # Additions a task needs here only: the stand-ins' endpoints (moto, the FMP sandbox).
         self.extra_env = extra_env
         self.substitutes = substitutes or {}
-        self.faults: dict[str, str] = {}  # container name -> "kill" (the next task of it)
+        self.faults: dict[str, str] = {}  # container name -> "kill": every task of it while set
         self.ran: list[Ran] = []
 
     def pending(self):
@@ -90,7 +90,7 @@ class EcsExecutor(MotoExecutor):
         if prepared:
             env.update(prepared.env)
         name = f"twin-{task.task_arn.rsplit('/', 1)[-1]}"
-        if self.faults.pop(container["name"], None) == "kill":
+        if self.faults.get(container["name"]) == "kill":
             threading.Thread(target=self._kill_when_up, args=(name,), daemon=True).start()
         denied: list[str] = []
         try:

@@ -9,11 +9,13 @@ worker would register a task definition and poll CloudWatch, which moto cannot r
 from __future__ import annotations
 
 import json
-import time
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 from aws_twin.ecs_executor import docker_run, local_image
 from aws_twin.moto_aws import ACCOUNT, REGION, Moto, allowed, role_policy
+from aws_twin.s3_mirror import mirror_down
 from aws_twin.seams import Seam
 from aws_twin.stack import Rendered
 from finlake_flows import platform
@@ -166,23 +168,12 @@ def serving_seams(moto: Moto, stack: Rendered, athena, idp, location: str) -> li
     body = json.loads(mine.get("body") or "{}")
     rows = body.get("items") or []
     # The same rows straight from the published Parquet: the API serves the version publish switched to.
-    s3 = moto.client("s3")
-    from aws_twin.s3_mirror import split
-
-    bucket, prefix = split(location)
-    objs = s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
-    import tempfile
-    from pathlib import Path
-
     with tempfile.TemporaryDirectory() as tmp:
-        for o in objs:
-            (Path(tmp) / Path(o["Key"]).name).write_bytes(
-                s3.get_object(Bucket=bucket, Key=o["Key"])["Body"].read()
-            )
+        mirror_down(moto.client("s3"), location, Path(tmp))
         want = duckdb.execute(
             "select cast(summary_date as varchar), market_value, daily_pnl from read_parquet(?) "
             "where portfolio_id = 'P001' and summary_date between date '2020-12-01' and date '2020-12-31' "
-            "order by summary_date", [f"{tmp}/*.parquet"],
+            "order by summary_date", [f"{tmp}/**/*.parquet"],
         ).fetchall()  # fmt: skip
     got = [(r["summary_date"], r["market_value"], r["daily_pnl"]) for r in rows]
     queries = [q for q in athena.ran if q.state == "SUCCEEDED"]
@@ -199,11 +190,12 @@ def fault_seam(prefect, moto: Moto, stack: Rendered, docker: str, ecs, slack, ex
     the served table stays where it was."""
     before = served_location(moto, stack)
     alerts = len(slack.messages)
-    killer = _keep_killing(ecs, platform.service("fmpIngester")["container"])
+    container = platform.service("fmpIngester")["container"]
+    ecs.faults[container] = "kill"  # every try the flow makes of the stage
     try:
         run = run_flow_run(prefect, moto, stack, docker, "nightly", FAULT_WINDOW, extra_env)
     finally:
-        killer()
+        ecs.faults.pop(container, None)
     new = [m.get("text", "") for m in slack.messages[alerts:]]
     after = served_location(moto, stack)
     ok = (
@@ -214,23 +206,3 @@ def fault_seam(prefect, moto: Moto, stack: Rendered, docker: str, ecs, slack, ex
     return Seam("fmp-ingester task killed (SIGKILL) in the nightly", "the flow, Slack (stand-in), the served table",
                 f"flow run {run.state}, {len(new)} alert(s) {[m[:90] for m in new]}, served table unchanged={after == before}",
                 ok, "" if ok else run.log_tail[-800:])  # fmt: skip
-
-
-def _keep_killing(ecs, container: str):
-    """Arms the kill fault for every try the flow makes of the stage; returns a function that stops it."""
-    import threading
-
-    stop = threading.Event()
-
-    def loop():
-        while not stop.is_set():
-            ecs.faults.setdefault(container, "kill")
-            time.sleep(0.2)
-
-    threading.Thread(target=loop, daemon=True).start()
-
-    def done():
-        stop.set()
-        ecs.faults.pop(container, None)
-
-    return done

@@ -33,7 +33,8 @@ class BronzeObject:
     has_meta: bool
 
 
-def _fs(spark: SparkSession, uri: str):
+def hadoop_fs(spark: SparkSession, uri: str):
+    """(Hadoop Path, its FileSystem) for a URI: local files, and S3 on Glue."""
     jvm = spark.sparkContext._jvm
     path = jvm.org.apache.hadoop.fs.Path(uri)
     return path, path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
@@ -43,7 +44,7 @@ def list_objects(spark: SparkSession, bronze_uri: str) -> list[BronzeObject]:
     """Every data object (`*.json`) under the dataset prefix. Spark's file index lists the tree in
     one call (in parallel for large trees) and skips hidden `.tmp-*` files; sidecars are not data."""
     root = f"{bronze_uri}/{DATASET_PREFIX}"
-    path, fs = _fs(spark, root)
+    path, fs = hadoop_fs(spark, root)
     if not fs.exists(path):
         return []
     # Spark hands back URIs, percent-encoded (^GSPC -> %5EGSPC); the readers want plain paths.
@@ -146,7 +147,7 @@ def read_text(spark: SparkSession, uri: str) -> str:
     """A small file's text through Hadoop FS (s3:// on Glue, file:// locally)."""
     if uri.startswith("file:"):
         return Path(uri.removeprefix("file://").removeprefix("file:")).read_text(encoding="utf-8")
-    path, fs = _fs(spark, uri)
+    path, fs = hadoop_fs(spark, uri)
     stream = fs.open(path)
     try:
         jvm = spark.sparkContext._jvm
@@ -157,7 +158,7 @@ def read_text(spark: SparkSession, uri: str) -> str:
 
 def write_text(spark: SparkSession, uri: str, text: str) -> None:
     """Writes a small text file through Hadoop FS (local: temp + rename; S3: one PUT)."""
-    path, fs = _fs(spark, uri)
+    path, fs = hadoop_fs(spark, uri)
     jvm = spark.sparkContext._jvm
     tmp = jvm.org.apache.hadoop.fs.Path(f"{uri}.tmp")
     is_local = uri.startswith("file:")

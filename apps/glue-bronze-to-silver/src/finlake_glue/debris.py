@@ -15,6 +15,7 @@ import time
 
 from pyspark.sql import SparkSession
 
+from finlake_glue.bronze import hadoop_fs
 from finlake_glue.contract import platform
 
 HEARTBEAT_S = 10.0
@@ -22,14 +23,8 @@ STALE_S = 60.0
 DEBRIS_PREFIXES = (".spark-staging-", "_temporary")
 
 
-def _fs(spark: SparkSession, uri: str):
-    jvm = spark.sparkContext._jvm
-    path = jvm.org.apache.hadoop.fs.Path(uri)
-    return jvm, path, path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
-
-
 def _children(spark: SparkSession, uri: str) -> list:
-    _, path, fs = _fs(spark, uri)
+    path, fs = hadoop_fs(spark, uri)
     return list(fs.listStatus(path)) if fs.exists(path) else []
 
 
@@ -46,7 +41,7 @@ class WriterLease:
         self._thread = threading.Thread(target=self._beat, name="writer-lease", daemon=True)
 
     def _touch(self) -> None:
-        _, path, fs = _fs(self.spark, self.uri)
+        path, fs = hadoop_fs(self.spark, self.uri)
         out = fs.create(path, True)
         out.write(bytearray(str(time.time()).encode()))
         out.close()
@@ -63,7 +58,7 @@ class WriterLease:
     def __exit__(self, *exc) -> None:
         self._stop.set()
         self._thread.join(self.heartbeat_s + 5)
-        _, path, fs = _fs(self.spark, self.uri)
+        path, fs = hadoop_fs(self.spark, self.uri)
         fs.delete(path, False)
 
     def others(self) -> tuple[list[str], list[str]]:
@@ -86,10 +81,10 @@ def sweep(spark: SparkSession, lease: WriterLease, folders: list[str]) -> dict:
     for folder in folders:
         for st in _children(spark, folder):
             if st.isDirectory() and st.getPath().getName().startswith(DEBRIS_PREFIXES):
-                _, path, fs = _fs(spark, st.getPath().toString())
+                path, fs = hadoop_fs(spark, st.getPath().toString())
                 fs.delete(path, True)
                 removed.append(st.getPath().toString())
     for name in stale:
-        _, path, fs = _fs(spark, f"{lease.folder}/{name}")
+        path, fs = hadoop_fs(spark, f"{lease.folder}/{name}")
         fs.delete(path, False)
     return {"skipped_for_live_writers": [], "removed": sorted(removed), "stale_leases": sorted(stale)}
