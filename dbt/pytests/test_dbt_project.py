@@ -95,7 +95,8 @@ def test_a_failing_error_severity_test_fails_the_build(tmp_path):
     )
     r = dbt(tmp_path, "build", "--target", "local", check=False)
     assert r.returncode != 0
-    assert "expect_column_values_to_be_between_stg_fmp_market_data_close_price" in r.stdout
+    # The source test derived from the contract (close > 0) fails, on silver itself.
+    assert "source_expect_column_values_to_be_between_silver_fmp_eod_prices_close" in r.stdout
 
 
 def test_source_freshness_errors_when_silver_is_a_week_old(tmp_path):
@@ -142,10 +143,10 @@ def test_slim_ci_selects_a_changed_staging_model_and_its_downstream_only(tmp_pat
         }
 
     dbt(tmp_path, "parse", "--project-dir", str(project), "--target-path", str(state), env=env)
-    sql = project / "models" / "staging" / "stg_portfolio_holdings.sql"
+    sql = project / "models" / "staging" / "seed" / "stg_seed__portfolio_holdings.sql"
     sql.write_text(sql.read_text() + "\n-- a change\n")
     assert ls("--select", "state:modified+", "--state", str(state)) == {
-        "stg_portfolio_holdings",
+        "stg_seed__portfolio_holdings",
         "int_portfolio_positions_valued",
         "daily_portfolio_summary",
     }

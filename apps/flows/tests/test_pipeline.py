@@ -56,7 +56,8 @@ def test_a_failing_error_test_halts_before_publishing_alerts_and_keeps_the_serve
     assert published_file(lake / "gold").read_bytes() == served
     alert = "\n".join(m["text"] for m in slack.messages)
     assert "FAILED" in alert and "GateClosed" in alert and "expect_column_values_to_be_between" in alert
-    assert "stg_portfolio_holdings" in alert  # the copy's bad seed failed its test, not the repo's
+    # The copy's bad seed failed its own test, not the repo's.
+    assert "expect_column_values_to_be_between_portfolio_holdings_quantity" in alert
 
 
 def test_a_backfill_run_twice_changes_nothing(pipeline_env):

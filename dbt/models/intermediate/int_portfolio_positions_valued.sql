@@ -1,8 +1,7 @@
 -- One row per holding active on each trading date, valued at that date's close and at the previous
--- trading date's close. A missing close is carried forward from at most `carry_forward_days`
--- calendar days before; with none in that span the position is valued 0 and counted stale.
--- Both valuations use the same holdings, so their difference measures price moves only.
-{%- set carry = var('carry_forward_days') %}
+-- trading date's close, both from int_closes_carried_forward (carried at most `carry_forward_days`);
+-- a position without a close is valued 0 and counted stale. Both valuations use the same holdings, so
+-- their difference measures price moves only.
 with
 
 trading_dates as (
@@ -13,13 +12,13 @@ trading_dates as (
 
 holdings as (
 
-    select * from {{ ref('stg_portfolio_holdings') }}
+    select * from {{ ref('stg_seed__portfolio_holdings') }}
 
 ),
 
-prices as (
+closes as (
 
-    select symbol, trade_date, close_price from {{ ref('stg_fmp_market_data') }}
+    select * from {{ ref('int_closes_carried_forward') }}
 
 ),
 
@@ -40,18 +39,6 @@ active_holdings as (
 
 ),
 
-closes_on_date as (
-
-    {{ closes_carried_forward('active_holdings', 'summary_date', carry) }}
-
-),
-
-closes_on_previous_date as (
-
-    {{ closes_carried_forward('active_holdings', 'previous_trading_date', carry) }}
-
-),
-
 valued as (
 
     select
@@ -61,27 +48,20 @@ valued as (
         active_holdings.summary_date,
         active_holdings.previous_trading_date,
         active_holdings.quantity,
-        closes_on_date.close_price,
-        closes_on_date.price_date,
-        closes_on_previous_date.close_price as previous_close_price,
-        (closes_on_date.price_date is null or closes_on_date.price_date < active_holdings.summary_date) as is_stale,
-        active_holdings.quantity * coalesce(closes_on_date.close_price, 0) as market_value,
+        closes.close_price,
+        closes.price_date,
+        closes.previous_close_price,
+        (closes.price_date is null or closes.price_date < active_holdings.summary_date) as is_stale,
+        active_holdings.quantity * coalesce(closes.close_price, 0) as market_value,
         case
             when active_holdings.previous_trading_date is not null
-                then active_holdings.quantity * coalesce(closes_on_previous_date.close_price, 0)
+                then active_holdings.quantity * coalesce(closes.previous_close_price, 0)
         end as prior_market_value
 
     from active_holdings
-    left join closes_on_date
-        on closes_on_date.portfolio_id = active_holdings.portfolio_id
-        and closes_on_date.symbol = active_holdings.symbol
-        and closes_on_date.valid_from = active_holdings.valid_from
-        and closes_on_date.summary_date = active_holdings.summary_date
-    left join closes_on_previous_date
-        on closes_on_previous_date.portfolio_id = active_holdings.portfolio_id
-        and closes_on_previous_date.symbol = active_holdings.symbol
-        and closes_on_previous_date.valid_from = active_holdings.valid_from
-        and closes_on_previous_date.summary_date = active_holdings.summary_date
+    left join closes
+        on closes.symbol = active_holdings.symbol
+        and closes.trading_date = active_holdings.summary_date
 
 )
 

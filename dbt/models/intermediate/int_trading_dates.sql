@@ -3,7 +3,7 @@ with
 
 prices as (
 
-    select distinct trade_date from {{ ref('stg_fmp_market_data') }}
+    select distinct trade_date from {{ ref('stg_fmp__eod_prices') }}
 
 ),
 

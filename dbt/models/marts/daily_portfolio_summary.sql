@@ -13,7 +13,7 @@ trading_dates as (
 
 holdings as (
 
-    select * from {{ ref('stg_portfolio_holdings') }}
+    select * from {{ ref('stg_seed__portfolio_holdings') }}
 
 ),
 

@@ -15,10 +15,22 @@ export interface Dataset<P extends TProperties = TProperties> {
   /** Hive partition columns derived when writing (not stored in the files). */
   readonly partitionBy: readonly { name: string; sqlType: SqlType; description: string }[];
   /**
-   * Data tests for the dbt YAML rendered from this contract: per column and for the whole model.
-   * Names and arguments follow dbt's built-ins and dbt_utils / dbt_expectations.
+   * dbt tests the contract's rules do not imply (plausibility checks, often `severity: warn`), added to
+   * the ones derived from it (see dbt-yaml.ts): per column and for the whole model. Names and
+   * arguments follow dbt's built-ins and dbt_utils / dbt_expectations.
    */
   readonly dbtTests?: { columns?: Record<string, readonly unknown[]>; model?: readonly unknown[] };
+  /**
+   * The dbt staging model over this dataset (silver sources only): the style guide's
+   * `stg_<source>__<entity>s`, which only renames (and drops lineage columns the models do not use).
+   * Its SQL and YAML are generated, so staging cannot disagree with the contract.
+   */
+  readonly dbtStaging?: {
+    readonly model: string;
+    readonly description: string;
+    readonly rename?: Readonly<Record<string, string>>;
+    readonly exclude?: readonly string[];
+  };
 }
 
 export type Row<D extends Dataset> = Static<D['schema']>;
@@ -31,6 +43,15 @@ export function defineDataset<P extends TProperties>(
   for (const key of def.primaryKey) {
     if (!(key in properties)) throw new Error(`${def.name}: primary key column ${key} is not a column`);
   }
+  const staged = def.dbtStaging;
+  for (const key of [...Object.keys(staged?.rename ?? {}), ...(staged?.exclude ?? [])]) {
+    if (!(key in properties))
+      throw new Error(`${def.name}: staging names column ${key}, which is not a column`);
+  }
+  for (const key of Object.keys(def.dbtTests?.columns ?? {})) {
+    if (!(key in properties))
+      throw new Error(`${def.name}: dbt tests name column ${key}, which is not a column`);
+  }
   // Fail at definition time, not in a generator, when a column lacks its annotations.
   for (const s of Object.values(properties)) columnAnnotations(s);
   return Object.freeze({ ...rest, schema });
@@ -42,6 +63,25 @@ export interface ColumnInfo {
   nullable: boolean;
   required: boolean;
   description: string;
+  /** Value bounds the contract states (JSON Schema minimum / exclusiveMinimum / maximum / exclusiveMaximum). */
+  bounds: ColumnBounds;
+}
+
+export interface ColumnBounds {
+  minimum?: number;
+  exclusiveMinimum?: number;
+  maximum?: number;
+  exclusiveMaximum?: number;
+}
+
+const BOUND_KEYS = ['minimum', 'exclusiveMinimum', 'maximum', 'exclusiveMaximum'] as const;
+
+/** The bounds of a column schema (looking inside a nullable union). */
+function boundsOf(schema: Record<string, unknown>): ColumnBounds {
+  const inner = Array.isArray(schema.anyOf) ? (schema.anyOf[0] as Record<string, unknown>) : schema;
+  const bounds: ColumnBounds = {};
+  for (const k of BOUND_KEYS) if (typeof inner[k] === 'number') bounds[k] = inner[k];
+  return bounds;
 }
 
 /** The columns of a dataset in declaration order, with their logical types. */
@@ -55,6 +95,7 @@ export function columnsOf(dataset: Dataset): ColumnInfo[] {
       nullable: a['x-nullable'] === true || !required.has(name),
       required: required.has(name),
       description: a.description,
+      bounds: boundsOf(schema as unknown as Record<string, unknown>),
     };
   });
 }

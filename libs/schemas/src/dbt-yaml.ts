@@ -1,41 +1,116 @@
-import { columnsOf, type Dataset } from './dataset.ts';
+import { columnsOf, type ColumnInfo, type Dataset } from './dataset.ts';
 import { dailyPortfolioSummary } from './datasets/daily-portfolio-summary.ts';
 import { fmpEodPrices } from './datasets/fmp-eod-prices.ts';
 
 /**
- * dbt YAML rendered from the contracts, so the dbt project never restates a column: the silver
- * source (`fmp_eod_prices`) and the gold mart (`daily_portfolio_summary`). Written into the dbt
- * project by `schemas:generate`; a test fails when they are stale.
+ * The dbt project's contract-bound files, rendered from the contracts so dbt never restates a column:
+ * the silver source with its tests, the staging model over it (SQL and YAML: renames only), and the
+ * gold mart's YAML. Written into the dbt project by `schemas:generate`; a test fails when they are stale.
+ *
+ * Tests are derived from the contract's rules, not restated:
+ * - primary key -> `unique_combination_of_columns` on the model and `not_null` on each key column;
+ * - a column that may not be null -> `not_null`;
+ * - minimum / maximum (exclusive or not) -> `expect_column_values_to_be_between` (`strictly` when exclusive),
+ *   except an integer column's type range, which is not a rule about the data;
+ * and the contract's `dbtTests` add what the rules do not imply (plausibility checks, often `warn`).
  */
 const HEADER = '# Generated from libs/schemas by `npx nx run schemas:generate`. Do not edit.';
+const SQL_HEADER = '-- Generated from libs/schemas by `npx nx run schemas:generate`. Do not edit.';
+
+/** Where the files go, relative to the repository root. */
+export const DBT_PATHS = {
+  sources: 'dbt/models/staging/fmp/_fmp__sources.yml',
+  staging: (model: string) => `dbt/models/staging/fmp/${model}`,
+  mart: (model: string) => `dbt/models/marts/${model}.yml`,
+} as const;
+
+const INT32 = { min: -2147483648, max: 2147483647 };
 
 /** YAML via JSON: every JSON value is valid YAML, and no YAML library is needed. */
 const y = (v: unknown) => JSON.stringify(v);
 
-function columnBlock(dataset: Dataset, indent: string): string[] {
+type Test = unknown;
+
+function between(args: Record<string, unknown>): Test {
+  return { expect_column_values_to_be_between: { arguments: args } };
+}
+
+/** The tests a column's contract implies. */
+export function columnRuleTests(c: ColumnInfo, primaryKey: readonly string[]): Test[] {
+  const tests: Test[] = [];
+  if (!c.nullable || primaryKey.includes(c.name)) tests.push('not_null');
+  const b = c.bounds;
+  const intRange = c.sqlType === 'integer';
+  const lower =
+    b.exclusiveMinimum !== undefined
+      ? { value: b.exclusiveMinimum, strictly: true }
+      : b.minimum !== undefined && !(intRange && b.minimum === INT32.min)
+        ? { value: b.minimum, strictly: false }
+        : undefined;
+  const upper =
+    b.exclusiveMaximum !== undefined
+      ? { value: b.exclusiveMaximum, strictly: true }
+      : b.maximum !== undefined && !(intRange && b.maximum === INT32.max)
+        ? { value: b.maximum, strictly: false }
+        : undefined;
+  const strict = (s: boolean) => (s ? { strictly: true } : {});
+  if (lower && upper && lower.strictly === upper.strictly) {
+    tests.push(between({ min_value: lower.value, max_value: upper.value, ...strict(lower.strictly) }));
+  } else {
+    // dbt_expectations has one `strictly` for both ends: mixed bounds are two tests.
+    if (lower) tests.push(between({ min_value: lower.value, ...strict(lower.strictly) }));
+    if (upper) tests.push(between({ max_value: upper.value, ...strict(upper.strictly) }));
+  }
+  return tests;
+}
+
+export function modelRuleTests(primaryKey: readonly string[]): Test[] {
+  return [{ unique_combination_of_columns: { arguments: { combination_of_columns: [...primaryKey] } } }];
+}
+
+interface RenderedColumn {
+  name: string;
+  description: string;
+  sqlType: string;
+  tests: Test[];
+}
+
+function columnLines(columns: readonly RenderedColumn[], indent: string): string[] {
   const lines: string[] = [];
-  for (const c of columnsOf(dataset)) {
+  for (const c of columns) {
     lines.push(
       `${indent}- name: ${c.name}`,
       `${indent}  description: ${y(c.description)}`,
       `${indent}  data_type: ${c.sqlType}`,
     );
-    const tests = dataset.dbtTests?.columns?.[c.name];
-    if (tests?.length) {
+    if (c.tests.length) {
       lines.push(`${indent}  data_tests:`);
-      for (const t of tests) lines.push(`${indent}    - ${y(t)}`);
+      for (const t of c.tests) lines.push(`${indent}    - ${y(t)}`);
     }
   }
   return lines;
 }
 
-function modelTests(dataset: Dataset, indent: string): string[] {
-  const tests = dataset.dbtTests?.model ?? [];
+function testLines(tests: readonly Test[], indent: string): string[] {
   return tests.length ? [`${indent}data_tests:`, ...tests.map((t) => `${indent}  - ${y(t)}`)] : [];
+}
+
+/** Every column with every test: the contract's rules and its extra `dbtTests`. */
+function fullyTested(d: Dataset): { columns: RenderedColumn[]; model: Test[] } {
+  return {
+    columns: columnsOf(d).map((c) => ({
+      name: c.name,
+      description: c.description,
+      sqlType: c.sqlType,
+      tests: [...columnRuleTests(c, d.primaryKey), ...(d.dbtTests?.columns?.[c.name] ?? [])],
+    })),
+    model: [...modelRuleTests(d.primaryKey), ...(d.dbtTests?.model ?? [])],
+  };
 }
 
 export function renderDbtSources(): string {
   const d = fmpEodPrices;
+  const { columns, model } = fullyTested(d);
   return [
     HEADER,
     'version: 2',
@@ -53,32 +128,98 @@ export function renderDbtSources(): string {
     `        description: ${y(d.description)}`,
     '        config:',
     `          external_location: ${y(`read_parquet('{{ env_var("FINLAKE_LAKE_ROOT", ".lake") }}/silver/${d.name}/*/*/*.parquet', hive_partitioning = true)`)}`,
-    ...modelTests(d, '        '),
+    ...testLines(model, '        '),
     '        columns:',
-    ...columnBlock(d, '          '),
+    ...columnLines(columns, '          '),
     '',
   ].join('\n');
 }
 
-export function renderDbtMart(): string {
-  const d = dailyPortfolioSummary;
+function staging(d: Dataset) {
+  const s = d.dbtStaging;
+  if (!s) throw new Error(`${d.name} declares no dbt staging model`);
+  const rename = s.rename ?? {};
+  const kept = columnsOf(d).filter((c) => !s.exclude?.includes(c.name));
+  return { ...s, rename, kept, as: (name: string) => rename[name] ?? name };
+}
+
+/** The staging model: the source's columns, renamed, in contract order; nothing computed. */
+export function renderDbtStagingSql(d: Dataset = fmpEodPrices): string {
+  const s = staging(d);
+  const select = s.kept.map((c) => (s.rename[c.name] ? `${c.name} as ${s.rename[c.name]}` : c.name));
+  return [
+    SQL_HEADER,
+    `-- ${s.description}`,
+    'with',
+    '',
+    'source as (',
+    '',
+    `    select * from {{ source('silver', '${d.name}') }}`,
+    '',
+    '),',
+    '',
+    'renamed as (',
+    '',
+    '    select',
+    select.map((line, i) => `        ${line}${i < select.length - 1 ? ',' : ''}`).join('\n'),
+    '',
+    '    from source',
+    '',
+    ')',
+    '',
+    'select * from renamed',
+    '',
+  ].join('\n');
+}
+
+/**
+ * The staging model's YAML: descriptions and types from the contract under the new names. It carries
+ * the grain's tests (the key); the source's column rules already ran on the same rows.
+ */
+export function renderDbtStagingYaml(d: Dataset = fmpEodPrices): string {
+  const s = staging(d);
+  const key = d.primaryKey.map(s.as);
+  const columns = s.kept.map((c) => ({
+    name: s.as(c.name),
+    description: c.description,
+    sqlType: c.sqlType,
+    tests: d.primaryKey.includes(c.name) ? ['not_null'] : [],
+  }));
+  return [
+    HEADER,
+    'version: 2',
+    'models:',
+    `  - name: ${s.model}`,
+    `    description: ${y(s.description)}`,
+    ...testLines(modelRuleTests(key), '    '),
+    '    columns:',
+    ...columnLines(columns, '      '),
+    '',
+  ].join('\n');
+}
+
+export function renderDbtMart(d: Dataset = dailyPortfolioSummary): string {
+  const { columns, model } = fullyTested(d);
   return [
     HEADER,
     'version: 2',
     'models:',
     `  - name: ${d.name}`,
     `    description: ${y(d.description)}`,
-    ...modelTests(d, '    '),
+    ...testLines(model, '    '),
     '    columns:',
-    ...columnBlock(d, '      '),
+    ...columnLines(columns, '      '),
     '',
   ].join('\n');
 }
 
 /** Paths relative to the repository root. */
 export function renderDbtArtifacts(): Map<string, string> {
+  const model = fmpEodPrices.dbtStaging!.model;
   return new Map([
-    ['dbt/models/staging/_silver__sources.yml', renderDbtSources()],
-    ['dbt/models/marts/daily_portfolio_summary.yml', renderDbtMart()],
+    [DBT_PATHS.sources, renderDbtSources()],
+    [DBT_PATHS.staging(`${model}.sql`), renderDbtStagingSql()],
+    [DBT_PATHS.staging(`${model}.yml`), renderDbtStagingYaml()],
+    [DBT_PATHS.mart(dailyPortfolioSummary.name), renderDbtMart()],
   ]);
 }

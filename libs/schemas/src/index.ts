@@ -3,4 +3,4 @@ export * from './dataset.ts';
 export * from './datasets/index.ts';
 export { renderArtifacts, renderJsonSchema } from './codegen.ts';
 export * from './validate.ts';
-export { renderDbtArtifacts, renderDbtMart, renderDbtSources } from './dbt-yaml.ts';
+export { columnRuleTests, modelRuleTests, renderDbtArtifacts } from './dbt-yaml.ts';

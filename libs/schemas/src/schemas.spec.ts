@@ -10,6 +10,11 @@ import {
   fmpEodPrices,
   fmpEodWireResponse,
   fmpEodWireRow,
+  columnRuleTests,
+  defineDataset,
+  col,
+  nullable,
+  modelRuleTests,
   renderArtifacts,
   renderDbtArtifacts,
 } from './index.ts';
@@ -50,6 +55,66 @@ describe('generated artefacts', () => {
       }
       expect(json['x-primary-key']).toEqual(d.primaryKey);
     }
+  });
+});
+
+describe('dbt tests derived from a contract', () => {
+  const d = defineDataset({
+    name: 'demo',
+    zone: 'gold',
+    description: 'demo',
+    primaryKey: ['id'],
+    partitionBy: [],
+    properties: {
+      id: col.string('Key.'),
+      price: col.double('Price.', { exclusiveMinimum: 0 }),
+      share: nullable(col.double('Share.', { minimum: 0, maximum: 1 })),
+      count: col.integer('Count, the type range only.'),
+      lots: col.integer('Lots.', { minimum: 1 }),
+      mixed: col.double('Mixed bounds.', { minimum: 0, exclusiveMaximum: 10 }),
+    },
+  });
+  const tests = Object.fromEntries(columnsOf(d).map((c) => [c.name, columnRuleTests(c, d.primaryKey)]));
+  const between = (args: object) => ({ expect_column_values_to_be_between: { arguments: args } });
+
+  it.each([
+    ['id', ['not_null']],
+    ['price', ['not_null', between({ min_value: 0, strictly: true })]],
+    ['share', [between({ min_value: 0, max_value: 1 })]],
+    ['count', ['not_null']],
+    ['lots', ['not_null', between({ min_value: 1 })]],
+    ['mixed', ['not_null', between({ min_value: 0 }), between({ max_value: 10, strictly: true })]],
+  ])('%s gets the tests its rules imply', (name, expected) => {
+    expect(tests[name]).toEqual(expected);
+  });
+
+  it('the primary key is a unique combination', () => {
+    expect(modelRuleTests(d.primaryKey)).toEqual([
+      { unique_combination_of_columns: { arguments: { combination_of_columns: ['id'] } } },
+    ]);
+  });
+
+  it('render every contract rule of the gold mart into its YAML', () => {
+    const yaml = renderDbtArtifacts().get('dbt/models/marts/daily_portfolio_summary.yml')!;
+    for (const c of columnsOf(dailyPortfolioSummary)) {
+      for (const t of columnRuleTests(c, dailyPortfolioSummary.primaryKey)) {
+        expect(yaml, `${c.name}: ${JSON.stringify(t)}`).toContain(JSON.stringify(t));
+      }
+    }
+  });
+
+  it('refuse a staging rename of a column the contract does not have', () => {
+    expect(() =>
+      defineDataset({
+        name: 'x',
+        zone: 'silver',
+        description: 'x',
+        primaryKey: [],
+        partitionBy: [],
+        dbtStaging: { model: 'stg_x__ys', description: 'x', rename: { nope: 'n' } },
+        properties: { a: col.string('A.') },
+      }),
+    ).toThrow(/staging names column nope/);
   });
 });
 

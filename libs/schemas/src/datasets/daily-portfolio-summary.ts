@@ -13,14 +13,7 @@ export const dailyPortfolioSummary = defineDataset({
   partitionBy: [],
   dbtTests: {
     columns: {
-      portfolio_id: ['not_null'],
-      summary_date: ['not_null'],
-      positions_count: ['not_null', { expect_column_values_to_be_between: { arguments: { min_value: 0 } } }],
-      stale_positions_count: [
-        'not_null',
-        { expect_column_values_to_be_between: { arguments: { min_value: 0 } } },
-      ],
-      market_value: ['not_null', { expect_column_values_to_be_between: { arguments: { min_value: 0 } } }],
+      // Plausibility, not a rule: a day's move beyond 50 % is worth a look but may be real.
       daily_return: [
         {
           expect_column_values_to_be_between: {
@@ -30,13 +23,6 @@ export const dailyPortfolioSummary = defineDataset({
         },
       ],
     },
-    model: [
-      {
-        unique_combination_of_columns: {
-          arguments: { combination_of_columns: ['portfolio_id', 'summary_date'] },
-        },
-      },
-    ],
   },
   properties: {
     portfolio_id: col.string('Portfolio identifier.', { pattern: PORTFOLIO_ID_PATTERN }),
@@ -51,6 +37,7 @@ export const dailyPortfolioSummary = defineDataset({
     ),
     market_value: col.double(
       'Sum of quantity x close over active holdings (close carried forward up to 5 days), rounded to cents.',
+      { minimum: 0 },
     ),
     prior_market_value: nullable(
       col.double(

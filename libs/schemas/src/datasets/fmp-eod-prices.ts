@@ -15,22 +15,19 @@ export const fmpEodPrices = defineDataset({
     'End-of-day prices from FMP, typed and validated; one row per (symbol, trade_date), the latest fetch wins.',
   primaryKey: ['symbol', 'trade_date'],
   partitionBy: yearMonth,
-  dbtTests: {
-    columns: {
-      symbol: ['not_null'],
-      trade_date: ['not_null'],
-      open: [{ expect_column_values_to_be_between: { arguments: { min_value: 0, strictly: true } } }],
-      high: [{ expect_column_values_to_be_between: { arguments: { min_value: 0, strictly: true } } }],
-      low: [{ expect_column_values_to_be_between: { arguments: { min_value: 0, strictly: true } } }],
-      close: [
-        'not_null',
-        { expect_column_values_to_be_between: { arguments: { min_value: 0, strictly: true } } },
-      ],
-      ingested_at: ['not_null'],
+  dbtStaging: {
+    model: 'stg_fmp__eod_prices',
+    description:
+      'One row per (symbol, trade_date) from silver fmp_eod_prices, with prices named for modelling; nothing computed.',
+    rename: {
+      open: 'open_price',
+      high: 'high_price',
+      low: 'low_price',
+      close: 'close_price',
+      change: 'price_change',
     },
-    model: [
-      { unique_combination_of_columns: { arguments: { combination_of_columns: ['symbol', 'trade_date'] } } },
-    ],
+    // Lineage of the Glue run: silver keeps it, the models do not use it.
+    exclude: ['run_id'],
   },
   properties: {
     symbol: col.string('Ticker symbol.', { pattern: TICKER_PATTERN }),

@@ -1,4 +1,5 @@
--- End-of-day prices from silver, renamed for modelling, with each symbol's previous trading day.
+-- Generated from libs/schemas by `npx nx run schemas:generate`. Do not edit.
+-- One row per (symbol, trade_date) from silver fmp_eod_prices, with prices named for modelling; nothing computed.
 with
 
 source as (
@@ -20,8 +21,6 @@ renamed as (
         vwap,
         change as price_change,
         change_percent,
-        lag(close) over (partition by symbol order by trade_date) as previous_close_price,
-        lag(trade_date) over (partition by symbol order by trade_date) as previous_trade_date,
         source_object,
         ingested_at
 
