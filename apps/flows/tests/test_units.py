@@ -9,7 +9,7 @@ import pytest
 from botocore.stub import Stubber
 
 from finlake_flows import platform, publish, quality, work_pool
-from finlake_flows.flows import backfill_windows
+from finlake_flows.flows import symbol_groups
 from finlake_flows.runners import (
     EcsDbt,
     EcsIngestion,
@@ -59,12 +59,18 @@ def test_publish_replaces_the_served_file_atomically_and_records_the_run(tmp_pat
     assert not list((gold / "daily_portfolio_summary").glob(".tmp-*"))
 
 
-def test_backfill_windows_are_calendar_years_without_shared_months():
-    assert backfill_windows(date(2018, 6, 1), date(2020, 2, 3)) == [
-        (date(2018, 6, 1), date(2018, 12, 31)),
-        (date(2019, 1, 1), date(2019, 12, 31)),
-        (date(2020, 1, 1), date(2020, 2, 3)),
-    ]
+@pytest.mark.parametrize(
+    ("n", "expected"),
+    [
+        (1, [["A", "B", "C", "D", "E"]]),
+        (2, [["A", "C", "E"], ["B", "D"]]),
+        (8, [["A"], ["B"], ["C"], ["D"], ["E"]]),  # never an empty group
+    ],
+)
+def test_a_backfill_splits_symbols_not_dates(n, expected):
+    groups = symbol_groups(["A", "B", "C", "D", "E"], n)
+    assert groups == expected
+    assert sorted(s for g in groups for s in g) == ["A", "B", "C", "D", "E"]
 
 
 def test_settings_report_every_problem(monkeypatch):

@@ -14,6 +14,7 @@ Fetches FMP end-of-day prices and lands each answer, byte for byte, in the bronz
   --from, --to         inclusive date window; both default to the last completed NYSE trading day
   --dataset NAME       one of: ${Object.keys(DATASETS).join(', ')} (default historical_price_eod)
   --run-id ID          run id for metadata and logs (default: PREFECT__FLOW_RUN_ID, else generated)
+  --fill-gaps          fetch only the parts of the window bronze does not hold yet, per symbol
   --handoff WHO        who cleans the batch: event (default; the bronze trigger starts bronze-to-silver)
                        or pipeline (the calling flow does it itself); the manifest's key records it
 Configuration comes from the environment: FMP_API_KEY, FMP_BASE_URL, FMP_RATE_LIMIT_PER_MIN,
@@ -31,6 +32,7 @@ export interface IngestArgs {
   to: IsoDate;
   runId?: string;
   handoff: Handoff;
+  fillGaps: boolean;
   help: boolean;
 }
 
@@ -73,6 +75,7 @@ export function parseIngestArgs(argv: string[], now: Date = new Date()): IngestA
         dataset: { type: 'string', default: historicalPriceEod.name },
         'run-id': { type: 'string' },
         handoff: { type: 'string', default: 'event' },
+        'fill-gaps': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -127,7 +130,7 @@ export function parseIngestArgs(argv: string[], now: Date = new Date()): IngestA
     throw new UsageError(
       `--handoff ${JSON.stringify(values.handoff)}: expected one of ${HANDOFFS.join(', ')}`,
     );
-  return { dataset, symbols: unique, from, to, runId, handoff, help: false };
+  return { dataset, symbols: unique, from, to, runId, handoff, fillGaps: values['fill-gaps'], help: false };
 }
 
 function readSymbolsFile(path: string): string[] {

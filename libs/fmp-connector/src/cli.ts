@@ -95,7 +95,14 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       'ingestion started',
     );
     const summary = await runIngestion(
-      { dataset: args.dataset, symbols: args.symbols, from: args.from, to: args.to, handoff: args.handoff },
+      {
+        dataset: args.dataset,
+        symbols: args.symbols,
+        from: args.from,
+        to: args.to,
+        handoff: args.handoff,
+        fillGaps: args.fillGaps,
+      },
       {
         client,
         bronze: lake.bronze,

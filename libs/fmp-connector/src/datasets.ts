@@ -59,6 +59,28 @@ export function splitWindow(from: IsoDate, to: IsoDate, maxDays: number): { from
   return out;
 }
 
+/**
+ * The parts of [from, to] no window in `covered` holds, oldest first: what a gap-filling backfill still
+ * has to fetch. Windows are inclusive calendar-day ranges.
+ */
+export function uncovered(
+  from: IsoDate,
+  to: IsoDate,
+  covered: readonly { from: IsoDate; to: IsoDate }[],
+): { from: IsoDate; to: IsoDate }[] {
+  if (from > to) throw new Error(`from ${from} is after to ${to}`);
+  const out: { from: IsoDate; to: IsoDate }[] = [];
+  let start = from;
+  for (const c of [...covered].sort((a, b) => a.from.localeCompare(b.from))) {
+    if (start > to) break;
+    if (c.to < start || c.from > to) continue;
+    if (c.from > start) out.push({ from: start, to: addDays(c.from, -1) });
+    if (c.to >= start) start = addDays(c.to, 1);
+  }
+  if (start <= to) out.push({ from: start, to });
+  return out;
+}
+
 /** Halves a window (for the defensive re-split when an answer reaches the row cap). */
 export function halve(unit: Unit): [Unit, Unit] {
   const days = daysBetween(unit.from, unit.to);

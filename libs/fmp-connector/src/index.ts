@@ -15,10 +15,11 @@ export {
   halve,
   historicalPriceEod,
   splitWindow,
+  uncovered,
   type FmpDataset,
   type Unit,
 } from './datasets.ts';
 export { FatalAuthError, RetryableError, UnitFailedError } from './errors.ts';
 export { bronzeKey, sidecarKey, type LandingMeta } from './landing.ts';
 export { parseRetryAfter } from './retry-after.ts';
-export { runIngestion, type IngestRequest, type IngestSummary, type UnitOutcome } from './run.ts';
+export { planUnits, runIngestion, type IngestRequest, type IngestSummary, type UnitOutcome } from './run.ts';

@@ -1,9 +1,9 @@
 import type { ZoneStore } from '@finlake/lake';
-import { bronzeDatasetPrefix, manifestKey, type Handoff } from '@finlake/platform';
+import { bronzeDatasetPrefix, manifestKey, parseBronzeObjectKey, type Handoff } from '@finlake/platform';
 import type { Logger } from '@finlake/logging';
 import type { IsoDate } from '@finlake/market-calendar';
 import type { FmpClient } from './client.ts';
-import { halve, splitWindow, type FmpDataset, type Unit } from './datasets.ts';
+import { halve, splitWindow, uncovered, type FmpDataset, type Unit } from './datasets.ts';
 import { FatalAuthError, UnitFailedError } from './errors.ts';
 import { landUnit } from './landing.ts';
 
@@ -14,6 +14,8 @@ export interface IngestRequest {
   to: IsoDate;
   /** Who cleans the batch: the calling pipeline, or the bronze trigger (its manifest's key says which). */
   handoff: Handoff;
+  /** Fetch only what bronze does not hold yet for each symbol (a gap-filling backfill). */
+  fillGaps?: boolean;
 }
 
 export interface IngestDeps {
@@ -63,9 +65,36 @@ export interface IngestSummary {
   outcomes: UnitOutcome[];
 }
 
-function* unitsOf(req: IngestRequest): Generator<Unit> {
-  const windows = splitWindow(req.from, req.to, req.dataset.maxDaysPerCall);
-  for (const symbol of req.symbols) for (const w of windows) yield { symbol, ...w };
+type Coverage = ReadonlyMap<string, { from: IsoDate; to: IsoDate }[]>;
+
+/**
+ * The calls to make: per symbol, the range (or, filling gaps, the parts bronze does not hold) cut into
+ * windows that cannot reach the row cap. Parallelism splits symbols, never dates: a long range is as few
+ * calls as the cap allows.
+ */
+export function planUnits(req: IngestRequest, covered?: Coverage): Unit[] {
+  const units: Unit[] = [];
+  for (const symbol of req.symbols) {
+    const ranges = covered ? uncovered(req.from, req.to, covered.get(symbol) ?? []) : [req];
+    for (const r of ranges) {
+      for (const w of splitWindow(r.from, r.to, req.dataset.maxDaysPerCall)) units.push({ symbol, ...w });
+    }
+  }
+  return units;
+}
+
+/** What bronze holds per symbol: the windows of its landed objects (their keys carry them). */
+async function bronzeCoverage(bronze: ZoneStore, req: IngestRequest): Promise<Coverage> {
+  const wanted = new Set(req.symbols);
+  const out = new Map<string, { from: IsoDate; to: IsoDate }[]>();
+  for await (const o of bronze.list(bronzeDatasetPrefix(req.dataset.lake))) {
+    const k = parseBronzeObjectKey(req.dataset.lake, o.key);
+    if (!k || !wanted.has(k.symbol)) continue;
+    const list = out.get(k.symbol) ?? [];
+    list.push({ from: k.from, to: k.to });
+    out.set(k.symbol, list);
+  }
+  return out;
 }
 
 /**
@@ -134,7 +163,9 @@ export async function runIngestion(req: IngestRequest, deps: IngestDeps): Promis
     deps.onUnitDone?.(outcome);
   };
 
-  const units = unitsOf(req);
+  const planned = planUnits(req, req.fillGaps ? await bronzeCoverage(bronze, req) : undefined);
+  if (req.fillGaps) logger.info({ units: planned.length }, 'planned the gaps bronze does not hold');
+  const units = planned.values();
   const first = units.next();
   if (!first.done) await process(first.value);
   const worker = async () => {

@@ -139,6 +139,52 @@ describe('fmp-ingester against the FMP sandbox (real HTTP on 127.0.0.1)', () => 
     expect(manifest.outcomes).toHaveLength(second.units);
   }, 60_000); // two paced runs under faults: a busy 2-core machine needs more than the default 20 s
 
+  it('filling gaps fetches only what bronze does not hold, and lands the same bytes', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'ingest-gaps-'));
+    await ingest(sandbox, root, ['AAPL'], { from: '2020-03-01', to: '2020-06-30' });
+    const before = await files(join(root, 'bronze'));
+    const abort = new AbortController();
+    const client = new FmpClient({
+      baseUrl: sandbox.url,
+      apiKey: sandbox.apiKey,
+      ratePerMin: 3000,
+      timeoutMs: 1000,
+      maxAttempts: 12,
+      backoffBaseMs: 10,
+      backoffCapMs: 200,
+      maxRetryAfterMs: 1000,
+      signal: abort.signal,
+    });
+    const s = await runIngestion(
+      {
+        dataset: historicalPriceEod,
+        symbols: ['AAPL', 'AMZN'],
+        from: '2020-01-01',
+        to: '2020-12-31',
+        handoff: 'event',
+        fillGaps: true,
+      },
+      {
+        client,
+        bronze: new LocalZoneStore('bronze', join(root, 'bronze')),
+        logger: quietLogger(),
+        runId: 'test-run',
+        concurrency: 2,
+        abort,
+      },
+    );
+    // AAPL: the months around the landed window; AMZN (nothing held): the whole year.
+    expect(s.outcomes.map((o) => [o.symbol, o.from, o.to])).toEqual([
+      ['AAPL', '2020-01-01', '2020-02-29'],
+      ['AAPL', '2020-07-01', '2020-12-31'],
+      ['AMZN', '2020-01-01', '2020-12-31'],
+    ]);
+    expect(client.attempts).toBe(3);
+    const after = await files(join(root, 'bronze'));
+    expect(after).toEqual(expect.arrayContaining(before)); // nothing held was fetched or replaced again
+    await expectByteIdentical(root, s, sandbox);
+  });
+
   it('lands [] for an unknown symbol as a valid empty answer', async () => {
     const root = await mkdtemp(join(tmpdir(), 'ingest-'));
     const s = await ingest(sandbox, root, ['NOPE'], { from: '2020-01-01', to: '2020-01-31' });

@@ -10,8 +10,10 @@ import {
   parseIngestArgs,
   pacing,
   parseRetryAfter,
+  planUnits,
   RetryableError,
   splitWindow,
+  uncovered,
   sustainedRatePerMin,
   UnitFailedError,
 } from '../src/index.ts';
@@ -120,6 +122,55 @@ describe('windows', () => {
     expect(windows[1]).toEqual({ from: '2008-09-09', to: '2020-12-31' });
     expect(splitWindow('2020-01-01', '2020-01-01', 5000)).toEqual([{ from: '2020-01-01', to: '2020-01-01' }]);
     expect(() => splitWindow('2020-01-02', '2020-01-01', 5000)).toThrow(/after/);
+  });
+
+  it('plan a 25-year backfill of 500 symbols at the row cap: two calls a symbol, not one a year', () => {
+    const symbols = Array.from({ length: 500 }, (_, i) => `SYN${String(i + 1).padStart(4, '0')}`);
+    const units = planUnits({
+      dataset: historicalPriceEod,
+      symbols,
+      from: '2000-01-01',
+      to: '2024-12-31',
+      handoff: 'pipeline',
+    });
+    expect(units).toHaveLength(1000);
+    expect(units.slice(0, 2)).toEqual([
+      { symbol: 'SYN0001', from: '2000-01-01', to: '2013-09-08' },
+      { symbol: 'SYN0001', from: '2013-09-09', to: '2024-12-31' },
+    ]);
+  });
+
+  it.each([
+    ['nothing held', [], [['2020-01-01', '2020-12-31']]],
+    ['all held', [['2019-06-01', '2021-01-31']], []],
+    [
+      'a hole in the middle',
+      [
+        ['2020-01-01', '2020-03-31'],
+        ['2020-07-01', '2020-12-31'],
+      ],
+      [['2020-04-01', '2020-06-30']],
+    ],
+    [
+      'both ends',
+      [['2020-02-01', '2020-11-30']],
+      [
+        ['2020-01-01', '2020-01-31'],
+        ['2020-12-01', '2020-12-31'],
+      ],
+    ],
+    [
+      'overlapping objects',
+      [
+        ['2020-01-01', '2020-06-30'],
+        ['2020-03-01', '2020-08-31'],
+      ],
+      [['2020-09-01', '2020-12-31']],
+    ],
+    ['outside the range only', [['2018-01-01', '2018-12-31']], [['2020-01-01', '2020-12-31']]],
+  ])('fill gaps when bronze holds %s', (_, held, gaps) => {
+    const w = (pairs: string[][]) => pairs.map(([from, to]) => ({ from: from!, to: to! }));
+    expect(uncovered('2020-01-01', '2020-12-31', w(held))).toEqual(w(gaps));
   });
 
   it('halve without gaps or overlap', () => {

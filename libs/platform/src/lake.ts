@@ -99,6 +99,16 @@ export function parseManifestKey(key: string): ManifestRef | undefined {
   return dataset && handoff ? { dataset, handoff, runId: m.run_id! } : undefined;
 }
 
+/** The symbol and window of a bronze data object's key, or undefined for any other key (sidecars, temp files). */
+export function parseBronzeObjectKey(
+  d: SourceDataset,
+  key: string,
+): { symbol: string; from: string; to: string } | undefined {
+  const m = match(LAKE_LAYOUT.bronze.object, key);
+  if (!m || m.source !== d.source || m.dataset !== d.dataset) return undefined;
+  return { symbol: m.symbol!, from: m.from!, to: m.to! };
+}
+
 /** The key prefixes a dataset's connector writes under: what its role must be allowed to put. */
 export function bronzeWriterPrefixes(d: SourceDataset): string[] {
   return [bronzeDatasetPrefix(d), manifestsPrefix(d)];

@@ -47,7 +47,8 @@ def main(argv: list[str]) -> int:
     back.add_argument("--from", dest="date_from", type=_date, required=True)
     back.add_argument("--to", dest="date_to", type=_date, required=True)
     back.add_argument("--symbols", type=_symbols)
-    back.add_argument("--concurrency", type=int, default=2)
+    back.add_argument("--concurrency", type=int, default=2, help="symbol groups ingested at once (1-8)")
+    back.add_argument("--fill-gaps", action="store_true", help="fetch only what bronze does not hold yet")
     roll = sub.add_parser("rollback", help="serve an earlier published version of gold again")
     roll.add_argument(
         "--to-run", help="the run whose gold to serve (default: the version before the current one)"
@@ -73,7 +74,7 @@ def main(argv: list[str]) -> int:
         if a.command == "pipeline":
             report = master_fmp_pipeline(a.date_from, a.date_to, a.symbols, not a.no_publish)
         else:
-            report = fmp_backfill(a.date_from, a.date_to, a.symbols, a.concurrency)
+            report = fmp_backfill(a.date_from, a.date_to, a.symbols, a.concurrency, fill_gaps=a.fill_gaps)
     except Exception as err:  # noqa: BLE001 - the process boundary: report any failure as exit 1
         print(f"finlake-flows: {a.command} failed: {err}", file=sys.stderr)
         return 1

@@ -12,11 +12,11 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_run_logger, task, unmapped
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from prefect.runtime import flow_run
 
@@ -64,11 +64,12 @@ def ingest_task(
     run_id: str,
     rate_share: int = 1,
     handoff: str = "pipeline",
+    fill_gaps: bool = False,
 ) -> dict:
     """`rate_share` ingesters running at once split the FMP plan's rate between them."""
     s = settings.load()
     s = replace(s, fmp_rate_limit_per_min=max(1, s.fmp_rate_limit_per_min // rate_share))
-    window = runners.Window(date_from, date_to)
+    window = runners.Window(date_from, date_to, fill_gaps)
     return runners.ingestion_runner(s).ingest(tuple(symbols), window, run_id, handoff)
 
 
@@ -211,6 +212,7 @@ def master_fmp_pipeline(
         if publish_gold:
             report["published"] = timed("publish", publish_task, rid)
         report["duration_s"] = round(time.monotonic() - started, 1)
+        report["peak_rss_mb"] = runners.peak_rss_mb()
         report["data"] = {
             "bronze": str(s.bronze),
             "silver": str(s.silver),
@@ -227,16 +229,12 @@ def master_fmp_pipeline(
         raise
 
 
-def backfill_windows(date_from: date, date_to: date) -> list[tuple[date, date]]:
-    """Calendar-year windows: no two windows share a silver month partition, so they can run
-    concurrently, and each stays far below Athena's 100-partitions-per-statement limit (12 months)."""
-    out = []
-    start = date_from
-    while start <= date_to:
-        end = min(date(start.year, 12, 31), date_to)
-        out.append((start, end))
-        start = end + timedelta(days=1)
-    return out
+def symbol_groups(symbols: list[str], n: int) -> list[list[str]]:
+    """`n` groups of about the same size (round robin, so each group spans the alphabet): a backfill's
+    parallelism splits symbols, never dates, so every symbol's range stays as few calls as the row cap
+    allows."""
+    n = max(1, min(n, len(symbols)))
+    return [symbols[i::n] for i in range(n)]
 
 
 @flow(name="fmp-backfill", **ALERTS)
@@ -246,10 +244,13 @@ def fmp_backfill(
     symbols: list[str] | None = None,
     max_concurrency: int = 2,
     publish_gold: bool = True,
+    fill_gaps: bool = False,
 ) -> dict[str, Any]:
-    """Ingest + clean a long range in year windows (bounded concurrency, the FMP plan's rate shared
-    between them), then one dbt build, the gate and publish. Every window is idempotent, so running
-    the same backfill twice changes nothing."""
+    """Ingest a long range with the symbols split into `max_concurrency` groups (run at once, the FMP
+    plan's rate shared between them; each plans its calls by the row cap, or with `fill_gaps` only what
+    bronze does not hold), then one bronze-to-silver run over the whole months of the range (one Spark
+    session; months are rewritten whole, so it is conflict-free), one dbt build, the gate and publish.
+    Every step is idempotent, so running the same backfill twice changes nothing."""
     if date_from > date_to:
         raise ValueError(f"date_from {date_from} is after date_to {date_to}")
     if not 1 <= max_concurrency <= 8:
@@ -257,31 +258,43 @@ def fmp_backfill(
     logger = get_run_logger()
     s = settings.load()
     rid = _run_id(None)
-    windows = backfill_windows(date_from, date_to)
-    progress = create_progress_artifact(progress=0.0, description=f"fmp-backfill {date_from}..{date_to}")
-    done: list[dict] = []
     syms = symbols or list(s.symbols)
-    for i in range(0, len(windows), max_concurrency):
-        batch = windows[i : i + max_concurrency]
-        futures = [
-            (w, ingest_task.submit(syms, w[0], w[1], f"{rid}-w{w[0].year}", len(batch))) for w in batch
-        ]
-        transforms = [
-            (w, transform_task.submit(w[0], w[1], f"{rid}-w{w[0].year}", wait_for=[f])) for w, f in futures
-        ]
-        for (w, f), (_, t) in zip(futures, transforms, strict=True):
-            done.append(
-                {
-                    "from": w[0].isoformat(),
-                    "to": w[1].isoformat(),
-                    "ingest_rows": f.result()["rows"],
-                    "silver_rows": t.result()["rows_written"],
-                }
-            )
-        update_progress_artifact(progress, progress=100.0 * len(done) / len(windows))
-        logger.info("backfill: %d/%d windows done", len(done), len(windows))
+    groups = symbol_groups(syms, max_concurrency)
+    started = time.monotonic()
+    report: dict[str, Any] = {"run_id": rid, "flow": "fmp-backfill", "stage_seconds": {}}
+    progress = create_progress_artifact(progress=0.0, description=f"fmp-backfill {date_from}..{date_to}")
+
+    t0 = time.monotonic()
+    ingests = ingest_task.map(
+        groups,
+        unmapped(date_from),
+        unmapped(date_to),
+        [f"{rid}-g{i}" for i in range(len(groups))],
+        unmapped(len(groups)),
+        unmapped("pipeline"),
+        unmapped(fill_gaps),
+    ).result()
+    report["stage_seconds"]["ingest"] = round(time.monotonic() - t0, 1)
+    report["ingest"] = {
+        k: sum(i[k] for i in ingests) for k in ("units", "landed", "failed", "rows", "http_attempts")
+    }
+    update_progress_artifact(progress, progress=40.0)
+    logger.info("backfill: %d symbols landed in %d groups", len(syms), len(groups))
+
+    t0 = time.monotonic()
+    silver = transform_task(date_from, date_to, rid)
+    report["stage_seconds"]["transform"] = round(time.monotonic() - t0, 1)
+    report["transform"] = {k: silver[k] for k in ("rows_read", "rows_written", "rows_rejected")}
+    update_progress_artifact(progress, progress=70.0)
+
+    t0 = time.monotonic()
     gate = dbt_build_gold(rid)
+    report["stage_seconds"]["dbt"] = round(time.monotonic() - t0, 1)
+    report["gate"] = gate
     if not gate["passed"]:
         raise GateClosed(gate["gate"] + ": " + "; ".join(gate["failures"][:5]))
-    published = publish_task(rid) if publish_gold else None
-    return {"run_id": rid, "windows": done, "gate": gate, "published": published}
+    report["published"] = publish_task(rid) if publish_gold else None
+    update_progress_artifact(progress, progress=100.0)
+    report["duration_s"] = round(time.monotonic() - started, 1)
+    report["peak_rss_mb"] = runners.peak_rss_mb()
+    return report

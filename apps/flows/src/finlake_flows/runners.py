@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import resource
 import subprocess
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -33,8 +35,11 @@ class StageFailed(RuntimeError):
 
 @dataclass(frozen=True)
 class Window:
+    """What to fetch: a date window, or (fill_gaps) only the parts of it bronze does not hold yet."""
+
     date_from: date | None
     date_to: date | None
+    fill_gaps: bool = False
 
     def args(self) -> list[str]:
         out = []
@@ -42,6 +47,8 @@ class Window:
             out += ["--from", self.date_from.isoformat()]
         if self.date_to:
             out += ["--to", self.date_to.isoformat()]
+        if self.fill_gaps:
+            out.append("--fill-gaps")
         return out
 
 
@@ -57,15 +64,33 @@ class TransformRunner(Protocol):
     def transform(self, date_from: date, date_to: date, run_id: str) -> dict: ...
 
 
+_peak_rss_kb: dict[str, int] = {}
+_peak_lock = threading.Lock()
+
+
+def peak_rss_mb() -> dict[str, int]:
+    """The largest resident set each local stage process (with the processes it waited for) reached in
+    this Python process, in MiB, and this process's own (the flow, Prefect): what a machine must hold."""
+    with _peak_lock:
+        out = {what: kb // 1024 for what, kb in _peak_rss_kb.items()}
+    out["flow"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    return out
+
+
 def _run(cmd: list[str], env: dict[str, str], what: str) -> int:
-    """Runs a stage process, relaying its (JSON) log lines as they come."""
+    """Runs a stage process, relaying its (JSON) log lines as they come; records its peak RSS."""
     proc = subprocess.Popen(  # noqa: S603 - our own stage commands, arguments validated upstream
         cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO
     )
     assert proc.stdout is not None
     for line in proc.stdout:
         log.info("%s | %s", what, line.rstrip())
-    return proc.wait()
+    # wait4, not wait: its rusage is this child's (and its reaped descendants'), not every child's.
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    with _peak_lock:
+        _peak_rss_kb[what] = max(_peak_rss_kb.get(what, 0), usage.ru_maxrss)
+    return proc.returncode
 
 
 class LocalIngestion:

@@ -30,11 +30,14 @@ export function registerPipeline(program: Command): void {
     });
   program
     .command('backfill')
-    .description('run fmp-backfill: year windows with bounded concurrency, then dbt, the gate and publish')
+    .description(
+      'run fmp-backfill: symbols split into concurrent groups (calls planned by the row cap), one silver run, dbt, the gate and publish',
+    )
     .requiredOption('--from <date>', 'first date', isoDate('--from'))
     .requiredOption('--to <date>', 'last date', isoDate('--to'))
     .option('--symbols <list>', 'comma-separated tickers')
-    .option('--concurrency <n>', 'windows at once (1-8)', '2')
+    .option('--concurrency <n>', 'symbol groups ingested at once (1-8)', '2')
+    .option('--fill-gaps', 'fetch only what bronze does not hold yet for each symbol')
     .action(async (opts) => {
       process.exitCode = await runFlows([
         'backfill',
@@ -45,6 +48,7 @@ export function registerPipeline(program: Command): void {
         '--concurrency',
         opts.concurrency,
         ...flag('--symbols', opts.symbols),
+        ...(opts.fillGaps ? ['--fill-gaps'] : []),
       ]);
     });
 }
