@@ -34,6 +34,8 @@ def test_master_flow_builds_and_publishes_gold_and_a_rerun_is_identical(pipeline
 
     second = master_fmp_pipeline(date(2018, 1, 1), date(2020, 12, 31), SYMBOLS)
     assert second["run_id"] != first["run_id"]
+    # The first build is full; the rerun builds its window's months as a batch and publishes the same rows.
+    assert first["gate"]["gold_from"] is None and second["gate"]["gold_from"] == "2018-01-01"
     assert gold_rows(lake) == rows
 
 
@@ -58,6 +60,34 @@ def test_a_failing_error_test_halts_before_publishing_alerts_and_keeps_the_serve
     assert "FAILED" in alert and "GateClosed" in alert and "expect_column_values_to_be_between" in alert
     # The copy's bad seed failed its own test, not the repo's.
     assert "expect_column_values_to_be_between_portfolio_holdings_quantity" in alert
+
+
+def test_an_incremental_night_serves_what_a_full_build_serves(pipeline_env, tmp_path, monkeypatch):
+    lake = Path(pipeline_env["FINLAKE_LAKE_ROOT"])
+    master_fmp_pipeline(date(2019, 1, 1), date(2020, 6, 30), SYMBOLS)
+    night = master_fmp_pipeline(date(2020, 7, 1), date(2020, 7, 15), SYMBOLS)
+    assert night["gate"]["gold_from"] == "2020-07-01"
+    batch = (
+        lake
+        / "gold"
+        / platform.gold_candidate_prefix(night["run_id"])
+        / "daily_portfolio_summary.batch.parquet"
+    )
+    [(first_day, n)] = (
+        duckdb.connect().execute(f"select min(summary_date), count(*) from '{batch}'").fetchall()
+    )
+    assert str(first_day) >= "2020-07-01" and n < len(gold_rows(lake)) / 10  # the night's dates only
+    incremental = gold_rows(lake)
+
+    # A changed model (or holdings) makes the next run build everything: it serves the same rows.
+    project = tmp_path / "dbt"
+    shutil.copytree(REPO / "dbt", project, ignore=shutil.ignore_patterns("target", "logs", "pytests"))
+    mart = project / "models" / "marts" / "daily_portfolio_summary.sql"
+    mart.write_text(mart.read_text() + "\n-- changed\n")
+    monkeypatch.setenv("DBT_PROJECT_DIR", str(project))
+    full = master_fmp_pipeline(date(2020, 7, 1), date(2020, 7, 15), SYMBOLS)
+    assert full["gate"]["gold_from"] is None
+    assert gold_rows(lake) == incremental
 
 
 def test_a_backfill_run_twice_changes_nothing(pipeline_env):

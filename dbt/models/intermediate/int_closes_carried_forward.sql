@@ -106,4 +106,6 @@ final as (
 
 )
 
+-- Windows first, then the batch: a batch's first date still sees the closes before it.
 select * from final
+where {{ in_gold_batch('trading_date') }}

@@ -36,6 +36,7 @@ active_holdings as (
     inner join trading_dates
         on holdings.valid_from <= trading_dates.trading_date
         and (holdings.valid_to is null or trading_dates.trading_date < holdings.valid_to)
+    where {{ in_gold_batch('trading_dates.trading_date') }}
 
 ),
 

@@ -41,6 +41,8 @@ portfolio_dates as (
     from portfolios
     inner join trading_dates
         on trading_dates.trading_date >= portfolios.first_holding_date
+    -- Incremental: only this run's batch of dates (see macros/gold_batch.sql); all of them on a full build.
+    where {{ in_gold_batch('trading_dates.trading_date') }}
 
 ),
 

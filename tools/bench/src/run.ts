@@ -3,6 +3,7 @@ import { benchFmpIngester } from './benchmarks/fmp-ingester.ts';
 import { benchGlueTransform } from './benchmarks/glue-transform.ts';
 import { benchImages } from './benchmarks/images.ts';
 import { benchPipeline } from './benchmarks/pipeline.ts';
+import { benchScale } from './benchmarks/scale.ts';
 import { benchServingApi } from './benchmarks/serving-api.ts';
 import { printResult, type BenchResult } from './report.ts';
 
@@ -14,6 +15,7 @@ export const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
   'serving-api': () => benchServingApi(),
   pipeline: () => benchPipeline(),
   images: () => benchImages(),
+  scale: () => benchScale(),
 };
 
 /** Runs the named benchmarks (all when none is named); returns how many targets were missed. */

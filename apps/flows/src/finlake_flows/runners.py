@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import resource
+import shutil
 import subprocess
 import tempfile
 import threading
@@ -21,7 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import Protocol
 
-from finlake_flows import platform
+from finlake_flows import platform, publish
 from finlake_flows.settings import REPO, AwsSettings, Settings, load_aws
 
 SILVER_TABLE = "fmp_eod_prices"
@@ -69,28 +70,62 @@ _peak_lock = threading.Lock()
 
 
 def peak_rss_mb() -> dict[str, int]:
-    """The largest resident set each local stage process (with the processes it waited for) reached in
-    this Python process, in MiB, and this process's own (the flow, Prefect): what a machine must hold."""
+    """The largest resident set each local stage's process tree reached in this Python process, in MiB
+    (summed over the tree: Spark's JVM is a child of the job's Python), and this process's own (the flow,
+    Prefect): what a machine must hold."""
     with _peak_lock:
         out = {what: kb // 1024 for what, kb in _peak_rss_kb.items()}
     out["flow"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     return out
 
 
+def _tree_rss_kb(root: int) -> int:
+    """Resident set of a process and all its descendants, from /proc (0 where /proc is absent)."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            stat = (entry / "stat").read_text()
+            fields = stat[stat.rindex(")") + 2 :].split()
+            parents[int(entry.name)] = int(fields[1])
+            rss[int(entry.name)] = int(fields[21]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+        except (OSError, ValueError, IndexError):
+            continue  # the process ended while we looked
+    tree, frontier = {root}, [root]
+    while frontier:
+        pid = frontier.pop()
+        for child, parent in parents.items():
+            if parent == pid and child not in tree:
+                tree.add(child)
+                frontier.append(child)
+    return sum(rss.get(p, 0) for p in tree)
+
+
 def _run(cmd: list[str], env: dict[str, str], what: str) -> int:
-    """Runs a stage process, relaying its (JSON) log lines as they come; records its peak RSS."""
+    """Runs a stage process, relaying its (JSON) log lines as they come; records its tree's peak RSS."""
     proc = subprocess.Popen(  # noqa: S603 - our own stage commands, arguments validated upstream
         cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO
     )
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.5):
+            peak[0] = max(peak[0], _tree_rss_kb(proc.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     assert proc.stdout is not None
-    for line in proc.stdout:
-        log.info("%s | %s", what, line.rstrip())
-    # wait4, not wait: its rusage is this child's (and its reaped descendants'), not every child's.
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    try:
+        for line in proc.stdout:
+            log.info("%s | %s", what, line.rstrip())
+        code = proc.wait()
+    finally:
+        done.set()
+        sampler.join()
     with _peak_lock:
-        _peak_rss_kb[what] = max(_peak_rss_kb.get(what, 0), usage.ru_maxrss)
-    return proc.returncode
+        _peak_rss_kb[what] = max(_peak_rss_kb.get(what, 0), peak[0])
+    return code
 
 
 class LocalIngestion:
@@ -294,29 +329,44 @@ def transform_runner(settings: Settings) -> TransformRunner:
 
 
 class DbtRunner(Protocol):
-    def build(self, run_id: str, select: str | None = None) -> Path: ...
+    def build(self, run_id: str, select: str | None = None, gold_from: date | None = None) -> Path:
+        """`gold_from`: build gold's dates from there on only (an incremental batch); None: all of it."""
+        ...
 
 
 class LocalDbt:
-    """`dbt build` on DuckDB, gold into this run's candidate folder; returns run_results.json's path."""
+    """`dbt build` on DuckDB, gold into this run's candidate folder; returns run_results.json's path.
+    Every run shares one target folder, so dbt's partial parsing carries over from run to run; the run's
+    artefacts are copied to its own folder afterwards. (One read-write process per DuckDB file: local
+    dbt builds never overlap.)"""
 
     def __init__(self, settings: Settings):
         self.s = settings
 
-    def build(self, run_id: str, select: str | None = None) -> Path:
-        target_path = self.s.state / "dbt" / run_id
+    def build(self, run_id: str, select: str | None = None, gold_from: date | None = None) -> Path:
+        shared = self.s.state / "dbt" / "target"
+        run_dir = self.s.state / "dbt" / run_id
+        candidate = self.s.gold / platform.gold_candidate_prefix(run_id)
+        candidate.mkdir(parents=True, exist_ok=True)
+        publish.write_batch(self.s.gold, candidate, gold_from, publish.dbt_fingerprint(self.s.dbt_project))
         env = {
             **os.environ,
             "FINLAKE_LAKE_ROOT": str(self.s.lake_root),
-            "FINLAKE_GOLD_CANDIDATE_DIR": str(self.s.gold / platform.gold_candidate_prefix(run_id)),
+            "FINLAKE_GOLD_CANDIDATE_DIR": str(candidate),
+            "FINLAKE_GOLD_FROM": gold_from.isoformat() if gold_from else "",
             "PREFECT__FLOW_RUN_ID": run_id,
             "DBT_TARGET": "local",
         }
-        cmd = ["bash", str(REPO / "dbt" / "scripts" / "dbt.sh"), "build", "--target-path", str(target_path)]
+        cmd = ["bash", str(REPO / "dbt" / "scripts" / "dbt.sh"), "build", "--target-path", str(shared)]
         if select:
             cmd += ["--select", select]
+        (shared / "run_results.json").unlink(missing_ok=True)  # never read an earlier run's results
         _run(cmd, env, "dbt")  # the exit code is read through run_results.json by the quality gate
-        return target_path / "run_results.json"
+        run_dir.mkdir(parents=True, exist_ok=True)
+        for name in ("run_results.json", "manifest.json"):
+            if (shared / name).is_file():
+                shutil.copyfile(shared / name, run_dir / name)
+        return run_dir / "run_results.json"
 
 
 class EcsDbt:
@@ -328,7 +378,9 @@ class EcsDbt:
         self.tasks, self.s3 = tasks, s3
         self.state = state or Path(tempfile.gettempdir()) / "finlake"
 
-    def build(self, run_id: str, select: str | None = None) -> Path:
+    def build(self, run_id: str, select: str | None = None, gold_from: date | None = None) -> Path:
+        # On Athena every build is full for now: an incremental publish there registers the batch's
+        # partitions on the served table, which infra's publish policy does not allow yet.
         aws = self.tasks.aws
         args = ["--run-id", run_id, *(["--select", select] if select else [])]
         code = self.tasks.run("dbt", aws.dbt_task_definition, args, run_id)

@@ -42,6 +42,7 @@ class Settings:
     slack_block: str | None
     python: Path
     node: str
+    dbt_project: Path = REPO / "dbt"
 
     @property
     def bronze(self) -> Path:
@@ -154,4 +155,6 @@ def load(env: dict[str, str] | None = None) -> Settings:
         slack_block=env.get("FINLAKE_SLACK_BLOCK") or None,
         python=Path(env.get("FINLAKE_PYTHON", str(REPO / ".venv" / "bin" / "python"))),
         node=env.get("FINLAKE_NODE", "node"),
+        # dbt.sh reads the same variable: a copy of the project (tests, benchmarks) is used as a whole.
+        dbt_project=Path(env.get("DBT_PROJECT_DIR", str(REPO / "dbt"))),
     )

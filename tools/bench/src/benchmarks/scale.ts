@@ -1,0 +1,211 @@
+import { spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { rng, startFmpSandbox, syntheticRows } from '@finlake/fmp-sandbox';
+import { findRepoRoot } from '@finlake/lake';
+import type { BenchResult, Measurement } from '../report.ts';
+
+/** The scenario: the S&P 500's size in synthetic symbols and a desk's thousand portfolios. */
+export interface ScaleOptions {
+  symbols: number;
+  portfolios: number;
+  /** Symbols per portfolio, inclusive. */
+  holdings: [number, number];
+  from: string;
+  to: string;
+  /** The nightly increment after the full load: one trading day. */
+  nightly: string;
+  /** FMP calls per minute the sandbox allows (FMP Ultimate) and the flows pace to. */
+  ratePerMin: number;
+  seed: number;
+}
+
+export const SCALE_DEFAULTS: ScaleOptions = {
+  symbols: 500,
+  portfolios: 1000,
+  holdings: [10, 30],
+  from: '2000-01-01',
+  to: '2024-12-31',
+  nightly: '2025-01-02',
+  ratePerMin: 3000,
+  seed: 20261201,
+};
+
+const ROW_CAP = 5000;
+const symbolName = (i: number) => `SYN${String(i + 1).padStart(4, '0')}`;
+
+/**
+ * Seeded holdings: each portfolio holds 10-30 distinct symbols from the first of the range on, some
+ * sold again (valid_to exclusive), as the dbt seed's CSV. Same seed, same file.
+ */
+export function generateHoldings(o: ScaleOptions): { csv: string; rows: number } {
+  const next = rng(o.seed);
+  const start = Date.parse(`${o.from}T00:00:00Z`);
+  const span = Date.parse(`${o.to}T00:00:00Z`) - start;
+  const day = (t: number) => new Date(t).toISOString().slice(0, 10);
+  const lines = ['portfolio_id,symbol,quantity,valid_from,valid_to'];
+  for (let p = 0; p < o.portfolios; p++) {
+    const id = `P${String(p + 1).padStart(4, '0')}`;
+    const count = o.holdings[0] + Math.floor(next() * (o.holdings[1] - o.holdings[0] + 1));
+    const chosen = new Set<number>();
+    while (chosen.size < count) chosen.add(Math.floor(next() * o.symbols));
+    for (const s of [...chosen].sort((a, b) => a - b)) {
+      const from = start + Math.floor(next() * span * 0.8);
+      const sold = next() < 0.25 ? from + Math.floor((0.05 + next() * 0.3) * span) : undefined;
+      const to = sold !== undefined && sold < start + span ? day(sold) : '';
+      lines.push(`${id},${symbolName(s)},${1 + Math.floor(next() * 500)},${day(from)},${to}`);
+    }
+  }
+  return { csv: `${lines.join('\n')}\n`, rows: lines.length - 1 };
+}
+
+/** The fewest calls that can fetch the range under the row cap: per symbol, ceil(rows / cap). */
+export function minimumCalls(o: ScaleOptions): number {
+  let calls = 0;
+  for (let i = 0; i < o.symbols; i++) {
+    const rows = syntheticRows(symbolName(i)).filter((r) => r.date >= o.from && r.date <= o.to).length;
+    calls += Math.max(1, Math.ceil(rows / ROW_CAP));
+  }
+  return calls;
+}
+
+interface FlowReport {
+  stage_seconds: Record<string, number>;
+  peak_rss_mb: Record<string, number>;
+  duration_s: number;
+  ingest: { units: number; rows: number; http_attempts?: number };
+}
+
+function runFlows(args: string[], env: NodeJS.ProcessEnv, log: string): Promise<FlowReport> {
+  const root = findRepoRoot();
+  return new Promise((resolve, reject) => {
+    const child = spawn(join(root, '.venv', 'bin', 'python'), ['-m', 'finlake_flows.cli', ...args], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.on('close', (code) => {
+      writeFileSync(log, err);
+      if (code !== 0) reject(new Error(`flows ${args[0]} exited ${code}: ${err.slice(-3000)} (log: ${log})`));
+      else resolve(JSON.parse(out) as FlowReport);
+    });
+  });
+}
+
+const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
+
+/**
+ * `npx finlake bench scale`: 500 symbols x 25 years (3.1 M price rows) and 1,000 portfolios (~20 k
+ * holdings, ~60 M position-days) through the real backfill (sandbox -> connector -> Spark -> dbt on
+ * DuckDB -> gate -> publish), then one nightly increment. Prints each stage's time and peak RSS.
+ * - calls: the API calls the backfill made against the minimum that covers the rows under the cap
+ *   (baseline, computed from the same data); target <= 1.05.
+ * - nightly: the increment's wall time against the full load's (same run); target <= 0.5; and its dbt
+ *   stage against the full load's dbt stage, target <= 0.35: a night builds a batch, not all of gold.
+ * - gold: the full load's dbt stage finishes (the gate passes) and its peak RSS stays under 8 GiB.
+ */
+export async function benchScale(o: ScaleOptions = SCALE_DEFAULTS): Promise<BenchResult> {
+  const root = findRepoRoot();
+  const work = mkdtempSync(join(tmpdir(), 'bench-scale-'));
+  const sandbox = await startFmpSandbox({ apiKey: 'bench-key', ratePerMin: o.ratePerMin });
+  try {
+    const project = join(work, 'dbt');
+    cpSync(join(root, 'dbt'), project, {
+      recursive: true,
+      filter: (src) => !/[/\\](target|logs|pytests)$/.test(src),
+    });
+    const holdings = generateHoldings(o);
+    writeFileSync(join(project, 'seeds', 'portfolio_holdings.csv'), holdings.csv);
+    const symbols = Array.from({ length: o.symbols }, (_, i) => symbolName(i)).join(',');
+    const env = {
+      ...process.env,
+      FINLAKE_LAKE_ROOT: join(work, 'lake'),
+      DBT_PROJECT_DIR: project,
+      FINLAKE_SYMBOLS: symbols,
+      FMP_BASE_URL: sandbox.url,
+      FMP_API_KEY: 'bench-key',
+      FMP_RATE_LIMIT_PER_MIN: String(o.ratePerMin),
+      FMP_CONCURRENCY: '8',
+    };
+
+    const t0 = Date.now();
+    const full = await runFlows(
+      ['backfill', '--from', o.from, '--to', o.to, '--concurrency', '2'],
+      env,
+      join(work, 'backfill.log'),
+    );
+    const fullWall = (Date.now() - t0) / 1000;
+    const calls = sandbox.stats().requests; // counted by the API side, retries included
+    const minimum = minimumCalls(o);
+
+    const t1 = Date.now();
+    const nightly = await runFlows(
+      ['pipeline', '--from', o.nightly, '--to', o.nightly],
+      env,
+      join(work, 'nightly.log'),
+    );
+    const nightlyWall = (Date.now() - t1) / 1000;
+    const dbtRss = full.peak_rss_mb.dbt ?? 0;
+
+    const measurements: Measurement[] = [
+      {
+        name: 'backfill API calls',
+        value: calls,
+        unit: 'calls',
+        baseline: { name: 'the minimum under the 5,000-row cap', value: minimum },
+        ratio: calls / minimum,
+        target: '<= 1.05 x the minimum',
+        pass: calls / minimum <= 1.05,
+        note: `${(calls / 750).toFixed(1)} min of a 750/min plan`,
+      },
+      {
+        name: 'nightly increment after the full load',
+        value: nightlyWall,
+        unit: 's',
+        baseline: { name: 'the full load', value: fullWall },
+        ratio: nightlyWall / fullWall,
+        target: '<= 0.5 x the full load',
+        pass: nightlyWall / fullWall <= 0.5,
+        note: `outside the stages: ${(nightlyWall - sum(nightly.stage_seconds)).toFixed(1)} s`,
+      },
+      {
+        name: 'nightly gold (dbt) after the full load',
+        value: nightly.stage_seconds.dbt ?? 0,
+        unit: 's',
+        baseline: { name: "the full load's dbt", value: full.stage_seconds.dbt ?? 0 },
+        ratio: (nightly.stage_seconds.dbt ?? 0) / (full.stage_seconds.dbt ?? 1),
+        target: '<= 0.35 x the full build (an incremental batch, not a rebuild)',
+        pass: (nightly.stage_seconds.dbt ?? 0) / (full.stage_seconds.dbt ?? 1) <= 0.35,
+      },
+      {
+        name: 'gold (dbt) peak RSS on the full load',
+        value: dbtRss,
+        unit: 'MiB',
+        target: '<= 8192 MiB, gate passed',
+        pass: dbtRss > 0 && dbtRss <= 8192,
+      },
+    ];
+    return {
+      benchmark: 'scale',
+      context: {
+        scenario: { ...o, holdings_rows: holdings.rows },
+        backfill: { wall_s: fullWall, stage_seconds: full.stage_seconds, peak_rss_mb: full.peak_rss_mb },
+        nightly: {
+          wall_s: nightlyWall,
+          stage_seconds: nightly.stage_seconds,
+          peak_rss_mb: nightly.peak_rss_mb,
+        },
+      },
+      measurements,
+    };
+  } finally {
+    await sandbox.close();
+    if (!process.env.FINLAKE_BENCH_KEEP) rmSync(work, { recursive: true, force: true });
+    else console.log(`kept ${work}`);
+  }
+}
