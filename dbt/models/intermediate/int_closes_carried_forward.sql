@@ -36,6 +36,9 @@ calendar as (
     from symbols
     inner join trading_dates
         on trading_dates.trading_date >= symbols.first_trade_date
+    -- A batch needs the calendar from a little before its first date: enough for the carry span and the
+    -- previous trading date (a month covers any market closure).
+    where {{ in_gold_batch(dbt.dateadd('day', carry + 31, 'trading_dates.trading_date')) }}
 
 ),
 

@@ -1,7 +1,11 @@
 -- Daily value and P&L per portfolio, for every trading date from the portfolio's first holding on
 -- (dates with no active holding included, valued 0). Columns are fixed by the gold contract in
 -- libs/schemas (see daily_portfolio_summary.yml, generated from it).
-{{ config(external_location=gold_candidate_location("daily_portfolio_summary")) }}
+{#- `location` is dbt-duckdb's key, `external_location` dbt-athena's: each adapter reads its own. -#}
+{{ config(
+    location=gold_candidate_location("daily_portfolio_summary"),
+    external_location=gold_candidate_location("daily_portfolio_summary"),
+) }}
 
 with
 
