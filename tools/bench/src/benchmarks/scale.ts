@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rng, startFmpSandbox, syntheticRows } from '@finlake/fmp-sandbox';
 import { findRepoRoot } from '@finlake/lake';
+import { devKeyPair, mintToken } from '@finlake/serving';
+import { writeGoldFixture } from '@finlake/serving/testing';
 import type { BenchResult, Measurement } from '../report.ts';
+import { load, startServer } from './serving-api.ts';
 
 /** The scenario: the S&P 500's size in synthetic symbols and a desk's thousand portfolios. */
 export interface ScaleOptions {
@@ -97,6 +100,45 @@ function runFlows(args: string[], env: NodeJS.ProcessEnv, log: string): Promise<
   });
 }
 
+/**
+ * The serving API's uncached path on the published full gold: one portfolio x one month for every
+ * portfolio and month (each question once per pass), and the date query.
+ */
+export async function uncachedServing(lake: string, portfolios: number) {
+  const bundle = join(findRepoRoot(), 'apps', 'serving-api', 'dist', 'main.js');
+  const keys = devKeyPair(join(lake, '_state', 'dev-keys'));
+  const token = await mintToken(keys.privateKeyPem, { sub: 'bench', portfolios: '*' });
+  const auth = { authorization: `Bearer ${token}` };
+  const started = Date.now();
+  const api = await startServer([bundle, '--port', '0'], {
+    ...process.env,
+    FINLAKE_LAKE_ROOT: lake,
+    FINLAKE_API_CACHE: 'off',
+    LOG_LEVEL: 'warn',
+  });
+  const startS = (Date.now() - started) / 1000;
+  try {
+    const paths: string[] = [];
+    for (let m = 0; m < 12; m++) {
+      const from = new Date(Date.UTC(2024, m, 1)).toISOString().slice(0, 10);
+      const to = new Date(Date.UTC(2024, m + 1, 0)).toISOString().slice(0, 10);
+      for (let p = 1; p <= portfolios; p++)
+        paths.push(`/v1/portfolios/P${String(p).padStart(4, '0')}/daily-summary?from=${from}&to=${to}`);
+    }
+    await load(api.url, { seconds: 2 }, auth, paths.slice(0, 500)); // warm-up
+    const summary = await load(api.url, { seconds: 8 }, auth, paths);
+    const date = await load(
+      `${api.url}/v1/daily-portfolio-summary?date=2024-06-28&limit=100`,
+      { seconds: 6 },
+      auth,
+    );
+    const fresh = (await (await fetch(`${api.url}/healthz`)).json()) as { gold?: { rows?: number } };
+    return { startS, summary, date, rows: fresh.gold?.rows ?? null };
+  } finally {
+    api.child.kill('SIGTERM');
+  }
+}
+
 const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
 
 /**
@@ -151,6 +193,15 @@ export async function benchScale(o: ScaleOptions = SCALE_DEFAULTS): Promise<Benc
     );
     const nightlyWall = (Date.now() - t1) / 1000;
     const dbtRss = full.peak_rss_mb.dbt ?? 0;
+    const serving = await uncachedServing(join(work, 'lake'), o.portfolios);
+    // Baseline: the same server and questions on a small gold (50 portfolios x 10 years, 182 k rows).
+    const small = join(work, 'small');
+    await writeGoldFixture(
+      small,
+      Array.from({ length: 50 }, (_, i) => `P${String(i + 1).padStart(4, '0')}`),
+      3650,
+    );
+    const servingSmall = await uncachedServing(small, 50);
 
     const measurements: Measurement[] = [
       {
@@ -183,6 +234,17 @@ export async function benchScale(o: ScaleOptions = SCALE_DEFAULTS): Promise<Benc
         pass: (nightly.stage_seconds.dbt ?? 0) / (full.stage_seconds.dbt ?? 1) <= 0.35,
       },
       {
+        name: 'uncached summary query on the full gold (every request a DuckDB query)',
+        value: serving.summary.reqPerSec,
+        unit: 'req/s',
+        baseline: { name: 'the same on a 182 k-row gold', value: servingSmall.summary.reqPerSec },
+        ratio: serving.summary.reqPerSec / servingSmall.summary.reqPerSec,
+        target: 'ratio >= 0.6 (size barely matters), p99 <= 100 ms at 50 connections',
+        pass:
+          serving.summary.reqPerSec / servingSmall.summary.reqPerSec >= 0.6 && serving.summary.p99Ms <= 100,
+        note: `p99 ${serving.summary.p99Ms} ms (small: ${servingSmall.summary.p99Ms} ms); the date query (every portfolio on one date): ${serving.date.reqPerSec.toFixed(0)} req/s, p99 ${serving.date.p99Ms} ms; ${serving.rows} gold rows; server start (loads gold) ${serving.startS.toFixed(1)} s`,
+      },
+      {
         name: 'gold (dbt) peak RSS on the full load',
         value: dbtRss,
         unit: 'MiB',
@@ -195,6 +257,8 @@ export async function benchScale(o: ScaleOptions = SCALE_DEFAULTS): Promise<Benc
       context: {
         scenario: { ...o, holdings_rows: holdings.rows },
         backfill: { wall_s: fullWall, stage_seconds: full.stage_seconds, peak_rss_mb: full.peak_rss_mb },
+        serving,
+        serving_small_gold: servingSmall,
         nightly: {
           wall_s: nightlyWall,
           stage_seconds: nightly.stage_seconds,

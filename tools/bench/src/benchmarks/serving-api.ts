@@ -20,13 +20,13 @@ export const SERVING_API_DEFAULTS = {
   lambdaRequests: 2000,
 };
 
-interface Listening {
+export interface Listening {
   child: ChildProcess;
   url: string;
 }
 
 /** Starts a server in its own process (the load generator must not share its event loop). */
-async function startServer(args: string[], env: NodeJS.ProcessEnv): Promise<Listening> {
+export async function startServer(args: string[], env: NodeJS.ProcessEnv): Promise<Listening> {
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
@@ -46,7 +46,7 @@ async function startServer(args: string[], env: NodeJS.ProcessEnv): Promise<List
  * autocannon against `url` for `run.seconds`, or for exactly `run.requests` requests (a pass over every
  * question once), cycling through `paths` (one per request) when given.
  */
-async function load(
+export async function load(
   url: string,
   run: { seconds: number } | { requests: number },
   headers: Record<string, string> = {},
