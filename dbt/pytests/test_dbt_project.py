@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import pytest
 from conftest import REPO, dbt, write_silver
 
 GOLD = "gold/candidate/daily_portfolio_summary.parquet"
@@ -150,3 +151,30 @@ def test_slim_ci_selects_a_changed_staging_model_and_its_downstream_only(tmp_pat
         "int_portfolio_positions_valued",
         "daily_portfolio_summary",
     }
+
+
+@pytest.mark.parametrize(
+    ("bad_row", "failing_test"),
+    [
+        # P001 holds AAPL from 2019-01-02 on; a second AAPL holding inside that window would be valued twice.
+        ("P001,AAPL,5,2019-06-03,", "assert_holdings_of_a_symbol_never_overlap"),
+        ("P009,AAPL,5,2020-01-10,2020-01-10", "assert_holdings_end_after_they_start"),
+        ("P009,AAPL,-5,2020-01-10,", "expect_column_values_to_be_between_portfolio_holdings_quantity"),
+    ],
+)
+def test_bad_holdings_fail_a_named_test_and_build_no_gold(tmp_path, bad_row, failing_test):
+    project = tmp_path / "dbt"
+    shutil.copytree(
+        REPO / "dbt", project, ignore=shutil.ignore_patterns("target", "logs", "state", "pytests")
+    )
+    seed = project / "seeds" / "portfolio_holdings.csv"
+    seed.write_text(seed.read_text() + bad_row + "\n")
+    write_silver(tmp_path, datetime.now(UTC))
+    env = {"DBT_PROJECT_DIR": str(project), "DBT_PROFILES_DIR": str(project)}
+    r = dbt(
+        tmp_path, "build", "--target", "local", "--target-path", str(tmp_path / "t"), env=env, check=False
+    )
+    assert r.returncode != 0
+    failed = [line for line in r.stdout.splitlines() if "FAIL" in line and failing_test in line]
+    assert failed, r.stdout[-3000:]
+    assert not (tmp_path / "gold" / "candidate" / "daily_portfolio_summary.parquet").exists()

@@ -232,3 +232,17 @@ def test_local_runs_set_file_permissions_through_the_nio_shim_not_a_forked_chmod
     # Hadoop's defaults under the usual umask 022: rw-r--r-- files, rwxr-xr-x folders.
     assert data_file.stat().st_mode & 0o777 == 0o644
     assert partition.stat().st_mode & 0o777 == 0o755
+
+
+def test_the_run_summary_on_disk_is_the_contract_the_flows_read(spark, lake, bronze):
+    """The flows type it with TypedDicts generated from the same contract (libs/schemas/src/records.ts)."""
+    from jsonschema import Draft202012Validator, FormatChecker
+
+    bronze.put("AAPL", "2020-01-01", "2020-01-31", [row(date="2020-01-02"), row(date="2020-01-40")])
+    execute(spark, lake)
+    summary = json.loads(next((lake / "silver" / "_runs").rglob("*.json")).read_text())
+    generated = Path(__file__).resolve().parents[3] / "libs" / "schemas" / "generated" / "json-schema"
+    schema = json.loads((generated / "silver_run_summary.schema.json").read_text())
+    validator = Draft202012Validator(schema, format_checker=FormatChecker())
+    assert [e.message for e in validator.iter_errors(summary)] == []
+    assert summary["rows_rejected"] == 1

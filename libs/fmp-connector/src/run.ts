@@ -1,4 +1,5 @@
 import type { ZoneStore } from '@finlake/lake';
+import type { IngestManifest, UnitOutcomeRecord } from '@finlake/schemas';
 import { bronzeDatasetPrefix, manifestKey, parseBronzeObjectKey, type Handoff } from '@finlake/platform';
 import type { Logger } from '@finlake/logging';
 import type { IsoDate } from '@finlake/market-calendar';
@@ -30,40 +31,10 @@ export interface IngestDeps {
   now?: () => Date;
 }
 
-export type UnitStatus = 'landed' | 'failed' | 'skipped';
-
-export interface UnitOutcome {
-  symbol: string;
-  from: IsoDate;
-  to: IsoDate;
-  status: UnitStatus;
-  /** Bronze keys written (more than one when a capped answer was re-split). */
-  keys: string[];
-  rows: number;
-  attempts: number;
-  http_status?: number;
-  error?: string;
-}
-
-export interface IngestSummary {
-  run_id: string;
-  dataset: string;
-  from: IsoDate;
-  to: IsoDate;
-  symbols: number;
-  units: number;
-  landed: number;
-  failed: number;
-  skipped: number;
-  rows: number;
-  http_attempts: number;
-  fatal?: string;
-  handoff: Handoff;
-  started_at: string;
-  finished_at: string;
-  manifest_key: string;
-  outcomes: UnitOutcome[];
-}
+/** The run records are contracts (libs/schemas/src/records.ts): the flows read them as generated TypedDicts. */
+export type UnitOutcome = UnitOutcomeRecord;
+export type UnitStatus = UnitOutcome['status'];
+export type IngestSummary = IngestManifest;
 
 type Coverage = ReadonlyMap<string, { from: IsoDate; to: IsoDate }[]>;
 

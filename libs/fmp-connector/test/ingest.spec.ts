@@ -16,6 +16,7 @@ import {
 } from '../src/index.ts';
 import { FINLAKE_BIN, startSandbox, type SandboxProcess } from './support/sandbox-process.ts';
 import { FMP_EOD_PRICES, manifestsPrefix } from '@finlake/platform';
+import { compileValidator, ingestManifest } from '@finlake/schemas';
 
 const MANIFESTS = manifestsPrefix(FMP_EOD_PRICES);
 
@@ -135,8 +136,11 @@ describe('fmp-ingester against the FMP sandbox (real HTTP on 127.0.0.1)', () => 
     // The rerun's bodies are what the sandbox served it, and the same bytes as the first run's.
     await expectByteIdentical(root, second, sandbox);
     expect(await bodies(objectsAfterSecond)).toEqual(firstBodies);
-    const manifest = JSON.parse(await readFile(join(root, 'bronze', second.manifest_key), 'utf8'));
-    expect(manifest.outcomes).toHaveLength(second.units);
+    const manifest: unknown = JSON.parse(await readFile(join(root, 'bronze', second.manifest_key), 'utf8'));
+    // The manifest on disk is the contract the flows read (their TypedDicts are generated from it).
+    const contract = compileValidator(ingestManifest);
+    expect(contract.errors(manifest).map((e) => `${e.path} ${e.message}`)).toEqual([]);
+    expect((manifest as IngestSummary).outcomes).toHaveLength(second.units);
   }, 60_000); // two paced runs under faults: a busy 2-core machine needs more than the default 20 s
 
   it('filling gaps fetches only what bronze does not hold, and lands the same bytes', async () => {

@@ -1,5 +1,9 @@
+import type { TObject } from 'typebox';
 import type { Dataset } from './dataset.ts';
 import { DATASETS } from './datasets/index.ts';
+import { renderDbtArtifacts } from './dbt-yaml.ts';
+import { PYTHON_RECORDS_PATH, renderPythonRecords } from './python-records.ts';
+import { RECORDS } from './records.ts';
 
 /**
  * Renders the artefacts other languages consume from the TS contracts:
@@ -26,11 +30,33 @@ export function renderJsonSchema(dataset: Dataset): string {
   return `${JSON.stringify(doc, null, 2)}\n`;
 }
 
+/** A run record (records.ts) as JSON Schema, for readers in any language. */
+export function renderRecordSchema(name: string, schema: TObject): string {
+  const doc = {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: `https://finlake.dev/schemas/${name}.schema.json`,
+    $comment: GENERATED_HEADER,
+    title: name,
+    ...JSON.parse(JSON.stringify(schema)),
+  };
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
 /** Every generated file, keyed by its path under `libs/schemas/generated/`. */
 export function renderArtifacts(datasets: readonly Dataset[] = DATASETS): Map<string, string> {
   const files = new Map<string, string>();
   for (const d of datasets) {
     files.set(`json-schema/${d.name}.schema.json`, renderJsonSchema(d));
   }
+  if (datasets === DATASETS) {
+    for (const [name, schema] of Object.entries(RECORDS)) {
+      files.set(`json-schema/${name}.schema.json`, renderRecordSchema(name, schema));
+    }
+  }
   return files;
+}
+
+/** Files rendered into other projects (the dbt project, the flows), keyed by their path from the repo root. */
+export function renderRepoArtifacts(): Map<string, string> {
+  return new Map([...renderDbtArtifacts(), [PYTHON_RECORDS_PATH, renderPythonRecords()]]);
 }

@@ -1,6 +1,7 @@
 export * from './columns.ts';
 export * from './dataset.ts';
 export * from './datasets/index.ts';
-export { renderArtifacts, renderJsonSchema } from './codegen.ts';
+export { renderArtifacts, renderJsonSchema, renderRepoArtifacts } from './codegen.ts';
+export * from './records.ts';
 export * from './validate.ts';
 export { columnRuleTests, modelRuleTests, renderDbtArtifacts } from './dbt-yaml.ts';

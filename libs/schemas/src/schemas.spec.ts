@@ -17,6 +17,7 @@ import {
   modelRuleTests,
   renderArtifacts,
   renderDbtArtifacts,
+  renderRepoArtifacts,
 } from './index.ts';
 import { FMP_WIRE_FIXTURES } from './testing/index.ts';
 
@@ -30,9 +31,9 @@ describe('generated artefacts', () => {
     }
   });
 
-  it('render the dbt YAML committed in the dbt project', async () => {
+  it('render the dbt YAML and the flows` record types committed in their projects', async () => {
     const repoRoot = join(generatedDir, '..', '..', '..');
-    for (const [path, content] of renderDbtArtifacts()) {
+    for (const [path, content] of renderRepoArtifacts()) {
       const committed = await readFile(join(repoRoot, path), 'utf8').catch(() => '<missing>');
       expect(committed, `${path} is stale`).toBe(content);
     }

@@ -1,17 +1,24 @@
 import { mkdtemp, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDbEngine } from './duckdb-engine.ts';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDbEngine, GoldIndexEngine } from './duckdb-engine.ts';
+import type { QueryEngine } from './engine.ts';
 import { writeGoldFixture } from './testing/index.ts';
 
 const ALL = { all: true, portfolios: [] } as const;
 const month = (portfolioId: string) => ({ portfolioId, from: '2020-01-01', to: '2020-01-31', limit: 100 });
 
-describe('DuckDbEngine over published versions of gold', () => {
+const ENGINES: [string, (file: string) => Promise<QueryEngine & { loadError?: string }>][] = [
+  ['DuckDbEngine', (f) => DuckDbEngine.open(f, { versionCheckMs: 0 })],
+  ['GoldIndexEngine', (f) => GoldIndexEngine.open(f, { versionCheckMs: 0 })],
+];
+
+describe.each(ENGINES)('%s over published versions of gold', (_, open) => {
   it('answers from the loaded version and moves to a new one once it is published', async () => {
     const lake = await mkdtemp(join(tmpdir(), 'engine-'));
     const file = await writeGoldFixture(lake, ['P001'], 40);
-    const engine = await DuckDbEngine.open(file, { versionCheckMs: 0 });
+    const engine = await open(file);
     try {
       expect(await engine.portfolioSummary(month('P001'))).toHaveLength(31);
       expect(await engine.portfolioSummary(month('P002'))).toEqual([]);
@@ -35,7 +42,7 @@ describe('DuckDbEngine over published versions of gold', () => {
   it('keeps serving the loaded version when a new file cannot be read, and says why', async () => {
     const lake = await mkdtemp(join(tmpdir(), 'engine-'));
     const file = await writeGoldFixture(lake, ['P001'], 10);
-    const engine = await DuckDbEngine.open(file, { versionCheckMs: 0 });
+    const engine = await open(file);
     try {
       const tmp = join(lake, 'broken.parquet');
       await writeFile(tmp, 'not parquet');
@@ -44,6 +51,72 @@ describe('DuckDbEngine over published versions of gold', () => {
       expect(engine.loadError).toMatch(/parquet|magic|file/i);
     } finally {
       await engine.close();
+    }
+  });
+});
+
+/** A gold with gaps, nulls and uneven portfolios, written as dbt would (key order not assumed). */
+async function irregularGold(dir: string): Promise<string> {
+  const file = join(dir, 'gold.parquet');
+  const instance = await DuckDBInstance.create(':memory:');
+  const db = await instance.connect();
+  await db.run(`copy (
+      select 'P' || lpad(p::varchar, 3, '0') as portfolio_id,
+             date '2020-01-01' + d::integer as summary_date,
+             ((p * 7 + d) % 5)::integer as positions_count,
+             ((p + d) % 3)::integer as stale_positions_count,
+             round(1000 + p * 10.5 + d * 0.25, 2)::double as market_value,
+             case when d = p then null else round(999 + p * 10.5 + d * 0.25, 2)::double end as prior_market_value,
+             case when d = p then null else 1.0::double end as daily_pnl,
+             case when (p + d) % 11 = 0 then null else ((d % 7) - 3) / 1000.0 end::double as daily_return
+      from range(1, 21) a(p), range(0, 400) b(d)
+      where (p * 31 + d) % 9 <> 0 and not (p = 5 and d > 100)
+      order by random()
+    ) to '${file}' (format parquet)`);
+  db.closeSync();
+  instance.closeSync();
+  return file;
+}
+
+describe('GoldIndexEngine', () => {
+  it('answers every question exactly as the SQL engine does', async () => {
+    const file = await irregularGold(await mkdtemp(join(tmpdir(), 'gold-index-')));
+    const sql = await DuckDbEngine.open(file);
+    const index = await GoldIndexEngine.open(file);
+    try {
+      let seed = 7;
+      const next = (n: number) => {
+        seed = (seed * 1103515245 + 12345) % 2147483648;
+        return seed % n;
+      };
+      const day = (d: number) => new Date(Date.UTC(2020, 0, 1 + d)).toISOString().slice(0, 10);
+      const id = (p: number) => `P${String(p).padStart(3, '0')}`;
+      for (let i = 0; i < 300; i++) {
+        const from = next(420) - 10;
+        const q = {
+          portfolioId: id(next(23)),
+          from: day(from),
+          to: day(from + next(120)),
+          ...(next(3) === 0 ? { after: day(from + next(30)) } : {}),
+          limit: 1 + next(60),
+        };
+        expect(await index.portfolioSummary(q), JSON.stringify(q)).toEqual(await sql.portfolioSummary(q));
+        const entitlement =
+          next(2) === 0
+            ? ({ all: true } as const)
+            : ({ all: false, portfolios: [id(next(21)), id(next(21)), 'P999'] } as const);
+        const dq = {
+          date: day(next(410) - 5),
+          entitlement,
+          ...(next(3) === 0 ? { after: id(next(21)) } : {}),
+          limit: 1 + next(25),
+        };
+        expect(await index.summaryForDate(dq), JSON.stringify(dq)).toEqual(await sql.summaryForDate(dq));
+      }
+      expect(await index.freshness()).toEqual(await sql.freshness());
+    } finally {
+      await sql.close();
+      await index.close();
     }
   });
 });

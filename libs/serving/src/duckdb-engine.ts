@@ -1,7 +1,9 @@
-import { stat } from 'node:fs/promises';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBPreparedStatement } from '@duckdb/node-api';
 import type { DateQuery, GoldFreshness, PortfolioQuery, QueryEngine, SummaryRow } from './engine.ts';
 import { selectList } from './gold-columns.ts';
+import { fileIdentity, PublishedVersions } from './published-versions.ts';
+
+export { GoldIndexEngine, type GoldIndexEngineOptions } from './gold-index.ts';
 
 // Typed as the gold contract says, whatever the file's physical types.
 const COLUMNS = selectList();
@@ -23,71 +25,32 @@ export interface DuckDbEngineOptions {
  */
 export class DuckDbEngine implements QueryEngine {
   readonly name = 'duckdb';
-  private current: Generation;
-  private checkedAt = Date.now();
-  private loading: Promise<void> | undefined;
-  private loads = 0;
-  private unreadable: string | undefined;
-  /** Why the file on disk is not the version served (a new version that failed to load), if it is not. */
-  loadError: string | undefined;
 
   private constructor(
     private readonly instance: DuckDBInstance,
-    private readonly goldFile: string,
-    private readonly o: Required<DuckDbEngineOptions>,
-    first: Generation,
-  ) {
-    this.current = first;
-  }
+    private readonly versions: PublishedVersions<Generation>,
+  ) {}
 
   static async open(goldFile: string, options: DuckDbEngineOptions | number = {}): Promise<DuckDbEngine> {
     if (!/^[^'\n]+\.parquet$/.test(goldFile))
       throw new Error(`gold file path ${JSON.stringify(goldFile)} must be a .parquet path without quotes`);
     const o = typeof options === 'number' ? { poolSize: options } : options;
-    const resolved = { poolSize: o.poolSize ?? 4, versionCheckMs: o.versionCheckMs ?? 1000 };
     const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
-    const first = await Generation.load(instance, goldFile, 0, resolved.poolSize);
-    return new DuckDbEngine(instance, goldFile, resolved, first);
+    let loads = 0;
+    const load = () => Generation.load(instance, goldFile, loads++, o.poolSize ?? 4);
+    const versions = new PublishedVersions(goldFile, o.versionCheckMs ?? 1000, load, await load(), (old) =>
+      old.retire(),
+    );
+    return new DuckDbEngine(instance, versions);
   }
 
-  /** Identity of the file on disk now (undefined when it is gone: the loaded version stays served). */
-  private async identity(): Promise<string | undefined> {
-    const s = await stat(this.goldFile).catch(() => undefined);
-    return s ? `${s.ino}:${s.size}:${s.mtimeMs}` : undefined;
-  }
-
-  /**
-   * The version to ask: after a publish, questions wait for the new version's load (about a second at 6 M
-   * rows) rather than get the old one, so an answer is never older than a publish the caller could have
-   * seen (and a cache keyed by the file's identity never stores an old answer under the new version).
-   */
-  private async fresh(): Promise<Generation> {
-    const now = Date.now();
-    if (now - this.checkedAt >= this.o.versionCheckMs && !this.loading) {
-      this.checkedAt = now;
-      this.loading = (async () => {
-        const id = await this.identity();
-        if (id === undefined || id === this.current.identity || id === this.unreadable) return;
-        try {
-          const next = await Generation.load(this.instance, this.goldFile, ++this.loads, this.o.poolSize);
-          const old = this.current;
-          this.current = next;
-          old.retire();
-        } catch (err) {
-          // A file the publisher would never write (it writes a temp file, then renames): keep serving the
-          // loaded version, say so through freshness, and try again only when the file changes.
-          this.unreadable = id;
-          this.loadError = (err as Error).message;
-        }
-      })().finally(() => (this.loading = undefined));
-    }
-    if (this.loading) await this.loading;
-    return this.current;
+  /** Why the file on disk is not the version served, when a new version failed to load. */
+  get loadError(): string | undefined {
+    return this.versions.loadError;
   }
 
   private async with<T>(fn: (c: Conn) => Promise<T>): Promise<T> {
-    const gen = await this.fresh();
-    return gen.with(fn);
+    return (await this.versions.current()).with(fn);
   }
 
   portfolioSummary(q: PortfolioQuery): Promise<SummaryRow[]> {
@@ -126,8 +89,8 @@ export class DuckDbEngine implements QueryEngine {
   }
 
   async close(): Promise<void> {
-    await this.loading?.catch(() => undefined);
-    this.current.retire();
+    await this.versions.settle();
+    this.versions.served.retire();
     this.instance.closeSync();
   }
 }
@@ -149,7 +112,8 @@ class Generation {
   }
 
   static async load(instance: DuckDBInstance, goldFile: string, n: number, poolSize: number) {
-    const s = await stat(goldFile);
+    const identity = await fileIdentity(goldFile);
+    if (identity === undefined) throw new Error(`no gold file at ${goldFile}`);
     const admin = await instance.connect();
     const table = `gold_v${n}`;
     // In key order: a portfolio's rows sit in one row group (its zone map skips the others). The file's own
@@ -159,7 +123,7 @@ class Generation {
     );
     const conns: Conn[] = [];
     for (let i = 0; i < poolSize; i++) conns.push(await Conn.open(await instance.connect(), table));
-    return new Generation(`${s.ino}:${s.size}:${s.mtimeMs}`, table, admin, conns);
+    return new Generation(identity, table, admin, conns);
   }
 
   async with<T>(fn: (c: Conn) => Promise<T>): Promise<T> {

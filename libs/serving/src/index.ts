@@ -4,3 +4,4 @@ export * from './cursor.ts';
 export * from './engine.ts';
 export { AthenaEngine, AthenaQueryError, type AthenaEngineOptions } from './athena-engine.ts';
 export { CachingEngine, type CachingOptions } from './caching-engine.ts';
+export { fileIdentity, PublishedVersions } from './published-versions.ts';

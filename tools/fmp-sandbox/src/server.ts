@@ -1,3 +1,4 @@
+import type { SandboxStats } from '@finlake/schemas/testing';
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,19 +22,7 @@ export interface SandboxOptions {
   seed?: number;
 }
 
-export interface SandboxStats {
-  requests: number;
-  byStatus: Record<string, number>;
-  faults: Record<string, number>;
-  /** Calls refused by the rate limiter (not injected 429s). */
-  rateLimited: number;
-  /** The most accepted calls seen in any sliding window of the limiter's length. */
-  maxCallsInAnyWindow: number;
-  firstCallAt: number | null;
-  lastCallAt: number | null;
-  /** sha256 of every 200 data body served, by `symbol|from|to`. */
-  served: Record<string, string[]>;
-}
+export type { SandboxStats } from '@finlake/schemas/testing';
 
 export interface FmpSandbox {
   url: string;

@@ -21,6 +21,7 @@ from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from prefect.runtime import flow_run
 
 from finlake_flows import notify, publish, quality, runners, settings
+from finlake_flows.records import IngestManifest, SilverRunSummary
 
 I_O_RETRIES = {"retries": 3, "retry_delay_seconds": [2, 5, 15]}
 
@@ -65,7 +66,7 @@ def ingest_task(
     rate_share: int = 1,
     handoff: str = "pipeline",
     fill_gaps: bool = False,
-) -> dict:
+) -> IngestManifest:
     """`rate_share` ingesters running at once split the FMP plan's rate between them."""
     s = settings.load()
     s = replace(s, fmp_rate_limit_per_min=max(1, s.fmp_rate_limit_per_min // rate_share))
@@ -74,12 +75,12 @@ def ingest_task(
 
 
 @task(name="read-manifest", **I_O_RETRIES)
-def read_manifest_task(key: str) -> dict:
+def read_manifest_task(key: str) -> IngestManifest:
     return runners.ingestion_runner(settings.load()).read_manifest(key)
 
 
 @task(name="bronze-to-silver", retries=2, retry_delay_seconds=[10, 30])
-def transform_task(date_from: date, date_to: date, run_id: str) -> dict:
+def transform_task(date_from: date, date_to: date, run_id: str) -> SilverRunSummary:
     s = settings.load()
     return runners.transform_runner(s).transform(date_from, date_to, run_id)
 
@@ -126,7 +127,7 @@ def fmp_api_ingestion(
     symbols: list[str] | None = None,
     run_id: str | None = None,
     handoff: str = "event",
-) -> dict:
+) -> IngestManifest:
     """FMP end-of-day prices into bronze; dates default to the last completed NYSE trading day.
     On its own (`handoff="event"`) the bronze trigger cleans the batch; the pipelines pass "pipeline"."""
     rid = _run_id(run_id)
@@ -140,7 +141,7 @@ def bronze_to_silver_fmp(
     date_to: date | None = None,
     run_id: str | None = None,
     manifest_key: str | None = None,
-) -> dict:
+) -> SilverRunSummary:
     """The Glue job (locally: the same script on local Spark) for the months of [date_from, date_to],
     or of the batch a bronze run manifest describes (what the bronze trigger passes)."""
     if manifest_key:
@@ -169,16 +170,26 @@ def dbt_build_gold(run_id: str | None = None, gold_from: date | None = None) -> 
 
 
 def _report_text(report: dict) -> str:
-    i, t, g = report.get("ingest") or {}, report.get("transform") or {}, report.get("gate") or {}
-    lines = [
-        f"run {report['run_id']} | window {report.get('from')}..{report.get('to')} | {report['duration_s']} s",
-        f"ingest: {i.get('landed', '-')}/{i.get('units', '-')} units, {i.get('rows', '-')} rows",
-        f"silver: {t.get('rows_written', '-')} rows written, {t.get('rows_rejected', '-')} rejected, {t.get('objects_rejected', '-')} objects rejected",
-        f"gold: {g.get('gate', '-')}; published: {'yes' if report.get('published') else 'no'}",
-        "stage seconds: " + ", ".join(f"{k} {v}" for k, v in report.get("stage_seconds", {}).items()),
-    ]
-    if g.get("failures"):
-        lines.append("failures: " + "; ".join(g["failures"][:5]))
+    """The run report as text (Slack, logs, the failure's note). A stage the run did not reach says so."""
+    window = f"{report['from']}..{report['to']}" if "from" in report else "not reached"
+    lines = [f"run {report['run_id']} | window {window} | {report['duration_s']} s"]
+    ingest, silver, gate = report.get("ingest"), report.get("transform"), report.get("gate")
+    lines.append(
+        f"ingest: {ingest['landed']}/{ingest['units']} units, {ingest['rows']} rows"
+        if ingest
+        else "ingest: not reached"
+    )
+    lines.append(
+        f"silver: {silver['rows_written']} rows written, {silver['rows_rejected']} rejected, "
+        f"{silver['objects_rejected']} objects rejected"
+        if silver
+        else "silver: not reached"
+    )
+    published = "yes" if report.get("published") else "no"
+    lines.append(f"gold: {gate['gate']}; published: {published}" if gate else "gold: not reached")
+    lines.append("stage seconds: " + ", ".join(f"{k} {v}" for k, v in report["stage_seconds"].items()))
+    if gate and gate["failures"]:
+        lines.append("failures: " + "; ".join(gate["failures"][:5]))
     return "\n".join(lines)
 
 
@@ -295,7 +306,9 @@ def fmp_backfill(
     t0 = time.monotonic()
     silver = transform_task(date_from, date_to, rid)
     report["stage_seconds"]["transform"] = round(time.monotonic() - t0, 1)
-    report["transform"] = {k: silver[k] for k in ("rows_read", "rows_written", "rows_rejected")}
+    report["transform"] = {
+        k: silver[k] for k in ("rows_read", "rows_written", "rows_rejected", "objects_rejected")
+    }
     update_progress_artifact(progress, progress=70.0)
 
     t0 = time.monotonic()

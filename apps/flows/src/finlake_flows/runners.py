@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Protocol
 
 from finlake_flows import platform, publish
+from finlake_flows.records import IngestManifest, SilverRunSummary
 from finlake_flows.settings import REPO, AwsSettings, Settings, load_aws
 
 SILVER_TABLE = "fmp_eod_prices"
@@ -56,13 +57,13 @@ class Window:
 class IngestionRunner(Protocol):
     def ingest(
         self, symbols: tuple[str, ...], window: Window, run_id: str, handoff: str = "pipeline"
-    ) -> dict: ...
+    ) -> IngestManifest: ...
 
-    def read_manifest(self, key: str) -> dict: ...
+    def read_manifest(self, key: str) -> IngestManifest: ...
 
 
 class TransformRunner(Protocol):
-    def transform(self, date_from: date, date_to: date, run_id: str) -> dict: ...
+    def transform(self, date_from: date, date_to: date, run_id: str) -> SilverRunSummary: ...
 
 
 _peak_rss_kb: dict[str, int] = {}
@@ -135,7 +136,7 @@ class LocalIngestion:
 
     def ingest(
         self, symbols: tuple[str, ...], window: Window, run_id: str, handoff: str = "pipeline"
-    ) -> dict:
+    ) -> IngestManifest:
         if not self.bundle.is_file():
             raise StageFailed(f"{self.bundle} missing: build it with `npx nx build fmp-ingester`")
         env = {
@@ -158,7 +159,7 @@ class LocalIngestion:
             raise StageFailed(f"fmp-ingester succeeded but wrote no manifest at {manifest}")
         return summary
 
-    def read_manifest(self, key: str) -> dict:
+    def read_manifest(self, key: str) -> IngestManifest:
         return json.loads((self.s.bronze / key).read_text())
 
 
@@ -172,7 +173,7 @@ class LocalTransform:
     def __init__(self, settings: Settings):
         self.s = settings
 
-    def transform(self, date_from: date, date_to: date, run_id: str) -> dict:
+    def transform(self, date_from: date, date_to: date, run_id: str) -> SilverRunSummary:
         env = {**os.environ, "PREFECT__FLOW_RUN_ID": run_id}
         cmd = [
             str(self.s.python), "-m", "finlake_glue.job", "--dataset", SILVER_TABLE,
@@ -256,7 +257,7 @@ class EcsIngestion:
 
     def ingest(
         self, symbols: tuple[str, ...], window: Window, run_id: str, handoff: str = "pipeline"
-    ) -> dict:
+    ) -> IngestManifest:
         aws = self.tasks.aws
         args = ingester_args(symbols, window, run_id, handoff)
         code = self.tasks.run("fmpIngester", aws.ingester_task_definition, args, run_id)
@@ -264,7 +265,7 @@ class EcsIngestion:
             raise StageFailed(f"the fmp-ingester task exited {code}; its log group says why")
         return _s3_json(self.s3, aws.bronze_uri, platform.manifest_key(SILVER_TABLE, run_id, handoff))
 
-    def read_manifest(self, key: str) -> dict:
+    def read_manifest(self, key: str) -> IngestManifest:
         return _s3_json(self.s3, self.tasks.aws.bronze_uri, key)
 
 
@@ -278,7 +279,7 @@ class GlueTransform:
         self.glue, self.s3, self.aws = glue, s3, aws
         self.poll_s, self.timeout_s = poll_s, timeout_s
 
-    def transform(self, date_from: date, date_to: date, run_id: str) -> dict:
+    def transform(self, date_from: date, date_to: date, run_id: str) -> SilverRunSummary:
         job = self.aws.glue_job_name
         # The zones and the dataset are the job's default arguments (infra); these are the run's own.
         run = self.glue.start_job_run(

@@ -1,18 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
+import { sandboxStatsSchema, type SandboxStats } from '@finlake/schemas/testing';
+import { Value } from 'typebox/value';
 
 export const REPO = join(import.meta.dirname, '..', '..', '..', '..');
 export const FINLAKE_BIN = join(REPO, 'tools', 'cli', 'bin', 'finlake.mjs');
 
-export interface SandboxStats {
-  requests: number;
-  byStatus: Record<string, number>;
-  faults: Record<string, number>;
-  rateLimited: number;
-  maxCallsInAnyWindow: number;
-  served: Record<string, string[]>;
-}
+export type { SandboxStats };
 
 export interface SandboxProcess {
   url: string;
@@ -54,7 +49,12 @@ export async function startSandbox(args: string[] = []): Promise<SandboxProcess>
   return {
     url,
     apiKey,
-    stats: () => admin('stats') as Promise<SandboxStats>,
+    stats: async () => {
+      const body: unknown = await admin('stats');
+      if (!Value.Check(sandboxStatsSchema, body))
+        throw new Error(`sandbox stats do not match their schema: ${JSON.stringify(body).slice(0, 200)}`);
+      return body;
+    },
     setFaults: async (faults) =>
       void (await admin('faults', { method: 'PUT', body: JSON.stringify(faults) })),
     reset: async () => void (await admin('reset', { method: 'POST' })),

@@ -6,8 +6,7 @@
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { renderArtifacts } from '../codegen.ts';
-import { renderDbtArtifacts } from '../dbt-yaml.ts';
+import { renderArtifacts, renderRepoArtifacts } from '../codegen.ts';
 
 const outDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'generated');
 const repoRoot = join(outDir, '..', '..', '..');
@@ -40,8 +39,8 @@ async function listFiles(dir: string): Promise<string[]> {
 
 const wanted = renderArtifacts();
 await sync(outDir, wanted, (p) => `libs/schemas/generated/${p}`);
-// Files rendered into other projects (the dbt project): paths relative to the repo root.
-await sync(repoRoot, renderDbtArtifacts(), (p) => p);
+// Files rendered into other projects (the dbt project, the flows): paths relative to the repo root.
+await sync(repoRoot, renderRepoArtifacts(), (p) => p);
 for (const path of await listFiles(outDir)) {
   if (wanted.has(path)) continue;
   if (check) problems.push(`unexpected: libs/schemas/generated/${path}`);

@@ -14,3 +14,5 @@ export const FMP_WIRE_FIXTURES = {
   ),
   newsStockAaplMsftLimit1: join(here, 'fmp-wire', 'stable_news_stock_AAPL-MSFT_limit1.json'),
 } as const;
+
+export { sandboxStatsSchema, type SandboxStats } from './sandbox-stats.ts';

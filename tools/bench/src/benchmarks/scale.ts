@@ -7,6 +7,7 @@ import { findRepoRoot } from '@finlake/lake';
 import { devKeyPair, mintToken } from '@finlake/serving';
 import { writeGoldFixture } from '@finlake/serving/testing';
 import type { BenchResult, Measurement } from '../report.ts';
+import { compareWithReference } from './reference-gold.ts';
 import { load, startServer } from './serving-api.ts';
 
 /** The scenario: the S&P 500's size in synthetic symbols and a desk's thousand portfolios. */
@@ -182,6 +183,12 @@ export async function benchScale(o: ScaleOptions = SCALE_DEFAULTS): Promise<Benc
       join(work, 'backfill.log'),
     );
     const fullWall = (Date.now() - t0) / 1000;
+    const lake = join(work, 'lake');
+    const reference = await compareWithReference(
+      join(lake, 'silver', 'fmp_eod_prices', '*', '*', '*.parquet'),
+      join(project, 'seeds', 'portfolio_holdings.csv'),
+      join(lake, 'gold', 'daily_portfolio_summary', 'daily_portfolio_summary.parquet'),
+    );
     const calls = sandbox.stats().requests; // counted by the API side, retries included
     const minimum = minimumCalls(o);
 
@@ -193,7 +200,7 @@ export async function benchScale(o: ScaleOptions = SCALE_DEFAULTS): Promise<Benc
     );
     const nightlyWall = (Date.now() - t1) / 1000;
     const dbtRss = full.peak_rss_mb.dbt ?? 0;
-    const serving = await uncachedServing(join(work, 'lake'), o.portfolios);
+    const serving = await uncachedServing(lake, o.portfolios);
     // Baseline: the same server and questions on a small gold (50 portfolios x 10 years, 182 k rows).
     const small = join(work, 'small');
     await writeGoldFixture(
@@ -213,6 +220,19 @@ export async function benchScale(o: ScaleOptions = SCALE_DEFAULTS): Promise<Benc
         target: '<= 1.05 x the minimum',
         pass: calls / minimum <= 1.05,
         note: `${(calls / 750).toFixed(1)} min of a 750/min plan`,
+      },
+      {
+        name: 'gold (dbt build: models, tests, gate artefacts) on the full load',
+        value: full.stage_seconds.dbt ?? 0,
+        unit: 's',
+        baseline: { name: 'one hand-written DuckDB query computing the same rows', value: reference.seconds },
+        ratio: (full.stage_seconds.dbt ?? 0) / reference.seconds,
+        target: '<= 1.5 x the query, rows equal',
+        pass:
+          (full.stage_seconds.dbt ?? 0) / reference.seconds <= 1.5 &&
+          reference.onlyInGold === 0 &&
+          reference.onlyInReference === 0,
+        note: `${reference.rows} rows; ${reference.onlyInGold} only in gold, ${reference.onlyInReference} only in the reference`,
       },
       {
         name: 'nightly increment after the full load',
@@ -256,6 +276,7 @@ export async function benchScale(o: ScaleOptions = SCALE_DEFAULTS): Promise<Benc
       benchmark: 'scale',
       context: {
         scenario: { ...o, holdings_rows: holdings.rows },
+        reference_gold: reference,
         backfill: { wall_s: fullWall, stage_seconds: full.stage_seconds, peak_rss_mb: full.peak_rss_mb },
         serving,
         serving_small_gold: servingSmall,
