@@ -5,8 +5,8 @@
     profile, so a new folder each run reparses this model only). -#}
 {% macro gold_candidate_location(mart) -%}
   {%- if target.type == 'duckdb' -%}
-    {%- set manual = env_var('FINLAKE_LAKE_ROOT', '.lake') ~ '/gold/_candidates/manual' -%}
-    {{ return(env_var('FINLAKE_GOLD_CANDIDATE_DIR', manual) ~ '/' ~ mart ~ '.parquet') }}
+    {#- Always set: by the flows' runner, by the twin, and by scripts/dbt.sh for a hand-run build. -#}
+    {{ return(env_var('FINLAKE_GOLD_CANDIDATE_DIR') ~ '/' ~ mart ~ '.parquet') }}
   {%- else -%}
     {{ return(env_var('FINLAKE_GOLD_CANDIDATE_URI', 's3://unset-gold-candidate-uri/') ~ mart ~ '/') }}
   {%- endif -%}

@@ -1,7 +1,7 @@
 -- One row per holding active on each trading date, valued at that date's close and at the previous
 -- trading date's close, both from int_closes_carried_forward (carried at most `carry_forward_days`);
 -- a position without a close is valued 0 and counted stale. Both valuations use the same holdings, so
--- their difference measures price moves only.
+-- their difference measures price moves only. Values are exact decimals (see the money macro).
 with
 
 trading_dates as (
@@ -53,10 +53,12 @@ valued as (
         closes.price_date,
         closes.previous_close_price,
         (closes.price_date is null or closes.price_date < active_holdings.summary_date) as is_stale,
-        active_holdings.quantity * coalesce(closes.close_price, 0) as market_value,
+        -- Exact decimals (quantity to 4 places, prices to 6, as FMP quotes them): a sum over thousands of
+        -- positions is then the same in any order and on any engine, and rounds to the same cent.
+        {{ money('active_holdings.quantity', 4) }} * {{ money('coalesce(closes.close_price, 0)', 6) }} as market_value,
         case
             when active_holdings.previous_trading_date is not null
-                then active_holdings.quantity * coalesce(closes.previous_close_price, 0)
+                then {{ money('active_holdings.quantity', 4) }} * {{ money('coalesce(closes.previous_close_price, 0)', 6) }}
         end as prior_market_value
 
     from active_holdings

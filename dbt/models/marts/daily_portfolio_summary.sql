@@ -79,14 +79,17 @@ final as (
         summary_date,
         cast(positions_count as integer) as positions_count,
         cast(stale_positions_count as integer) as stale_positions_count,
-        -- Money in cents and returns to 10 decimals: no binary-float tails (1114.199999999997) reach the
-        -- API; differences and ratios are taken from the unrounded sums first.
+        -- Sums of exact decimals, rounded to cents (half away from zero) and only then stored as the
+        -- contract's double: the nearest double to a cent, so JSON round-trips it. Differences are taken
+        -- from the unrounded sums; the return is a double division of those exact values.
         cast(round(market_value, 2) as double) as market_value,
         cast(round(prior_market_value, 2) as double) as prior_market_value,
         cast(round(market_value - prior_market_value, 2) as double) as daily_pnl,
         case
             when prior_market_value is null or prior_market_value = 0 then null
-            else cast(round((market_value - prior_market_value) / prior_market_value, 10) as double)
+            else round(
+                cast(market_value - prior_market_value as double) / cast(prior_market_value as double), 10
+            )
         end as daily_return
 
     from summed

@@ -3,7 +3,8 @@ import { DuckDBInstance } from '@duckdb/node-api';
 /**
  * The bench's baseline for gold: the same daily portfolio summary written as one plain DuckDB query, by
  * hand and independently of the dbt models (as-of joins for the carried-forward closes, then equality
- * joins and one aggregation). `bench scale` times it in the same run as dbt and checks the rows are equal.
+ * joins and one aggregation), with the same money rule: exact decimals (quantity 4 places, prices 6), rounded
+ * to cents once. `bench scale` times it in the same run as dbt and checks the rows are equal.
  */
 export function referenceGoldSql(silverGlob: string, holdingsCsv: string, carryDays = 5): string {
   return `
@@ -33,8 +34,8 @@ sums as (
   select portfolio_id, d,
     count(*) as n,
     count(*) filter (where price_date is null or price_date < d - ${carryDays} or price_date < d) as stale,
-    sum(quantity * case when price_date >= d - ${carryDays} then close else 0 end) as mv,
-    sum(quantity * case when prev_price_date >= pd - ${carryDays} then prev_close else 0 end) as pmv
+    sum(quantity::decimal(18, 4) * (case when price_date >= d - ${carryDays} then close else 0 end)::decimal(18, 6)) as mv,
+    sum(quantity::decimal(18, 4) * (case when prev_price_date >= pd - ${carryDays} then prev_close else 0 end)::decimal(18, 6)) as pmv
   from valued group by 1, 2
 ),
 portfolio_dates as (
@@ -49,7 +50,7 @@ select pdt.portfolio_id, pdt.d as summary_date,
   case when pdt.pd is not null then round(coalesce(pmv, 0), 2) end::double as prior_market_value,
   case when pdt.pd is not null then round(coalesce(mv, 0) - coalesce(pmv, 0), 2) end::double as daily_pnl,
   case when pdt.pd is null or coalesce(pmv, 0) = 0 then null
-       else round((coalesce(mv, 0) - coalesce(pmv, 0)) / pmv, 10) end::double as daily_return
+       else round((coalesce(mv, 0) - coalesce(pmv, 0))::double / pmv::double, 10) end::double as daily_return
 from portfolio_dates pdt left join sums on sums.portfolio_id = pdt.portfolio_id and sums.d = pdt.d`;
 }
 
