@@ -1,6 +1,7 @@
 import { DuckDBInstance, type DuckDBConnection, type DuckDBPreparedStatement } from '@duckdb/node-api';
 import type { DateQuery, GoldFreshness, PortfolioQuery, QueryEngine, SummaryRow } from './engine.ts';
 import { selectList } from './gold-columns.ts';
+import { goldDuckDb } from './duckdb-instance.ts';
 import { fileIdentity, PublishedVersions } from './published-versions.ts';
 
 export { GoldIndexEngine, type GoldIndexEngineOptions } from './gold-index.ts';
@@ -32,10 +33,8 @@ export class DuckDbEngine implements QueryEngine {
   ) {}
 
   static async open(goldFile: string, options: DuckDbEngineOptions | number = {}): Promise<DuckDbEngine> {
-    if (!/^[^'\n]+\.parquet$/.test(goldFile))
-      throw new Error(`gold file path ${JSON.stringify(goldFile)} must be a .parquet path without quotes`);
     const o = typeof options === 'number' ? { poolSize: options } : options;
-    const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
+    const instance = await goldDuckDb(goldFile);
     let loads = 0;
     const load = () => Generation.load(instance, goldFile, loads++, o.poolSize ?? 4);
     const versions = new PublishedVersions(goldFile, o.versionCheckMs ?? 1000, load, await load(), (old) =>

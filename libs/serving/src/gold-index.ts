@@ -2,6 +2,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import type { ColumnInfo } from '@finlake/schemas';
 import type { DateQuery, GoldFreshness, PortfolioQuery, QueryEngine, SummaryRow } from './engine.ts';
 import { SUMMARY_COLUMNS } from './gold-columns.ts';
+import { goldDuckDb } from './duckdb-instance.ts';
 import { fileIdentity, PublishedVersions } from './published-versions.ts';
 
 const DAY_MS = 86_400_000;
@@ -197,9 +198,7 @@ export class GoldIndexEngine implements QueryEngine {
   ) {}
 
   static async open(goldFile: string, options: GoldIndexEngineOptions = {}): Promise<GoldIndexEngine> {
-    if (!/^[^'\n]+\.parquet$/.test(goldFile))
-      throw new Error(`gold file path ${JSON.stringify(goldFile)} must be a .parquet path without quotes`);
-    const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
+    const instance = await goldDuckDb(goldFile);
     const load = () => GoldIndex.load(instance, goldFile);
     const versions = new PublishedVersions(goldFile, options.versionCheckMs ?? 1000, load, await load());
     return new GoldIndexEngine(instance, versions);
