@@ -78,7 +78,8 @@ export const silverRunSummary = Type.Object(
     partitions_written: Type.Array(Type.String()),
     silver_path: Type.String(),
     rejects_path: Type.String(),
-    debris_removed: count,
+    /** What a killed run had left in the folders this run writes, removed before writing. */
+    debris_removed: Type.Array(Type.String()),
     status: Type.Literal('succeeded'),
     started_at: instant,
     finished_at: instant,

@@ -68,7 +68,7 @@ SilverRunSummary = TypedDict(
         "partitions_written": list[str],
         "silver_path": str,
         "rejects_path": str,
-        "debris_removed": int,
+        "debris_removed": list[str],
         "status": Literal["succeeded"],
         "started_at": str,
         "finished_at": str,
