@@ -305,3 +305,63 @@ def test_rollback_command_serves_the_previous_local_version_and_says_when_there_
     assert cli.main(["rollback"]) == 0
     assert json.loads(capsys.readouterr().out)["run_id"] == "r1"
     assert publish.published_file(gold).read_bytes() == b"v1"
+
+
+def _gold_file(path, rows):
+    """A gold Parquet file with the mart's key columns and a value, written by DuckDB (as dbt does)."""
+    import duckdb
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    values = ", ".join(f"('{p}', date '{d}', {v})" for p, d, v in rows)
+    duckdb.connect().execute(
+        f"copy (select * from (values {values}) t(portfolio_id, summary_date, market_value)) to '{path}' (format parquet)"
+    )
+
+
+def _served(gold):
+    import duckdb
+
+    q = f"select portfolio_id, cast(summary_date as varchar), market_value from '{publish.published_file(gold)}' order by all"
+    return duckdb.connect().execute(q).fetchall()
+
+
+def test_a_batch_publish_completes_the_served_version_and_a_retry_after_a_crash_finishes_it(tmp_path):
+    gold = tmp_path / "gold"
+    first = publish.candidate_dir(gold, "r1")
+    first.mkdir(parents=True)
+    _gold_file(first / "daily_portfolio_summary.parquet", [("P1", "2024-01-30", 1), ("P1", "2024-02-01", 2)])
+    publish.write_batch(gold, first, None, "fp")
+    publish.publish(gold, "r1")
+
+    night = publish.candidate_dir(gold, "r2")
+    night.mkdir(parents=True)
+    publish.write_batch(gold, night, date(2024, 2, 1), "fp")
+    _gold_file(
+        night / "daily_portfolio_summary.parquet", [("P1", "2024-02-01", 20), ("P1", "2024-02-02", 30)]
+    )
+    # A crash after the audited batch was set aside and before the full version was written:
+    (night / "daily_portfolio_summary.parquet").rename(night / "daily_portfolio_summary.batch.parquet")
+    meta = publish.publish(gold, "r2")
+    assert meta["gold_from"] == "2024-02-01" and meta["dbt_fingerprint"] == "fp"
+    assert _served(gold) == [("P1", "2024-01-30", 1), ("P1", "2024-02-01", 20), ("P1", "2024-02-02", 30)]
+    assert publish.batch_start(gold, "fp", date(2024, 2, 15)) == date(2024, 2, 1)
+    assert publish.batch_start(gold, "changed models", date(2024, 2, 15)) is None
+
+
+def test_a_batch_built_on_a_version_no_longer_served_is_refused(tmp_path):
+    gold = tmp_path / "gold"
+    for run in ("r1", "r2"):
+        c = publish.candidate_dir(gold, run)
+        c.mkdir(parents=True)
+        _gold_file(c / "daily_portfolio_summary.parquet", [("P1", "2024-01-30", 1)])
+    publish.write_batch(gold, publish.candidate_dir(gold, "r1"), None, "fp")
+    publish.publish(gold, "r1")
+    batch = publish.candidate_dir(gold, "r3")
+    batch.mkdir(parents=True)
+    publish.write_batch(gold, batch, date(2024, 2, 1), "fp")  # built on r1's version
+    _gold_file(batch / "daily_portfolio_summary.parquet", [("P1", "2024-02-01", 5)])
+    publish.publish(gold, "r2")  # another run published meanwhile
+    served = _served(gold)
+    with pytest.raises(RuntimeError, match="rerun the pipeline"):
+        publish.publish(gold, "r3")
+    assert _served(gold) == served
