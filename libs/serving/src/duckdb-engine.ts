@@ -32,8 +32,7 @@ export class DuckDbEngine implements QueryEngine {
     private readonly versions: PublishedVersions<Generation>,
   ) {}
 
-  static async open(goldFile: string, options: DuckDbEngineOptions | number = {}): Promise<DuckDbEngine> {
-    const o = typeof options === 'number' ? { poolSize: options } : options;
+  static async open(goldFile: string, o: DuckDbEngineOptions = {}): Promise<DuckDbEngine> {
     const instance = await goldDuckDb(goldFile);
     let loads = 0;
     const load = () => Generation.load(instance, goldFile, loads++, o.poolSize ?? 4);
@@ -100,6 +99,7 @@ class Generation {
   private readonly waiting: ((c: Conn) => void)[] = [];
   private busy = 0;
   private retired = false;
+  private dropped = false;
 
   private constructor(
     readonly identity: string,
@@ -146,7 +146,8 @@ class Generation {
   }
 
   private dropWhenIdle(): void {
-    if (this.busy > 0 || this.waiting.length > 0) return;
+    if (this.dropped || this.busy > 0 || this.waiting.length > 0) return;
+    this.dropped = true;
     for (const c of this.idle.splice(0)) c.connection.closeSync();
     void this.admin.run(`drop table if exists ${this.table}`).finally(() => this.admin.closeSync());
   }

@@ -53,9 +53,8 @@ def dbt_fingerprint(project: Path) -> str:
     for entry in FINGERPRINTED:
         root = project / entry
         files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
-        for f in files:
-            if f.is_file():
-                h.update(f.relative_to(project).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
+        for f in (f for f in files if f.is_file()):  # a missing project file counts as absent
+            h.update(f.relative_to(project).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
     return h.hexdigest()
 
 

@@ -80,26 +80,28 @@ def peak_rss_mb() -> dict[str, int]:
     return out
 
 
+_PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+
+
 def _tree_rss_kb(root: int) -> int:
     """Resident set of a process and all its descendants, from /proc (0 where /proc is absent)."""
-    parents: dict[int, int] = {}
+    children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     for entry in Path("/proc").glob("[0-9]*"):
         try:
             stat = (entry / "stat").read_text()
-            fields = stat[stat.rindex(")") + 2 :].split()
-            parents[int(entry.name)] = int(fields[1])
-            rss[int(entry.name)] = int(fields[21]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
-        except (OSError, ValueError, IndexError):
+        except OSError:
             continue  # the process ended while we looked
-    tree, frontier = {root}, [root]
+        fields = stat[stat.rindex(")") + 2 :].split()  # after the command name, which may hold spaces
+        pid = int(entry.name)
+        children.setdefault(int(fields[1]), []).append(pid)
+        rss[pid] = int(fields[21]) * _PAGE_KB
+    total, frontier = 0, [root]
     while frontier:
         pid = frontier.pop()
-        for child, parent in parents.items():
-            if parent == pid and child not in tree:
-                tree.add(child)
-                frontier.append(child)
-    return sum(rss.get(p, 0) for p in tree)
+        total += rss.get(pid, 0)
+        frontier.extend(children.get(pid, []))
+    return total
 
 
 def _run(cmd: list[str], env: dict[str, str], what: str) -> int:
@@ -380,8 +382,8 @@ class EcsDbt:
         self.state = state or Path(tempfile.gettempdir()) / "finlake"
 
     def build(self, run_id: str, select: str | None = None, gold_from: date | None = None) -> Path:
-        # On Athena every build is full for now: an incremental publish there registers the batch's
-        # partitions on the served table, which infra's publish policy does not allow yet.
+        # On Athena every build is full for now (gold_from is not passed on): publish there switches the
+        # served table to one candidate location, so a batch would need completing on S3 first.
         aws = self.tasks.aws
         args = ["--run-id", run_id, *(["--select", select] if select else [])]
         code = self.tasks.run("dbt", aws.dbt_task_definition, args, run_id)
