@@ -126,8 +126,13 @@ describe('fmp-ingester against the FMP sandbox (real HTTP on 127.0.0.1)', () => 
     expect(objectsAfterFirst).toHaveLength(first.units * 2); // one body + one sidecar per unit: no duplicates
     expect(objectsAfterFirst.some((k) => k.includes('.tmp-'))).toBe(false);
 
+    // Digests, not Buffers: a deep equality over megabytes of Buffers walks them byte by byte (30 s here).
     const bodies = (keys: string[]) =>
-      Promise.all(keys.filter((x) => x.endsWith('.json')).map((k) => readFile(join(root, 'bronze', k))));
+      Promise.all(
+        keys
+          .filter((x) => x.endsWith('.json'))
+          .map(async (k) => sha(await readFile(join(root, 'bronze', k)))),
+      );
     const firstBodies = await bodies(objectsAfterFirst);
     const second = await ingest(sandbox, root, symbols, window);
     expect(second.landed).toBe(second.units);
@@ -141,7 +146,7 @@ describe('fmp-ingester against the FMP sandbox (real HTTP on 127.0.0.1)', () => 
     const contract = compileValidator(ingestManifest);
     expect(contract.errors(manifest).map((e) => `${e.path} ${e.message}`)).toEqual([]);
     expect((manifest as IngestSummary).outcomes).toHaveLength(second.units);
-  }, 60_000); // two paced runs under faults: a busy 2-core machine needs more than the default 20 s
+  }, 60_000); // two paced runs under faults: about 3 s here, room for a busy 2-core machine
 
   it('filling gaps fetches only what bronze does not hold, and lands the same bytes', async () => {
     const root = await mkdtemp(join(tmpdir(), 'ingest-gaps-'));
