@@ -15,6 +15,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 DBT = REPO / "dbt" / "scripts" / "dbt.sh"
 SAMPLE = REPO / "tools" / "fmp-sandbox" / "data" / "eod"
+CONTRACTS = REPO / "libs" / "schemas" / "generated" / "json-schema"
 
 
 def write_silver(lake: Path, ingested_at: datetime, mutate: str | None = None) -> None:
@@ -23,6 +24,12 @@ def write_silver(lake: Path, ingested_at: datetime, mutate: str | None = None) -
     A fixture writer, not the platform's transform (that is the Spark job): dbt's tests need silver
     that exists without starting Spark.
     """
+    silver = json.loads((CONTRACTS / "fmp_eod_prices.schema.json").read_text())["properties"]
+
+    def prices(*names: str) -> str:
+        # The contract's types (exact decimals), as the Glue job writes them.
+        return ", ".join(f"cast({n} as {silver[n]['x-sql-type']}) as {n}" for n in names)
+
     out = lake / "silver" / "fmp_eod_prices"
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
@@ -31,8 +38,8 @@ def write_silver(lake: Path, ingested_at: datetime, mutate: str | None = None) -
     con.execute(
         f"""
         copy (
-          select symbol, cast(date as date) as trade_date, open, high, low, close,
-                 cast(volume as bigint) as volume, vwap, change, changePercent as change_percent,
+          select symbol, cast(date as date) as trade_date, {prices("open", "high", "low", "close")},
+                 cast(volume as bigint) as volume, {prices("vwap", "change")}, changePercent as change_percent,
                  'fixture/' || symbol || '.json' as source_object,
                  cast(? as timestamp) as ingested_at, 'fixture' as run_id,
                  year(cast(date as date)) as year, month(cast(date as date)) as month

@@ -1,6 +1,7 @@
 import json
 import shutil
 from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
@@ -16,6 +17,11 @@ DUCKDB_TYPES = {
     "double": "DOUBLE",
     "bigint": "BIGINT",
 }
+
+
+def duckdb_type(sql_type: str) -> str:
+    """DuckDB's name for a contract type: `decimal(18,2)` is described as DECIMAL(18,2)."""
+    return sql_type.upper() if sql_type.startswith("decimal(") else DUCKDB_TYPES[sql_type]
 
 
 def gold(lake: Path, sql: str):
@@ -34,27 +40,26 @@ def test_build_on_the_sample_passes_every_error_test_and_writes_gold(built_lake)
 
 def test_gold_matches_an_independent_valuation_of_the_sample(built_lake):
     lake, _ = built_lake
-    closes = {}
-    for symbol in ("AAPL", "AMZN"):
-        rows = json.loads((REPO / "tools" / "fmp-sandbox" / "data" / "eod" / f"{symbol}.json").read_text())
-        closes[symbol] = {r["date"]: r["close"] for r in rows}
+    # The sandbox's JSON read as exact decimals: gold must equal exact arithmetic on FMP's digits.
+    def closes(symbol: str) -> dict[str, Decimal]:
+        text = (REPO / "tools" / "fmp-sandbox" / "data" / "eod" / f"{symbol}.json").read_text()
+        return {r["date"]: r["close"] for r in json.loads(text, parse_float=Decimal)}
+
+    aapl, amzn, goog = closes("AAPL"), closes("AMZN"), closes("GOOG")
     # P001 on 2019-06-03: 100 AAPL + 10 AMZN + 20 GOOG (bought that day).
-    goog = json.loads((REPO / "tools" / "fmp-sandbox" / "data" / "eod" / "GOOG.json").read_text())
-    goog_close = {r["date"]: r["close"] for r in goog}
-    [(mv, pmv, n)] = gold(
+    [(mv, pmv, pnl, n)] = gold(
         lake,
-        "select market_value, prior_market_value, positions_count from GOLD where portfolio_id='P001' and summary_date='2019-06-03'",
+        "select market_value, prior_market_value, daily_pnl, positions_count from GOLD "
+        "where portfolio_id='P001' and summary_date='2019-06-03'",
     )
-    expected = (
-        100 * closes["AAPL"]["2019-06-03"] + 10 * closes["AMZN"]["2019-06-03"] + 20 * goog_close["2019-06-03"]
-    )
-    prior = (
-        100 * closes["AAPL"]["2019-05-31"] + 10 * closes["AMZN"]["2019-05-31"] + 20 * goog_close["2019-05-31"]
-    )
+    expected = 100 * aapl["2019-06-03"] + 10 * amzn["2019-06-03"] + 20 * goog["2019-06-03"]
+    prior = 100 * aapl["2019-05-31"] + 10 * amzn["2019-05-31"] + 20 * goog["2019-05-31"]
+    cents = Decimal("0.01")
     assert n == 3
-    # Gold holds money in cents.
-    assert mv == round(expected, 2)
-    assert pmv == round(prior, 2)  # the same holdings on the previous trading date: price moves only
+    # Gold holds money as exact cents, rounded half away from zero once, from the unrounded sums.
+    assert (type(mv), mv) == (Decimal, expected.quantize(cents, ROUND_HALF_UP))
+    assert pmv == prior.quantize(cents, ROUND_HALF_UP)  # the same holdings on the previous trading date
+    assert pnl == (expected - prior).quantize(cents, ROUND_HALF_UP)
 
 
 def test_positions_without_a_close_carry_forward_then_go_stale(built_lake):
@@ -69,7 +74,7 @@ def test_positions_without_a_close_carry_forward_then_go_stale(built_lake):
         )
     )
     assert rows["2020-08-28"][1] == 0
-    assert rows["2020-09-01"] == (0, 0, 0.0)  # the holding ended: no positions, valued 0
+    assert rows["2020-09-01"] == (0, 0, Decimal("0.00"))  # the holding ended: no positions, valued 0
 
 
 def test_gold_columns_and_types_follow_the_contract(built_lake):
@@ -77,7 +82,7 @@ def test_gold_columns_and_types_follow_the_contract(built_lake):
     contract = json.loads(CONTRACT.read_text())
     described = duckdb.connect().execute(f"describe select * from '{lake / GOLD}'").fetchall()
     got = [(name, typ) for name, typ, *_ in described]
-    expected = [(name, DUCKDB_TYPES[p["x-sql-type"]]) for name, p in contract["properties"].items()]
+    expected = [(name, duckdb_type(p["x-sql-type"])) for name, p in contract["properties"].items()]
     assert got == expected
 
 

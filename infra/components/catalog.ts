@@ -1,8 +1,8 @@
 // Glue catalog tables generated from the dataset contracts in libs/schemas (one schema, every language).
 import type * as aws from '@pulumi/aws';
-import { columnsOf, type Dataset, type SqlType } from '@finlake/schemas';
+import { columnsOf, decimalOf, type BaseSqlType, type Dataset, type SqlType } from '@finlake/schemas';
 
-const GLUE_TYPES: Record<SqlType, string> = {
+const GLUE_BASE_TYPES: Record<BaseSqlType, string> = {
   string: 'string',
   date: 'date',
   timestamp: 'timestamp',
@@ -11,6 +11,9 @@ const GLUE_TYPES: Record<SqlType, string> = {
   integer: 'int',
   boolean: 'boolean',
 };
+
+/** Hive's spelling of a contract type: Glue and Athena read `decimal(18,2)` as Parquet's decimal. */
+const glueType = (t: SqlType): string => (decimalOf(t) ? t : GLUE_BASE_TYPES[t as BaseSqlType]);
 
 /**
  * A Parquet table's storage descriptor, columns and partition keys from its contract, with partition
@@ -46,7 +49,7 @@ export function glueTableArgs(
     },
     partitionKeys: dataset.partitionBy.map((p) => ({
       name: p.name,
-      type: GLUE_TYPES[p.sqlType],
+      type: glueType(p.sqlType),
       comment: p.description,
     })),
     storageDescriptor: {
@@ -59,7 +62,7 @@ export function glueTableArgs(
       },
       columns: columnsOf(dataset)
         .filter((c) => !dataset.partitionBy.some((p) => p.name === c.name))
-        .map((c) => ({ name: c.name, type: GLUE_TYPES[c.sqlType], comment: c.description })),
+        .map((c) => ({ name: c.name, type: glueType(c.sqlType), comment: c.description })),
     },
   };
 }

@@ -1,4 +1,5 @@
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,8 @@ def test_each_rejection_rule_lands_in_rejects_with_its_reason_and_good_rows_pass
         ("invalid_volume", row(date="2020-01-14", volume=10.5)),
         ("invalid_symbol", row(symbol="aapl;--", date="2020-01-15")),
         ("symbol_mismatch", row(symbol="MSFT", date="2020-01-16")),
+        # 10^13 does not fit the contract's DECIMAL(18,6): rejected by name, never a silent null.
+        ("out_of_range_high", row(date="2020-01-17", h=1e13)),
     ]
     key = bronze.put("AAPL", "2020-01-01", "2020-01-31", [good] + [r for _, r in cases])
     summary = execute(spark, lake)
@@ -87,6 +90,25 @@ def test_each_rejection_rule_lands_in_rejects_with_its_reason_and_good_rows_pass
     assert summary["rows_read"] == 1 + len(cases)
     assert summary["rows_valid"] == 1 and summary["rows_rejected"] == len(cases)
     assert summary["rejected_by_reason"]["invalid_date"] == 2
+
+
+def test_prices_are_stored_as_the_contracts_exact_decimals_from_fmps_text(spark, lake, bronze):
+    # As a double, 1.2345675 is 1.23456749999...: rounding it would give ...67. From the text, half up: ...68.
+    body = '[{"symbol":"AAPL","date":"2020-01-02","open":129.93,"high":131.1,"low":0.1,"close":1.2345675,'
+    body += '"volume":10,"vwap":0.3,"change":-128.6954325,"changePercent":-99.05}]'
+    bronze.put("AAPL", "2020-01-01", "2020-01-31", body)
+    execute(spark, lake)
+    [out] = silver_rows(spark, lake)
+    schema = {f.name: f.dataType.simpleString() for f in spark.read.parquet(str(lake / "silver")).schema}
+    assert {schema[c] for c in ("open", "high", "low", "close", "vwap", "change")} == {"decimal(18,6)"}
+    assert schema["change_percent"] == "double"  # a ratio, not an amount
+    assert (out["open"], out["low"], out["close"], out["vwap"], out["change"]) == (
+        Decimal("129.930000"),
+        Decimal("0.100000"),
+        Decimal("1.234568"),
+        Decimal("0.300000"),
+        Decimal("-128.695433"),
+    )
 
 
 def test_a_whole_object_that_is_not_a_json_array_is_rejected_as_one_unit_and_the_job_goes_on(

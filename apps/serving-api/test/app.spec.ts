@@ -11,6 +11,7 @@ import {
   devKeyPair,
   mintToken,
 } from '@finlake/serving';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { DuckDbEngine } from '@finlake/serving/duckdb';
 import { bearerAuthentication, buildApp } from '../src/app.ts';
 import { writeGoldFixture } from '@finlake/serving/testing';
@@ -137,12 +138,32 @@ describe('portfolio summaries', () => {
         summary_date: '2020-01-02',
         positions_count: 2,
         stale_positions_count: 0,
-        market_value: 1001,
-        prior_market_value: 1000,
-        daily_pnl: 1,
+        market_value: 1234567890123.52,
+        prior_market_value: 1234567890123.45,
+        daily_pnl: 0.07,
         daily_return: 0.001,
       },
     ]);
+  });
+
+  it('answers gold`s decimals digit for digit: the JSON text is the Parquet decimal', async () => {
+    const res = await get(
+      '/v1/portfolios/P001/daily-summary?from=2020-01-01&to=2020-01-30',
+      await token(['P001']),
+    );
+    const served = [...res.body.matchAll(/"market_value":(-?[0-9.]+)/g)].map((m) => m[1]);
+    const instance = await DuckDBInstance.create(':memory:');
+    const db = await instance.connect();
+    const stored = (
+      await db.runAndReadAll(
+        `select cast(market_value as varchar) from '${gold}' where portfolio_id = 'P001' order by summary_date`,
+      )
+    ).getRows();
+    db.closeSync();
+    instance.closeSync();
+    // DECIMAL(18,2) text without trailing zeros is what a JSON number of that value prints as.
+    expect(served).toEqual(stored.map(([v]) => String(v).replace(/\.?0+$/, '')));
+    expect(served).toContain('1234567890123.52');
   });
 });
 
@@ -203,7 +224,13 @@ describe('health and docs', () => {
         '/v1/daily-portfolio-summary',
       ]),
     );
-    expect(doc.paths['/v1/daily-portfolio-summary'].get.responses['200']).toBeDefined();
+    const ok = doc.paths['/v1/daily-portfolio-summary'].get.responses['200'];
+    expect(ok).toBeDefined();
+    // Money is documented as what it is: a JSON number exact to the cent, within the digits a double keeps.
+    const item = JSON.stringify(ok.content['application/json'].schema);
+    const money = JSON.parse(item.match(/"market_value":(\{[^}]*\})/)![1]!);
+    expect(money).toMatchObject({ type: 'number', 'x-sql-type': 'decimal(18,2)', 'x-scale': 2 });
+    expect(money.maximum).toBe(9_999_999_999_999.99);
     expect((await get('/docs/')).statusCode).toBeLessThan(400);
   });
 });

@@ -79,12 +79,12 @@ final as (
         summary_date,
         cast(positions_count as integer) as positions_count,
         cast(stale_positions_count as integer) as stale_positions_count,
-        -- Sums of exact decimals, rounded to cents (half away from zero) and only then stored as the
-        -- contract's double: the nearest double to a cent, so JSON round-trips it. Differences are taken
-        -- from the unrounded sums; the return is a double division of those exact values.
-        cast(round(market_value, 2) as double) as market_value,
-        cast(round(prior_market_value, 2) as double) as prior_market_value,
-        cast(round(market_value - prior_market_value, 2) as double) as daily_pnl,
+        -- Sums of exact decimals, rounded to cents (half away from zero) once, stored as the contract's
+        -- DECIMAL(18,2). Differences are taken from the unrounded sums; the return is a double division
+        -- of those exact values (a ratio, not an amount).
+        {{ money('round(market_value, 2)', 2) }} as market_value,
+        {{ money('round(prior_market_value, 2)', 2) }} as prior_market_value,
+        {{ money('round(market_value - prior_market_value, 2)', 2) }} as daily_pnl,
         case
             when prior_market_value is null or prior_market_value = 0 then null
             else round(

@@ -3,10 +3,41 @@ import Type, { type TSchema } from 'typebox';
 /**
  * Logical column types, shared by every engine the contracts are rendered for
  * (Spark, DuckDB, Athena). Each column schema carries its type in `x-sql-type` so the
- * generators never have to guess it from JSON types (a JSON number may be a double or a bigint).
+ * generators never have to guess it from JSON types (a JSON number may be a double, a bigint or an
+ * exact decimal). A decimal is spelt as every engine spells it, `decimal(p,s)`.
  */
 export const SQL_TYPES = ['string', 'date', 'timestamp', 'double', 'bigint', 'integer', 'boolean'] as const;
-export type SqlType = (typeof SQL_TYPES)[number];
+export type BaseSqlType = (typeof SQL_TYPES)[number];
+export type DecimalSqlType = `decimal(${number},${number})`;
+export type SqlType = BaseSqlType | DecimalSqlType;
+
+const DECIMAL = /^decimal\((\d+),(\d+)\)$/;
+/** Doubles hold every decimal of up to 15 significant digits exactly enough to print it back. */
+export const JSON_EXACT_DIGITS = 15;
+
+/** Precision and scale of a decimal type; undefined for every other type. */
+export function decimalOf(t: string): { precision: number; scale: number } | undefined {
+  const m = DECIMAL.exec(t);
+  return m ? { precision: Number(m[1]), scale: Number(m[2]) } : undefined;
+}
+
+export function isSqlType(t: unknown): t is SqlType {
+  if (typeof t !== 'string') return false;
+  if ((SQL_TYPES as readonly string[]).includes(t)) return true;
+  const d = decimalOf(t);
+  return d !== undefined && d.precision >= 1 && d.precision <= 38 && d.scale <= d.precision;
+}
+
+/**
+ * The range in which a decimal served as a JSON number keeps every digit: up to 15 significant digits
+ * any reader's double prints it back as sent. For the columns an API serves (the contract states it,
+ * and the derived tests hold gold to it).
+ */
+export function jsonExactRange(precision: number, scale: number): { minimum: number; maximum: number } {
+  const intDigits = Math.min(precision, JSON_EXACT_DIGITS) - scale;
+  const max = Number(`${'9'.repeat(intDigits)}.${'9'.repeat(scale)}`);
+  return { minimum: -max, maximum: max };
+}
 
 export interface ColumnAnnotations {
   'x-sql-type': SqlType;
@@ -34,6 +65,9 @@ export const col = {
   timestamp: (description: string, extra: Extra = {}) =>
     Type.String(annotate('timestamp', description, { format: 'date-time', ...extra })),
   double: (description: string, extra: Extra = {}) => Type.Number(annotate('double', description, extra)),
+  /** An exact decimal with `scale` places (money, prices); a JSON number where it is served. */
+  decimal: (precision: number, scale: number, description: string, extra: Extra = {}) =>
+    Type.Number(annotate(`decimal(${precision},${scale})`, description, { 'x-scale': scale, ...extra })),
   bigint: (description: string, extra: Extra = {}) => Type.Integer(annotate('bigint', description, extra)),
   integer: (description: string, extra: Extra = {}) =>
     Type.Integer(annotate('integer', description, { minimum: -2147483648, maximum: 2147483647, ...extra })),
@@ -48,7 +82,7 @@ export function nullable<T extends TSchema>(schema: T) {
 
 export function columnAnnotations(schema: TSchema): ColumnAnnotations {
   const s = schema as Partial<ColumnAnnotations>;
-  if (!s['x-sql-type'] || !SQL_TYPES.includes(s['x-sql-type'])) {
+  if (!isSqlType(s['x-sql-type'])) {
     throw new Error(`column schema lacks a valid x-sql-type: ${JSON.stringify(schema)}`);
   }
   if (!s.description) throw new Error(`column schema lacks a description: ${JSON.stringify(schema)}`);

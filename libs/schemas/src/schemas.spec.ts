@@ -5,6 +5,9 @@ import { Value } from 'typebox/value';
 import {
   columnsOf,
   compileValidator,
+  decimalOf,
+  isSqlType,
+  jsonExactRange,
   dailyPortfolioSummary,
   DATASETS,
   fmpEodPrices,
@@ -51,10 +54,40 @@ describe('generated artefacts', () => {
       const json = JSON.parse(renderArtifacts([d]).get(`json-schema/${d.name}.schema.json`)!);
       for (const [name, prop] of Object.entries<Record<string, unknown>>(json.properties)) {
         expect(prop['x-sql-type'], `${d.name}.${name}`).toMatch(
-          /^(string|date|timestamp|double|bigint|integer|boolean)$/,
+          /^(string|date|timestamp|double|bigint|integer|boolean|decimal\(\d+,\d+\))$/,
         );
       }
       expect(json['x-primary-key']).toEqual(d.primaryKey);
+    }
+  });
+});
+
+describe('decimal columns', () => {
+  it('are spelt as every engine spells them, and only valid ones are accepted', () => {
+    expect(decimalOf('decimal(18,2)')).toEqual({ precision: 18, scale: 2 });
+    expect(decimalOf('double')).toBeUndefined();
+    expect(isSqlType('decimal(18,2)')).toBe(true);
+    expect(isSqlType('decimal(2,3)')).toBe(false); // more places than digits
+    expect(isSqlType('decimal(39,2)')).toBe(false); // beyond every engine's 38 digits
+    expect(isSqlType('decimal(18, 2)')).toBe(false);
+  });
+
+  it('served as JSON stay within the digits a double prints back exactly', () => {
+    const { minimum, maximum } = jsonExactRange(18, 2);
+    expect(maximum).toBe(9_999_999_999_999.99);
+    expect(minimum).toBe(-maximum);
+    // Cents across the whole range (seeded, with the edges): each survives JSON.parse digit for digit.
+    let seed = 7n;
+    const cents = [999_999_999_999_999n, -999_999_999_999_999n, 7n, 1010n];
+    for (let i = 0; i < 20_000; i++) {
+      seed = (seed * 6364136223846793005n + 1442695040888963407n) % 2n ** 64n;
+      cents.push((seed % 1_999_999_999_999_999n) - 999_999_999_999_999n);
+    }
+    for (const c of cents) {
+      const abs = c < 0n ? -c : c;
+      const text = `${c < 0n ? '-' : ''}${abs / 100n}.${String(abs % 100n).padStart(2, '0')}`;
+      const canonical = text.replace(/\.?0+$/, '');
+      expect(String(JSON.parse(text)), text).toBe(canonical === '-0' ? '0' : canonical);
     }
   });
 });
@@ -150,7 +183,11 @@ describe('silver and gold contracts', () => {
   it('list columns in declaration order with nullability', () => {
     const cols = columnsOf(fmpEodPrices);
     expect(cols.map((c) => c.name).slice(0, 3)).toEqual(['symbol', 'trade_date', 'open']);
-    expect(cols.find((c) => c.name === 'vwap')).toMatchObject({ sqlType: 'double', nullable: true });
+    expect(cols.find((c) => c.name === 'vwap')).toMatchObject({ sqlType: 'decimal(18,6)', nullable: true });
+    expect(cols.find((c) => c.name === 'change_percent')).toMatchObject({
+      sqlType: 'double',
+      nullable: true,
+    });
     expect(cols.find((c) => c.name === 'volume')).toMatchObject({ sqlType: 'bigint', nullable: false });
   });
 

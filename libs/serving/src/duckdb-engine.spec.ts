@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { DuckDbEngine, GoldIndexEngine } from './duckdb-engine.ts';
 import type { QueryEngine } from './engine.ts';
-import { writeGoldFixture } from './testing/index.ts';
+import { goldSelect, writeGoldFixture } from './testing/index.ts';
 
 const ALL = { all: true, portfolios: [] } as const;
 const month = (portfolioId: string) => ({ portfolioId, from: '2020-01-01', to: '2020-01-31', limit: 100 });
@@ -61,14 +61,19 @@ async function irregularGold(dir: string): Promise<string> {
   const instance = await DuckDBInstance.create(':memory:');
   const db = await instance.connect();
   await db.run(`copy (
-      select 'P' || lpad(p::varchar, 3, '0') as portfolio_id,
-             date '2020-01-01' + d::integer as summary_date,
-             ((p * 7 + d) % 5)::integer as positions_count,
-             ((p + d) % 3)::integer as stale_positions_count,
-             round(1000 + p * 10.5 + d * 0.25, 2)::double as market_value,
-             case when d = p then null else round(999 + p * 10.5 + d * 0.25, 2)::double end as prior_market_value,
-             case when d = p then null else 1.0::double end as daily_pnl,
-             case when (p + d) % 11 = 0 then null else ((d % 7) - 3) / 1000.0 end::double as daily_return
+      select ${goldSelect({
+        portfolio_id: "'P' || lpad(p::varchar, 3, '0')",
+        summary_date: "date '2020-01-01' + d::integer",
+        positions_count: '(p * 7 + d) % 5',
+        stale_positions_count: '(p + d) % 3',
+        // Cent-exact amounts up to 10^13 (the contract's JSON-exact bound): the index must serve each
+        // digit for digit, as the SQL engine does.
+        market_value: '((p * 498712345678901 + d * 12345678907) % 999999999999999)::decimal(18, 0) / 100',
+        prior_market_value: 'case when d = p then null else round(999 + p * 10.5 + d * 0.25, 2) end',
+        daily_pnl:
+          'case when d = p then null else -((p * 31 + d * 7) % 100000000001)::decimal(18, 0) / 100 end',
+        daily_return: 'case when (p + d) % 11 = 0 then null else ((d % 7) - 3) / 1000.0 end',
+      })}
       from range(1, 21) a(p), range(0, 400) b(d)
       where (p * 31 + d) % 9 <> 0 and not (p = 5 and d > 100)
       order by random()
@@ -114,6 +119,26 @@ describe('GoldIndexEngine', () => {
         expect(await index.summaryForDate(dq), JSON.stringify(dq)).toEqual(await sql.summaryForDate(dq));
       }
       expect(await index.freshness()).toEqual(await sql.freshness());
+
+      // Both engines serve each stored decimal as the number that prints as its digits.
+      const instance = await DuckDBInstance.create(':memory:');
+      const db = await instance.connect();
+      const stored = (
+        await db.runAndReadAll(
+          `select cast(market_value as varchar), cast(daily_pnl as varchar) from '${file}'
+            where portfolio_id = 'P003' order by summary_date`,
+        )
+      ).getRows();
+      db.closeSync();
+      instance.closeSync();
+      const q = { portfolioId: 'P003', from: '2019-01-01', to: '2021-12-31', limit: 1000 };
+      const canonical = (v: unknown) => (v === null ? null : String(v).replace(/\.?0+$/, ''));
+      const expected = stored.map(([mv, pnl]) => [canonical(mv), canonical(pnl)]);
+      for (const engine of [sql, index]) {
+        const rows = await engine.portfolioSummary(q);
+        expect(rows.map((r) => [canonical(r.market_value), canonical(r.daily_pnl)])).toEqual(expected);
+      }
+      expect(expected.some(([mv]) => mv!.replace(/[-.]/g, '').length >= 14)).toBe(true);
     } finally {
       await sql.close();
       await index.close();

@@ -1,4 +1,11 @@
-import { columnsOf, dailyPortfolioSummary, type ColumnInfo, type SqlType } from '@finlake/schemas';
+import {
+  columnsOf,
+  dailyPortfolioSummary,
+  decimalOf,
+  type BaseSqlType,
+  type ColumnInfo,
+  type SqlType,
+} from '@finlake/schemas';
 import type { SummaryRow } from './engine.ts';
 
 /**
@@ -9,7 +16,7 @@ import type { SummaryRow } from './engine.ts';
 export const SUMMARY_COLUMNS: readonly ColumnInfo[] = columnsOf(dailyPortfolioSummary);
 
 // Both engines read these as SQL: Athena (Trino) and DuckDB spell them alike.
-const CAST_TO: Record<SqlType, string> = {
+const CAST_TO: Record<BaseSqlType, string> = {
   string: 'varchar',
   date: 'varchar',
   timestamp: 'varchar',
@@ -19,11 +26,21 @@ const CAST_TO: Record<SqlType, string> = {
   boolean: 'boolean',
 };
 
-export function selectList(columns: readonly ColumnInfo[] = SUMMARY_COLUMNS): string {
-  return columns.map((c) => `cast(${c.name} as ${CAST_TO[c.sqlType]}) as ${c.name}`).join(', ');
+/**
+ * What a column is read as. A decimal is read as the double nearest to it (both engines divide the
+ * unscaled integer by 10^scale, correctly rounded), which JSON prints back digit for digit: the
+ * contract keeps decimals to 15 significant digits.
+ */
+export function servedType(t: SqlType): string {
+  return decimalOf(t) ? 'double' : CAST_TO[t as BaseSqlType];
 }
 
-const NUMERIC = new Set<SqlType>(['double', 'bigint', 'integer']);
+export function selectList(columns: readonly ColumnInfo[] = SUMMARY_COLUMNS): string {
+  return columns.map((c) => `cast(${c.name} as ${servedType(c.sqlType)}) as ${c.name}`).join(', ');
+}
+
+/** Whether a column reaches JS as a number. */
+export const isNumeric = (t: SqlType): boolean => ['double', 'bigint', 'integer'].includes(servedType(t));
 
 /** A row of strings (Athena's GetQueryResults; null for SQL NULL), in `columns` order, typed by the contract. */
 export function rowFromStrings(values: readonly (string | null)[], columns = SUMMARY_COLUMNS): SummaryRow {
@@ -31,7 +48,7 @@ export function rowFromStrings(values: readonly (string | null)[], columns = SUM
   columns.forEach((c, i) => {
     const v = values[i] ?? null;
     if (v === null || (v === '' && c.sqlType !== 'string')) row[c.name] = null;
-    else if (NUMERIC.has(c.sqlType)) row[c.name] = Number(v);
+    else if (isNumeric(c.sqlType)) row[c.name] = Number(v);
     else if (c.sqlType === 'boolean') row[c.name] = v === 'true';
     else row[c.name] = v;
   });

@@ -1,7 +1,7 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { ColumnInfo } from '@finlake/schemas';
 import type { DateQuery, GoldFreshness, PortfolioQuery, QueryEngine, SummaryRow } from './engine.ts';
-import { SUMMARY_COLUMNS } from './gold-columns.ts';
+import { isNumeric, SUMMARY_COLUMNS } from './gold-columns.ts';
 import { goldDuckDb } from './duckdb-instance.ts';
 import { fileIdentity, PublishedVersions } from './published-versions.ts';
 
@@ -9,12 +9,16 @@ const DAY_MS = 86_400_000;
 const toDay = (iso: string) => Date.UTC(+iso.slice(0, 4), +iso.slice(5, 7) - 1, +iso.slice(8, 10)) / DAY_MS;
 const isoOf = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);
 
-/** The value columns of the mart (everything but its key), typed by the contract: all numeric. */
+/**
+ * The value columns of the mart (everything but its key), typed by the contract: all numeric. A
+ * Float64Array holds each exactly: integers, doubles, and decimals of at most 15 digits as the double
+ * that prints back as the same digits.
+ */
 const VALUE_COLUMNS: readonly ColumnInfo[] = SUMMARY_COLUMNS.filter(
   (c) => c.name !== 'portfolio_id' && c.name !== 'summary_date',
 );
 for (const c of VALUE_COLUMNS) {
-  if (!['double', 'integer', 'bigint'].includes(c.sqlType))
+  if (!isNumeric(c.sqlType))
     throw new Error(`gold index: column ${c.name} is ${c.sqlType}; the index holds numeric columns only`);
 }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -26,6 +27,16 @@ SPARK_TYPES: dict[str, T.DataType] = {
     "integer": T.IntegerType(),
     "boolean": T.BooleanType(),
 }
+DECIMAL = re.compile(r"^decimal\((\d+),(\d+)\)$")
+
+
+def spark_type(sql_type: str) -> T.DataType:
+    """The Spark type of a contract type; `decimal(p,s)` is Spark's DecimalType(p, s)."""
+    if m := DECIMAL.match(sql_type):
+        return T.DecimalType(int(m[1]), int(m[2]))
+    if sql_type not in SPARK_TYPES:
+        raise ValueError(f"unknown x-sql-type {sql_type!r}; regenerate libs/schemas")
+    return SPARK_TYPES[sql_type]
 
 
 @dataclass(frozen=True)
@@ -51,7 +62,7 @@ class Contract:
         cols = self.columns + (self.partition_by if with_partitions else ())
         return T.StructType(
             [
-                T.StructField(c.name, T.StringType() if as_text else SPARK_TYPES[c.sql_type], c.nullable)
+                T.StructField(c.name, T.StringType() if as_text else spark_type(c.sql_type), c.nullable)
                 for c in cols
             ]
         )
@@ -106,9 +117,11 @@ def source_dataset(silver_table: str) -> dict:
 
 
 def _column(name: str, prop: dict, required: set[str]) -> Column:
-    sql_type = prop.get("x-sql-type")
-    if sql_type not in SPARK_TYPES:
-        raise ValueError(f"column {name}: unknown x-sql-type {sql_type!r}; regenerate libs/schemas")
+    sql_type = str(prop.get("x-sql-type"))
+    try:
+        spark_type(sql_type)
+    except ValueError as e:
+        raise ValueError(f"column {name}: {e}") from None
     nullable = bool(prop.get("x-nullable")) or name not in required
     return Column(name, sql_type, nullable, prop.get("description", ""))
 

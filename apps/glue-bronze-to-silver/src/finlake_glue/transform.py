@@ -30,16 +30,24 @@ class WireContract:
     wire_fields: tuple[str, ...]
     ticker_pattern: str
     silver_columns: tuple[str, ...]
+    # Silver columns stored as exact decimals (prices), by wire field: cast from the wire's text.
+    decimals: tuple[tuple[str, T.DecimalType], ...] = ()
 
     @classmethod
     def from_contracts(cls, wire: Contract, silver: Contract) -> WireContract:
         missing = [f for f in REQUIRED_FIELDS + OPTIONAL_NUMERIC if f not in wire.column_names]
         if missing:
             raise ValueError(f"the wire contract lacks fields the transform reads: {missing}")
+        silver_types = {f.name: f.dataType for f in silver.spark_schema().fields}
         return cls(
             wire_fields=tuple(wire.column_names),
             ticker_pattern=wire.schema["properties"]["symbol"]["pattern"],
             silver_columns=tuple(silver.column_names),
+            decimals=tuple(
+                (field, t)
+                for field, col in NUMERIC.items()
+                if isinstance(t := silver_types.get(col), T.DecimalType)
+            ),
         )
 
 
@@ -119,9 +127,15 @@ NUMERIC = {
 }
 
 
-def typed(records: DataFrame) -> DataFrame:
-    """Adds each field cast once (`n_<column>`, `n_trade_date`), so rules and output reuse the casts."""
+def typed(records: DataFrame, wire: WireContract) -> DataFrame:
+    """Adds each field cast once (`n_<column>`, `n_trade_date`), so rules and output reuse the casts.
+
+    A field silver stores as a decimal is cast from the wire's text to that decimal (exact: FMP's
+    digits, never a binary double in between), and the rules check the value silver will hold. The
+    double cast stays to tell text that is not a number from a number too large for the decimal.
+    """
     casts = {f"n_{col}": F.col(field).cast("double") for field, col in NUMERIC.items()}
+    casts |= {f"d_{NUMERIC[field]}": F.col(field).cast(t) for field, t in wire.decimals}
     # A plain cast (no formatter per row); the `invalid_date` rule pins the text to YYYY-MM-DD first, and
     # an impossible date (2021-02-30) casts to null.
     casts["n_trade_date"] = F.col("date").cast("date")
@@ -135,7 +149,9 @@ def _is_non_numeric(field: str) -> Column:
 
 def _rules(wire: WireContract) -> list[tuple[Column, str]]:
     """The record rules in the order they are checked, each with its reject reason."""
-    o, h, low, c, vol = (F.col(f"n_{n}") for n in (*PRICE_FIELDS, "volume"))
+    stored = {field: F.col(f"d_{NUMERIC[field]}") for field, _ in wire.decimals}
+    o, h, low, c = (stored.get(f, F.col(f"n_{f}")) for f in PRICE_FIELDS)
+    vol = F.col("n_volume")
     rules: list[tuple[Column, str]] = [(F.col(f).isNull(), f"missing_{f}") for f in REQUIRED_FIELDS]
     rules += [
         (~F.col("symbol").rlike(wire.ticker_pattern), "invalid_symbol"),
@@ -143,6 +159,8 @@ def _rules(wire: WireContract) -> list[tuple[Column, str]]:
         (~F.col("date").rlike(r"^\d{4}-\d{2}-\d{2}$") | F.col("n_trade_date").isNull(), "invalid_date"),
     ]
     rules += [(_is_non_numeric(f), f"non_numeric_{f}") for f in (*PRICE_FIELDS, "volume", *OPTIONAL_NUMERIC)]
+    # A number the decimal cannot hold (beyond its integer digits) would otherwise become a silent null.
+    rules += [(F.col(f).isNotNull() & d.isNull(), f"out_of_range_{f}") for f, d in stored.items()]
     rules += [
         ((o <= 0) | (h <= 0) | (low <= 0) | (c <= 0), "non_positive_price"),
         (h < low, "high_below_low"),
@@ -170,7 +188,7 @@ def reject_reason(wire: WireContract) -> Column:
 def validate(records: DataFrame, wire: WireContract) -> DataFrame:
     """One slim row per record: typed values and `reject_reason` (the object's reason first, else
     the first rule broken)."""
-    t = typed(records)
+    t = typed(records, wire)
     reason = F.coalesce(F.col("object_reason"), reject_reason(wire))
     return t.withColumn("reject_reason", reason).select(
         "source_object",
@@ -179,6 +197,7 @@ def validate(records: DataFrame, wire: WireContract) -> DataFrame:
         F.coalesce(F.col("symbol"), F.col("object_symbol")).alias("symbol"),
         F.col("n_trade_date").alias("trade_date"),
         *(F.col(f"n_{c}") for c in NUMERIC.values()),
+        *(F.col(f"d_{NUMERIC[f]}") for f, _ in wire.decimals),
         "reject_reason",
     )
 
@@ -191,12 +210,17 @@ def record_rejects(validated: DataFrame) -> DataFrame:
 
 def to_silver(validated: DataFrame, run_id: str, wire: WireContract) -> DataFrame:
     """Typed silver rows with their year/month partition columns, in the contract's column order."""
+    stored = {NUMERIC[f] for f, _ in wire.decimals}
+
+    def value(c: str) -> Column:
+        return F.col(f"d_{c}" if c in stored else f"n_{c}").alias(c)
+
     rows = validated.where(F.col("reject_reason").isNull()).select(
         "symbol",
         "trade_date",
-        *(F.col(f"n_{c}").alias(c) for c in ("open", "high", "low", "close")),
+        *(value(c) for c in ("open", "high", "low", "close")),
         F.col("n_volume").cast("bigint").alias("volume"),
-        *(F.col(f"n_{c}").alias(c) for c in ("vwap", "change", "change_percent")),
+        *(value(c) for c in ("vwap", "change", "change_percent")),
         "source_object",
         "ingested_at",
         F.lit(run_id).alias("run_id"),

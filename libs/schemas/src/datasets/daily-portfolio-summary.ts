@@ -1,5 +1,10 @@
-import { col, nullable } from '../columns.ts';
+import { col, jsonExactRange, nullable } from '../columns.ts';
 import { defineDataset } from '../dataset.ts';
+
+// Amounts in exact cents: DECIMAL(18,2) in every engine, summed exactly, and served as JSON numbers of at
+// most 15 digits (up to 10 trillion), which every client's double reads back to the cent.
+const amount = (description: string, extra: Record<string, unknown> = {}) =>
+  col.decimal(18, 2, description, { ...jsonExactRange(18, 2), ...extra });
 
 export const PORTFOLIO_ID_PATTERN = '^[A-Z][A-Z0-9_-]{0,31}$';
 
@@ -35,17 +40,17 @@ export const dailyPortfolioSummary = defineDataset({
       'Active holdings without a close on summary_date: carried forward from up to 5 calendar days before, or with no close at all (valued 0).',
       { minimum: 0 },
     ),
-    market_value: col.double(
+    market_value: amount(
       'Sum of quantity x close over active holdings (close carried forward up to 5 days), rounded to cents.',
       { minimum: 0 },
     ),
     prior_market_value: nullable(
-      col.double(
+      amount(
         'Sum of quantity x close of the same holdings on the previous trading date (same carry rule), rounded to cents.',
       ),
     ),
     daily_pnl: nullable(
-      col.double(
+      amount(
         'market_value - prior_market_value (from the unrounded sums, then rounded to cents): the effect of price moves only.',
       ),
     ),

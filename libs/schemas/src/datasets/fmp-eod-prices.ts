@@ -2,6 +2,11 @@ import { col, nullable } from '../columns.ts';
 import { defineDataset } from '../dataset.ts';
 import { TICKER_PATTERN } from './fmp-eod-wire-row.ts';
 
+// Prices as exact decimals with 6 places: FMP quotes to at most 4 (sub-penny stocks, FX-like tickers), so
+// the wire's text is kept digit for digit and products with 4-place quantities stay exact.
+const price = (description: string, extra: Record<string, unknown> = {}) =>
+  col.decimal(18, 6, `${description} Exact to 6 decimal places (FMP's text, rounded half up beyond).`, extra);
+
 const yearMonth = [
   { name: 'year', sqlType: 'integer', description: 'Calendar year of trade_date.' },
   { name: 'month', sqlType: 'integer', description: 'Calendar month (1-12) of trade_date.' },
@@ -32,13 +37,13 @@ export const fmpEodPrices = defineDataset({
   properties: {
     symbol: col.string('Ticker symbol.', { pattern: TICKER_PATTERN }),
     trade_date: col.date('Trading date.'),
-    open: col.double('Opening price, > 0.', { exclusiveMinimum: 0 }),
-    high: col.double('Highest price of the day, >= open, close and low.', { exclusiveMinimum: 0 }),
-    low: col.double('Lowest price of the day, <= open and close.', { exclusiveMinimum: 0 }),
-    close: col.double('Closing price, > 0.', { exclusiveMinimum: 0 }),
+    open: price('Opening price, > 0.', { exclusiveMinimum: 0 }),
+    high: price('Highest price of the day, >= open, close and low.', { exclusiveMinimum: 0 }),
+    low: price('Lowest price of the day, <= open and close.', { exclusiveMinimum: 0 }),
+    close: price('Closing price, > 0.', { exclusiveMinimum: 0 }),
     volume: col.bigint('Shares traded, a non-negative integer.', { minimum: 0 }),
-    vwap: nullable(col.double('Volume-weighted average price; null when FMP does not send it.')),
-    change: nullable(col.double('close minus previous close as FMP reports it, in price units.')),
+    vwap: nullable(price('Volume-weighted average price; null when FMP does not send it.')),
+    change: nullable(price('close minus previous close as FMP reports it, in price units.')),
     change_percent: nullable(col.double('Change in percent as FMP gives it: 0.36 means 0.36 %.')),
     source_object: col.string('Key of the bronze object the row was read from.'),
     ingested_at: col.timestamp('When the bronze object was fetched from FMP (UTC).'),

@@ -1,1 +1,1 @@
-export { writeGoldFixture } from './gold-fixture.ts';
+export { goldSelect, writeGoldFixture } from './gold-fixture.ts';
