@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import duckdb
 from duckdb_baseline import transform as duckdb_transform
 
 from finlake_glue import args as job_args
@@ -74,6 +75,16 @@ def main() -> None:
         spark_times.append(time.perf_counter() - t0)
         timings.append(summary["timings"])
     spark.stop()
+    # The two implementations must agree row for row on what silver holds, or the timing means nothing.
+    cols = "symbol, trade_date, open, high, low, close, volume, vwap, change, change_percent, source_object"
+    read = "read_parquet('{}/fmp_eod_prices/**/*.parquet', hive_partitioning = true)"
+    con = duckdb.connect()
+    differ = con.execute(
+        f"""select (select count(*) from (select {cols} from {read.format(work / 'spark')}
+                    except all select {cols} from {read.format(work / 'duckdb')})),
+                   (select count(*) from (select {cols} from {read.format(work / 'duckdb')}
+                    except all select {cols} from {read.format(work / 'spark')}))"""
+    ).fetchone()
     print(
         json.dumps(
             {
@@ -87,6 +98,8 @@ def main() -> None:
                 "spark_timings": timings,
                 "duckdb_rows": duck,
                 "spark_rows": {k: summary[k] for k in ("rows_read", "rows_rejected", "rows_written")},
+                "rows_only_in_spark": differ[0],
+                "rows_only_in_duckdb": differ[1],
             }
         )
     )

@@ -14,10 +14,17 @@ import duckdb
 from finlake_glue.bronze import DATASET_PREFIX
 
 PRICES = ("open", "high", "low", "close")
+# As the silver contract types them: prices exact decimals from the JSON text, the rest doubles.
+PRICE_TYPE = "decimal(18,6)"
+DECIMALS = (*PRICES, "vwap", "change")
 
 
 def _num(c: str) -> str:
     return f"try_cast({c} as double)"
+
+
+def _stored(c: str) -> str:
+    return f"try_cast({c} as {PRICE_TYPE})" if c in DECIMALS else _num(c)
 
 
 def _non_numeric(c: str) -> str:
@@ -25,7 +32,8 @@ def _non_numeric(c: str) -> str:
 
 
 def reason_sql(ticker_pattern: str) -> str:
-    o, h, low, c, v = (_num(x) for x in (*PRICES, "volume"))
+    o, h, low, c = (_stored(x) for x in PRICES)
+    v = _num("volume")
     rules = [(f"{f} is null", f"missing_{f}") for f in ("symbol", "date", *PRICES, "volume")]
     rules += [
         (f"not regexp_full_match(symbol, '{ticker_pattern.strip('^$')}')", "invalid_symbol"),
@@ -38,6 +46,7 @@ def reason_sql(ticker_pattern: str) -> str:
     rules += [
         (_non_numeric(f), f"non_numeric_{f}") for f in (*PRICES, "volume", "vwap", "change", "changePercent")
     ]
+    rules += [(f"{f} is not null and {_stored(f)} is null", f"out_of_range_{f}") for f in DECIMALS]
     rules += [
         (f"{o} <= 0 or {h} <= 0 or {low} <= 0 or {c} <= 0", "non_positive_price"),
         (f"{h} < {low}", "high_below_low"),
@@ -80,8 +89,9 @@ def transform(bronze: Path, silver: Path, run_id: str, ticker_pattern: str) -> d
         f"""
         copy (
           select symbol, cast(date as date) as trade_date,
-                 {_num('open')} as open, {_num('high')} as high, {_num('low')} as low, {_num('close')} as close,
-                 cast({_num('volume')} as bigint) as volume, {_num('vwap')} as vwap, {_num('change')} as change,
+                 {_stored('open')} as open, {_stored('high')} as high, {_stored('low')} as low,
+                 {_stored('close')} as close, cast({_num('volume')} as bigint) as volume,
+                 {_stored('vwap')} as vwap, {_stored('change')} as change,
                  {_num('changePercent')} as change_percent, source_object, ingested_at, '{run_id}' as run_id,
                  year(cast(date as date)) as year, month(cast(date as date)) as month
           from validated where reject_reason is null
