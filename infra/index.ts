@@ -233,7 +233,12 @@ const flowRuns = new FlowRuns(`${name}-flow-runs`, {
     gold: lake.gold.name,
     artefacts: artefacts.name,
   },
-  bucketArns: { bronze: lake.bronze.arn, silver: lake.silver.arn, artefacts: artefacts.arn },
+  bucketArns: {
+    bronze: lake.bronze.arn,
+    silver: lake.silver.arn,
+    gold: lake.gold.arn,
+    artefacts: artefacts.arn,
+  },
   goldDatabase: lake.goldDatabase,
   goldCandidatesDatabase: lake.goldCandidatesDatabase,
   kmsKeyArn: lake.kmsKeyArn,

@@ -27,6 +27,9 @@ export function glueTableArgs(
   aws.glue.CatalogTableArgs,
   'tableType' | 'parameters' | 'storageDescriptor' | 'partitionKeys' | 'description'
 > {
+  // Keys Athena can compute from their range (silver's year/month) or take from the query (a run id) are
+  // projected; any other key (gold's summary_month) is registered partition by partition by its publisher.
+  const projectable = dataset.partitionBy.every((p) => ['year', 'month', 'run_id'].includes(p.name));
   const projection: Record<string, string> = {};
   for (const p of dataset.partitionBy) {
     if (p.name === 'year')
@@ -45,7 +48,7 @@ export function glueTableArgs(
       classification: 'parquet',
       EXTERNAL: 'TRUE',
       'parquet.compression': 'SNAPPY',
-      ...(dataset.partitionBy.length ? { 'projection.enabled': 'true', ...projection } : {}),
+      ...(dataset.partitionBy.length && projectable ? { 'projection.enabled': 'true', ...projection } : {}),
     },
     partitionKeys: dataset.partitionBy.map((p) => ({
       name: p.name,

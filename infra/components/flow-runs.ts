@@ -7,6 +7,7 @@ import {
   FMP_EOD_PRICES,
   GOLD_MARTS,
   NAMES,
+  goldCandidatesPrefix,
   fill,
   SERVICES,
   manifestsPrefix,
@@ -38,7 +39,12 @@ export interface FlowRunsArgs {
     gold: pulumi.Input<string>;
     artefacts: pulumi.Input<string>;
   };
-  bucketArns: { bronze: pulumi.Input<string>; silver: pulumi.Input<string>; artefacts: pulumi.Input<string> };
+  bucketArns: {
+    bronze: pulumi.Input<string>;
+    silver: pulumi.Input<string>;
+    gold: pulumi.Input<string>;
+    artefacts: pulumi.Input<string>;
+  };
   goldDatabase: pulumi.Input<string>;
   goldCandidatesDatabase: pulumi.Input<string>;
   kmsKeyArn: pulumi.Input<string>;
@@ -60,6 +66,7 @@ export function flowRunStatements(r: {
   glueJobName: string;
   bronzeArn: string;
   silverArn: string;
+  goldArn: string;
   artefactsArn: string;
   goldDatabase: string;
   kmsKeyArn: string;
@@ -93,10 +100,27 @@ export function flowRunStatements(r: {
     ]),
     ...bucketAccess('RunResults', r.artefactsArn, 'read', [staticPrefix(ARTIFACTS.dbtRunResults)]),
     ...bucketAccess('PrefectResults', r.artefactsArn, 'readwrite', [`${ARTIFACTS.prefectResults}/`]),
+    // Publish lists a candidate's partition folders (no object is read or written) ...
+    {
+      Sid: 'ListGoldCandidates',
+      Effect: 'Allow',
+      Action: ['s3:ListBucket'],
+      Resource: [r.goldArn],
+      Condition: { StringLike: { 's3:prefix': [`${goldCandidatesPrefix()}*`] } },
+    },
+    // ... and points the served table (or its months) at them, recording what it replaced.
     {
       Sid: 'PublishGold',
       Effect: 'Allow',
-      Action: ['glue:GetTable', 'glue:UpdateTable', 'glue:GetTableVersions'],
+      Action: [
+        'glue:GetTable',
+        'glue:UpdateTable',
+        'glue:GetTableVersions',
+        'glue:GetPartitions',
+        'glue:BatchCreatePartition',
+        'glue:BatchUpdatePartition',
+        'glue:BatchDeletePartition',
+      ],
       Resource: [
         `${glue}:catalog`,
         `${glue}:database/${r.goldDatabase}`,
@@ -132,11 +156,12 @@ export class FlowRuns extends pulumi.ComponentResource {
         args.glueJobName,
         args.bucketArns.bronze,
         args.bucketArns.silver,
+        args.bucketArns.gold,
         args.bucketArns.artefacts,
         args.goldDatabase,
         args.kmsKeyArn,
       ],
-      ([acct, cluster, ctd, dtd, crole, drole, exec, job, bronze, silver, artefacts, goldDb, key]) =>
+      ([acct, cluster, ctd, dtd, crole, drole, exec, job, bronze, silver, gold, artefacts, goldDb, key]) =>
         flowRunStatements({
           region: args.region,
           accountId: acct!,
@@ -147,6 +172,7 @@ export class FlowRuns extends pulumi.ComponentResource {
           glueJobName: job!,
           bronzeArn: bronze!,
           silverArn: silver!,
+          goldArn: gold!,
           artefactsArn: artefacts!,
           goldDatabase: goldDb!,
           kmsKeyArn: key!,

@@ -186,11 +186,46 @@ def test_ecs_dbt_reads_the_run_results_its_task_stored():
         e.add_response("describe_tasks", _stopped(arn, "dbt", 1))
         key = platform.artifact_key("dbtRunResults", run_id="run-1")
         s.add_response("get_object", {"Body": io.BytesIO(b'{"results": []}')}, {"Bucket": "art", "Key": key})
+        batch = platform.artifact_key("dbtBatch", run_id="run-1")
+        built = {"gold_from": None, "dbt_fingerprint": "fp"}
+        s.add_response(
+            "get_object", {"Body": io.BytesIO(json.dumps(built).encode())}, {"Bucket": "art", "Key": batch}
+        )
         # No state folder given (a flow-run container, whose image folders are read-only): a temporary one.
-        out = EcsDbt(EcsTaskRunner(ecs, load_aws(aws_env()), poll_s=0), s3).build("run-1")
+        runner = EcsDbt(EcsTaskRunner(ecs, load_aws(aws_env()), poll_s=0), s3)
+        out = runner.build("run-1")
         assert json.loads(out.read_text()) == {"results": []}
+        assert runner.batch("run-1") == {**built, "base_run_id": None}  # what the task says it built
         assert out.is_relative_to(tempfile.gettempdir()) and not out.is_relative_to(REPO)
         out.unlink()
+
+
+@pytest.mark.parametrize(
+    ("served", "expected"),
+    [
+        ("fp-1", ["--gold-from", "2020-12-01", "--served-fingerprint", "fp-1"]),
+        (None, []),  # nothing served (or an unpartitioned table): the task builds all of gold
+    ],
+)
+def test_ecs_dbt_asks_its_task_for_a_batch_with_the_served_fingerprint(served, expected, tmp_path):
+    class Tasks:
+        aws = load_aws(aws_env())
+
+        def run(self, service, task_definition, args, run_id):
+            self.args = args
+            return 0
+
+    class Publisher:
+        def served_fingerprint(self):
+            return served
+
+    class S3:
+        def get_object(self, Bucket, Key):
+            return {"Body": io.BytesIO(b"{}")}
+
+    tasks = Tasks()
+    EcsDbt(tasks, S3(), Publisher(), state=tmp_path).build("run-1", gold_from=date(2020, 12, 1))
+    assert tasks.args == ["--run-id", "run-1", *expected]
 
 
 def test_glue_runner_passes_the_run_arguments_over_the_job_defaults_and_maps_failures():
@@ -272,6 +307,137 @@ def test_glue_publish_switches_the_served_table_and_rolls_back_to_the_previous_v
         )
         with pytest.raises(LookupError, match="earlier runs"):
             pub.rollback("run-9")
+
+
+def _partitioned_gold(glue, s3, gold_db):
+    """The served table as infra declares it from the contract (partitioned by summary_month) and a gold
+    bucket, in moto."""
+    glue.create_database(DatabaseInput={"Name": gold_db})
+    glue.create_table(
+        DatabaseName=gold_db,
+        TableInput={
+            "Name": publish.TABLE,
+            "TableType": "EXTERNAL_TABLE",
+            "PartitionKeys": [{"Name": "summary_month", "Type": "string"}],
+            "StorageDescriptor": {"Columns": [{"Name": "nav", "Type": "double"}], "Location": "s3://gold/x/"},
+            "Parameters": {"classification": "parquet"},
+        },
+    )
+    s3.create_bucket(Bucket="gold")
+
+
+def _candidate(s3, run_id, months):
+    """What dbt-athena's CTAS leaves: one folder per month under the run's candidate location."""
+    for m in months:
+        key = f"{platform.gold_candidate_prefix(run_id)}{publish.TABLE}/summary_month={m}/part-0.parquet"
+        s3.put_object(Bucket="gold", Key=key, Body=b"x")
+
+
+def test_glue_publish_of_a_partitioned_table_replaces_the_batch_months_and_rolls_back_month_by_month():
+    from moto import mock_aws
+
+    with mock_aws():
+        glue = boto3.client("glue", region_name="us-east-1")
+        s3 = boto3.client("s3", region_name="us-east-1")
+        gold_db = platform.name("glueDatabase", env="staging", zone="gold")
+        _partitioned_gold(glue, s3, gold_db)
+        pub = publish.GlueTablePublisher(glue, gold_db, s3)
+        assert pub.served_fingerprint() is None  # nothing served: the first build is full
+
+        def served():  # month -> the run whose candidate it is served from
+            return {
+                m: next(r for r in ("r1", "r2", "r3") if f"/{platform.gold_candidate_prefix(r)}" in loc)
+                for m, loc in pub.served_partitions().items()
+            }
+
+        _candidate(s3, "r1", ["2020-10", "2020-11", "2020-12"])
+        r1 = pub.publish("s3://gold", "r1", None, "fp-1")
+        assert r1["partitions_published"] == 3
+        assert served() == {f"summary_month=2020-{m}": "r1" for m in ("10", "11", "12")}
+        assert pub.served_fingerprint() == "fp-1"
+
+        # The night's batch: December rebuilt, January new; October and November stay r1's.
+        _candidate(s3, "r2", ["2020-12", "2021-01"])
+        pub.publish("s3://gold", "r2", date(2020, 12, 1), "fp-1")
+        assert served() == {
+            "summary_month=2020-10": "r1",
+            "summary_month=2020-11": "r1",
+            "summary_month=2020-12": "r2",
+            "summary_month=2021-01": "r2",
+        }
+        # A full build drops months it no longer has.
+        _candidate(s3, "r3", ["2020-11", "2020-12", "2021-01"])
+        r3 = pub.publish("s3://gold", "r3", None, "fp-2")
+        assert r3["partitions_dropped"] == 1 and "summary_month=2020-10" not in served()
+
+        assert pub.rollback()["run_id"] == "r2"
+        assert served() == {
+            "summary_month=2020-10": "r1",
+            "summary_month=2020-11": "r1",
+            "summary_month=2020-12": "r2",
+            "summary_month=2021-01": "r2",
+        }
+        assert pub.served_fingerprint() == "fp-1"
+        assert pub.rollback("r1")["run_id"] == "r1"
+        assert served() == {f"summary_month=2020-{m}": "r1" for m in ("10", "11", "12")}
+        with pytest.raises(LookupError, match="earlier runs: none"):
+            pub.rollback()
+
+
+def test_a_partitioned_publish_retried_after_a_crash_finishes_the_switch_it_recorded():
+    from moto import mock_aws
+
+    class CrashOnce:
+        """Glue that fails the first partition update, as a killed flow run would stop there."""
+
+        def __init__(self, glue):
+            self.glue, self.crashed = glue, False
+
+        def __getattr__(self, name):
+            return getattr(self.glue, name)
+
+        def batch_update_partition(self, **kw):
+            if not self.crashed:
+                self.crashed = True
+                raise ConnectionError("killed mid-publish")
+            return self.glue.batch_update_partition(**kw)
+
+    with mock_aws():
+        glue = boto3.client("glue", region_name="us-east-1")
+        s3 = boto3.client("s3", region_name="us-east-1")
+        gold_db = platform.name("glueDatabase", env="staging", zone="gold")
+        _partitioned_gold(glue, s3, gold_db)
+        _candidate(s3, "r1", ["2020-11", "2020-12"])
+        publish.GlueTablePublisher(glue, gold_db, s3).publish("s3://gold", "r1", None, "fp")
+        _candidate(s3, "r2", ["2020-12"])
+        flaky = publish.GlueTablePublisher(CrashOnce(glue), gold_db, s3)
+        with pytest.raises(ConnectionError):
+            flaky.publish("s3://gold", "r2", date(2020, 12, 1), "fp")
+        done = flaky.publish("s3://gold", "r2", date(2020, 12, 1), "fp")  # the task's retry
+        assert done["partitions_published"] == 1
+        assert flaky.rollback()["run_id"] == "r1"  # the record of the first try: December back to r1
+        r1 = platform.gold_candidate_prefix("r1")
+        assert all(r1 in loc for loc in flaky.served_partitions().values())
+
+
+def test_a_batch_is_refused_on_an_unpartitioned_table_and_an_empty_candidate_is_not_published():
+    from moto import mock_aws
+
+    with mock_aws():
+        glue = boto3.client("glue", region_name="us-east-1")
+        s3 = boto3.client("s3", region_name="us-east-1")
+        gold_db = platform.name("glueDatabase", env="staging", zone="gold")
+        _partitioned_gold(glue, s3, gold_db)
+        pub = publish.GlueTablePublisher(glue, gold_db, s3)
+        with pytest.raises(ValueError, match="holds no summary_month partitions"):
+            pub.publish("s3://gold", "r0", None, "fp")
+        glue.create_table(
+            DatabaseName=gold_db,
+            TableInput={"Name": "flat", "StorageDescriptor": {"Columns": [], "Location": "s3://gold/f/"}},
+        )
+        flat = publish.GlueTablePublisher(glue, gold_db, s3, table="flat")
+        with pytest.raises(ValueError, match="not partitioned: a batch from 2020-12-01"):
+            flat.publish("s3://gold", "r1", date(2020, 12, 1), "fp")
 
 
 def test_local_rollback_republishes_an_earlier_candidate(tmp_path):

@@ -5,6 +5,7 @@
 {{ config(
     location=gold_candidate_location("daily_portfolio_summary"),
     external_location=gold_candidate_location("daily_portfolio_summary"),
+    partitioned_by=gold_partitioned_by(),
 ) }}
 
 with
@@ -98,5 +99,5 @@ final as (
 
 -- In key order: the same lake gives the same file byte for byte (reproducible, hashable gold), and a
 -- portfolio's rows sit together, so the serving query's filter skips the row groups that hold none.
-select * from final
+select * {{ gold_partition_column('summary_date') }} from final
 order by portfolio_id, summary_date

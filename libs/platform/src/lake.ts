@@ -121,4 +121,6 @@ export const silverRunSummaryKey = (table: string, runId: string) =>
 export const silverRunSummariesPrefix = (table: string) =>
   staticPrefix(partialFill(LAKE_LAYOUT.silver.runSummary, { table }));
 export const goldCandidatePrefix = (runId: string) => fill(LAKE_LAYOUT.gold.candidate, { run_id: runId });
+/** Every run's candidate: what publish lists to find a candidate's partitions. */
+export const goldCandidatesPrefix = () => staticPrefix(LAKE_LAYOUT.gold.candidate);
 export const goldPublishedPrefix = (mart: string) => fill(LAKE_LAYOUT.gold.published, { mart });

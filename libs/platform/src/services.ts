@@ -146,6 +146,8 @@ export const ARTIFACTS = {
   glueScript: 'glue/bronze_to_silver/glue_entry.py',
   gluePackage: 'glue/bronze_to_silver/finlake_glue.zip',
   dbtRunResults: 'dbt/runs/{run_id}/run_results.json',
+  /** What the dbt task built: a batch from `gold_from` or everything, and the models' fingerprint. */
+  dbtBatch: 'dbt/runs/{run_id}/batch.json',
   dbtProdManifest: 'dbt/prod/manifest.json',
   prefectResults: 'prefect-results',
 } as const;

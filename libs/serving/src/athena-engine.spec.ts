@@ -72,7 +72,10 @@ describe('AthenaEngine (SDK mocks)', () => {
     expect(start.name).toBe('StartQueryExecutionCommand');
     expect(start.input.WorkGroup).toBe('finlake-prod');
     expect(start.input.ClientRequestToken).toMatch(/^[0-9a-f-]{36}$/);
+    // The months first: Athena prunes gold's summary_month partitions to the question's.
     expect(start.input.ExecutionParameters).toEqual([
+      "'2020-01'",
+      "'2020-01'",
       "'P001'",
       "'2020-01-01'",
       "'2020-01-31'",

@@ -7,6 +7,7 @@ import {
   type GetQueryResultsCommandOutput,
 } from '@aws-sdk/client-athena';
 import type { DateQuery, GoldFreshness, PortfolioQuery, QueryEngine, SummaryRow } from './engine.ts';
+import { dailyPortfolioSummary } from '@finlake/schemas';
 import { rowFromStrings, selectList } from './gold-columns.ts';
 
 export class AthenaQueryError extends Error {
@@ -40,6 +41,12 @@ function checkedLimit(limit: number): number {
   return limit;
 }
 const COLUMNS = selectList();
+// The served table's partition (the contract's): each question names the months it reads, so Athena
+// prunes to them (a portfolio's year is 12 small partitions, not all of gold).
+const [MONTH] = dailyPortfolioSummary.partitionBy.map((p) => p.name);
+if (MONTH !== 'summary_month')
+  throw new Error(`gold's partition is ${MONTH}; the Athena queries prune by month`);
+const month = (isoDate: string) => isoDate.slice(0, 7);
 
 /**
  * Athena behind the QueryEngine interface: StartQueryExecution with ExecutionParameters (values
@@ -60,9 +67,10 @@ export class AthenaEngine implements QueryEngine {
   portfolioSummary(q: PortfolioQuery): Promise<SummaryRow[]> {
     return this.rows(
       `select ${COLUMNS} from ${this.o.table}
-       where portfolio_id = ? and summary_date between cast(? as date) and cast(? as date) and summary_date > cast(? as date)
+       where ${MONTH} between ? and ? and portfolio_id = ?
+         and summary_date between cast(? as date) and cast(? as date) and summary_date > cast(? as date)
        order by summary_date limit ${checkedLimit(q.limit)}`,
-      [q.portfolioId, q.from, q.to, q.after ?? '0001-01-01'],
+      [month(q.from), month(q.to), q.portfolioId, q.from, q.to, q.after ?? '0001-01-01'],
     );
   }
 
@@ -70,9 +78,10 @@ export class AthenaEngine implements QueryEngine {
     const entitled = q.entitlement.all ? ['*'] : [...q.entitlement.portfolios];
     return this.rows(
       `select ${COLUMNS} from ${this.o.table}
-       where summary_date = cast(? as date) and portfolio_id > ? and (? = '*' or contains(split(?, ','), portfolio_id))
+       where ${MONTH} = ? and summary_date = cast(? as date) and portfolio_id > ?
+         and (? = '*' or contains(split(?, ','), portfolio_id))
        order by portfolio_id limit ${checkedLimit(q.limit)}`,
-      [q.date, q.after ?? '', entitled[0] === '*' ? '*' : '-', entitled.join(',')],
+      [month(q.date), q.date, q.after ?? '', entitled[0] === '*' ? '*' : '-', entitled.join(',')],
     );
   }
 

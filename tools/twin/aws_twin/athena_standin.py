@@ -4,15 +4,18 @@ Athena cannot exist here and moto runs no query, so:
 - the dbt task (the dbt image, exactly its command) builds on its `local` DuckDB target instead of Athena:
   the silver table's location is read from the catalog and mirrored with the dbt role's credentials, and
   the candidate dbt writes is put at this run's candidate location with the same credentials (so the role
-  must allow both). On Athena the mart is partitioned by date; here it is one Parquet file.
+  must allow both), in the layout dbt-athena's CTAS writes: one folder per partition of the mart's contract
+  (`summary_month=YYYY-MM/`, the value derived as dbt's `gold_partition_column` derives it on Athena).
 - each query moto records (the serving Lambda's) runs on DuckDB: every `database.table` it names is
-  resolved through the catalog to the table's current location (the published version), mirrored with the
-  caller role's credentials, and the rows are handed back through GetQueryResults as Athena would
-  (ExecutionParameters substituted as literal text, a header row, every value a string).
+  resolved through the catalog, as Athena does: an unpartitioned table to its location, a partitioned one to
+  its registered partitions' locations (the published months), mirrored with the caller role's credentials;
+  the rows are handed back through GetQueryResults as Athena would (ExecutionParameters substituted as
+  literal text, a header row, every value a string).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import tempfile
@@ -25,6 +28,18 @@ from aws_twin.moto_aws import ACCOUNT, REGION, Moto
 from aws_twin.s3_mirror import mirror_down, mirror_up
 from finlake_flows import platform
 
+REPO = Path(__file__).resolve().parents[3]
+# DuckDB's spelling of the partition values dbt derives on Athena (dbt/macros/gold_partition.sql).
+PARTITION_VALUES = {"summary_month": "strftime(summary_date, '%Y-%m')"}
+
+
+def mart_partitions(mart: str) -> list[str]:
+    contract = json.loads(
+        (REPO / "libs" / "schemas" / "generated" / "json-schema" / f"{mart}.schema.json").read_text()
+    )
+    return [p["name"] for p in contract["x-partition-by"]]
+
+
 TABLE_REF = re.compile(r"\bfrom\s+([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\b", re.IGNORECASE)
 ATHENA_TYPES = {"VARCHAR": "varchar", "DOUBLE": "double", "BIGINT": "bigint", "INTEGER": "integer",
                 "DATE": "date", "BOOLEAN": "boolean", "HUGEINT": "bigint", "FLOAT": "float"}  # fmt: skip
@@ -34,6 +49,24 @@ def table_location(moto: Moto, database: str, table: str) -> str:
     """Where the catalog says a table's data is now (what Athena reads)."""
     t = moto.client("glue").get_table(DatabaseName=database, Name=table)["Table"]
     return t["StorageDescriptor"]["Location"]
+
+
+def partitions(moto: Moto, database: str, table: str) -> dict[str, str] | None:
+    """A partitioned table's registered partitions, `key=value/...` -> location (None: unpartitioned)."""
+    glue = moto.client("glue")
+    keys = [
+        k["Name"] for k in glue.get_table(DatabaseName=database, Name=table)["Table"].get("PartitionKeys", [])
+    ]
+    if not keys:
+        return None
+    pages = glue.get_paginator("get_partitions").paginate(DatabaseName=database, TableName=table)
+    return {
+        "/".join(f"{k}={v}" for k, v in zip(keys, p["Values"], strict=True)): p["StorageDescriptor"][
+            "Location"
+        ]
+        for page in pages
+        for p in page["Partitions"]
+    }
 
 
 @dataclass
@@ -69,12 +102,22 @@ class DbtOnDuckDb:
             d.chmod(0o777 if d.is_dir() else 0o666)
 
         def finish() -> list[str]:
+            import duckdb
+
             uri = f"{env['FINLAKE_GOLD_URI'].rstrip('/')}/{platform.gold_candidate_prefix(run_id)}"
             out = tmp / "upload"
             for mart in platform.contract()["gold_marts"]:
-                for f in candidate.glob(f"{mart}*.parquet"):
+                keys = mart_partitions(mart)
+                for f in candidate.glob(f"{mart}.parquet"):
                     (out / mart).mkdir(parents=True, exist_ok=True)
-                    shutil.copy(f, out / mart / f.name)
+                    if not keys:
+                        shutil.copy(f, out / mart / f.name)
+                        continue
+                    derived = ", ".join(f"{PARTITION_VALUES[k]} as {k}" for k in keys)
+                    duckdb.execute(
+                        f"copy (select *, {derived} from read_parquet('{f}')) to '{out / mart}' "  # noqa: S608
+                        f"(format parquet, partition_by ({', '.join(keys)}), overwrite_or_ignore)"
+                    )
             return mirror_up(s3, out, uri) if out.exists() else ["(dbt wrote no candidate)"]
 
         return Prepared(
@@ -124,10 +167,13 @@ class AthenaExecutor(MotoExecutor):
                 s3 = self.moto.client("s3", self.moto.assume(self.role))
                 for schema, table in sorted(set(TABLE_REF.findall(sql))):
                     local = Path(tmp) / schema / table
-                    mirror_down(s3, table_location(self.moto, schema, table), local)
+                    parts = partitions(self.moto, schema, table)
+                    for folder, location in (parts or {"": table_location(self.moto, schema, table)}).items():
+                        mirror_down(s3, location, local / folder)
                     db.execute(f"create schema if not exists {schema}")
                     db.execute(f"create view {schema}.{table} as select * from "  # noqa: S608 - catalog names
-                               f"read_parquet('{local}/**/*.parquet', union_by_name = true)")  # fmt: skip
+                               f"read_parquet('{local}/**/*.parquet', union_by_name = true, "
+                               f"hive_partitioning = {'true' if parts else 'false'})")  # fmt: skip
                 text = sql
                 for p in execution.execution_parameters or []:  # literal text, as Athena substitutes
                     text = text.replace("?", p, 1)

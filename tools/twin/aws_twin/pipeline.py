@@ -13,6 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from aws_twin.athena_standin import partitions
 from aws_twin.ecs_executor import docker_run, local_image
 from aws_twin.moto_aws import ACCOUNT, REGION, Moto, allowed, role_policy
 from aws_twin.s3_mirror import mirror_down
@@ -119,9 +120,23 @@ def nightly_seams(prefect, moto: Moto, stack: Rendered, docker: str, ecs, athena
     expected = publisher.candidate_location(
         stack.outputs["flowRunJobVariables"]["env"]["FINLAKE_GOLD_URI"], run.id
     )
-    ok = after == expected and after != before and allowed(policy, "glue:UpdateTable", table_arn)
-    seams.append(Seam("the flow's publish (flow-run role, UpdateTable)", f"the served table {db}.{table} in Glue",
-                      f"location {before} -> {after}", ok))  # fmt: skip
+    # Gold is partitioned by month on Athena: publish registers the candidate's month folders as the
+    # served table's partitions (BatchCreatePartition / BatchUpdatePartition), each under this run's candidate.
+    parts = partitions(moto, db, table) or {}
+    under = all(loc.startswith(expected) for loc in parts.values())
+    actions = (
+        "glue:UpdateTable",
+        "glue:BatchCreatePartition",
+        "glue:BatchUpdatePartition",
+        "glue:GetPartitions",
+    )
+    ok = (
+        after == expected and after != before and len(parts) > 0 and under
+        and all(allowed(policy, a, table_arn) for a in actions)
+    )  # fmt: skip
+    seams.append(Seam("the flow's publish (flow-run role, Glue partitions)", f"the served table {db}.{table} in Glue",
+                      f"location {before} -> {after}; {len(parts)} month partitions, all under the run's candidate: {under}",
+                      ok))  # fmt: skip
     if ok:  # the serving seam needs a published version
         seams += serving_seams(moto, stack, athena, idp, after)
     return seams

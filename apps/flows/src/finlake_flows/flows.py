@@ -92,10 +92,10 @@ def dbt_task(run_id: str, gold_from: date | None = None) -> str:
 
 def gold_batch_start(window_from: date) -> date | None:
     """Where an incremental gold build starts for a run that rewrote silver from `window_from`'s month;
-    None: build all of gold. Locally only (see runners.EcsDbt)."""
+    None: build all of gold. On AWS the dbt task makes the final call (it has the models: runners.EcsDbt)."""
     s = settings.load()
     if s.runner != "local":
-        return None
+        return window_from.replace(day=1)
     return publish.batch_start(s.gold, publish.dbt_fingerprint(s.dbt_project), window_from)
 
 
@@ -105,14 +105,19 @@ def gate_task(run_results: str) -> quality.GateResult:
 
 
 @task(name="publish-gold", **I_O_RETRIES)
-def publish_task(run_id: str) -> dict:
+def publish_task(run_id: str, built: dict | None = None) -> dict:
+    """`built`: the dbt stage's result (its batch's `gold_from` and `dbt_fingerprint`), for the AWS publish;
+    locally the candidate folder says it."""
     s = settings.load()
     if s.runner == "local":
         return publish.publish(s.gold, run_id)
     import boto3
 
     aws = settings.load_aws()
-    return publish.GlueTablePublisher(boto3.client("glue"), aws.gold_database).publish(aws.gold_uri, run_id)
+    built = built or {}
+    gold_from = date.fromisoformat(built["gold_from"]) if built.get("gold_from") else None
+    publisher = publish.GlueTablePublisher(boto3.client("glue"), aws.gold_database, boto3.client("s3"))
+    return publisher.publish(aws.gold_uri, run_id, gold_from, built.get("dbt_fingerprint"))
 
 
 @task(name="notify-slack", **I_O_RETRIES)
@@ -159,9 +164,11 @@ def dbt_build_gold(run_id: str | None = None, gold_from: date | None = None) -> 
     rid = _run_id(run_id)
     results = dbt_task(rid, gold_from)
     gate = gate_task(results)
+    built = runners.dbt_runner(settings.load()).batch(rid)  # what dbt really built (a batch or all)
     return {
         "run_results": results,
-        "gold_from": gold_from.isoformat() if gold_from else None,
+        "gold_from": built["gold_from"],
+        "dbt_fingerprint": built["dbt_fingerprint"],
         "passed": gate.passed,
         "gate": gate.summary(),
         "failures": gate.failures,
@@ -232,7 +239,7 @@ def master_fmp_pipeline(
         if not gate["passed"]:
             raise GateClosed(gate["gate"] + ": " + "; ".join(gate["failures"][:5]))
         if publish_gold:
-            report["published"] = timed("publish", publish_task, rid)
+            report["published"] = timed("publish", publish_task, rid, gate)
         report["duration_s"] = round(time.monotonic() - started, 1)
         report["peak_rss_mb"] = runners.peak_rss_mb()
         report["data"] = {
@@ -317,7 +324,7 @@ def fmp_backfill(
     report["gate"] = gate
     if not gate["passed"]:
         raise GateClosed(gate["gate"] + ": " + "; ".join(gate["failures"][:5]))
-    report["published"] = publish_task(rid) if publish_gold else None
+    report["published"] = publish_task(rid, gate) if publish_gold else None
     update_progress_artifact(progress, progress=100.0)
     report["duration_s"] = round(time.monotonic() - started, 1)
     report["peak_rss_mb"] = runners.peak_rss_mb()

@@ -178,75 +178,280 @@ def rollback_local(gold: Path, to_run: str | None = None) -> dict:
     return publish(gold, to_run)
 
 
+PUBLISHED_RUN = "finlake.published_run_id"
+PUBLISHING_RUN = "finlake.publishing_run_id"
+PREVIOUS = "finlake.previous_partitions"
+FINGERPRINT = "finlake.dbt_fingerprint"
+EVENT, EVENT_ID, RESTORED = "finlake.event", "finlake.event_id", "finlake.restored_event_id"
+GLUE_BATCH = 100  # BatchCreatePartition / BatchUpdatePartition / BatchDeletePartition take at most 100
+
+
+def _event_id() -> str:
+    return f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}-{os.urandom(4).hex()}"
+
+
+def _chunks(items: list, n: int = GLUE_BATCH):
+    return (items[i : i + n] for i in range(0, len(items), n))
+
+
 @dataclass(frozen=True)
 class GlueTablePublisher:
-    """Switches the served Glue table between audited candidate locations."""
+    """Publishes an audited candidate to the served Glue table (owned by infra, schema from the contract).
+
+    Unpartitioned table: one UpdateTable switches its location, atomic for every reader. Partitioned (gold on
+    Athena, by summary_month): the candidate's partition folders (what dbt-athena's CTAS wrote) replace the
+    served table's partitions of the same months, created where new; a full build also drops months it no
+    longer has. The months replaced and where they pointed before are recorded in the table's parameters
+    first (a new table version), so a retried publish finishes the same switch and a rollback restores the
+    months the last publish changed, one version at a time.
+    """
 
     glue: object
     database: str
+    s3: object | None = None  # lists a candidate's partitions (partitioned tables only)
     table: str = TABLE
 
     def candidate_location(self, gold_uri: str, run_id: str) -> str:
         return f"{gold_uri.rstrip('/')}/{platform.gold_candidate_prefix(run_id)}{self.table}/"
 
-    def _table_input(self, current: dict, location: str, run_id: str) -> dict:
+    def _table_input(self, current: dict, location: str, parameters: dict) -> dict:
         keep = ("Name", "Description", "Owner", "Retention", "PartitionKeys", "TableType", "Parameters")
         out = {k: current[k] for k in keep if k in current}
         out["StorageDescriptor"] = {**current["StorageDescriptor"], "Location": location}
-        out["Parameters"] = {
-            **current.get("Parameters", {}),
-            "finlake.published_run_id": run_id,
-            "finlake.published_at": datetime.now(UTC).isoformat(),
-        }
+        out["Parameters"] = {**current.get("Parameters", {}), **parameters}
         return out
+
+    def _update(self, table: dict, location: str, parameters: dict) -> None:
+        self.glue.update_table(
+            DatabaseName=self.database,
+            TableInput=self._table_input(table, location, parameters),
+            SkipArchive=False,
+        )
 
     def current(self) -> dict:
         return self.glue.get_table(DatabaseName=self.database, Name=self.table)["Table"]
 
-    def publish(self, gold_uri: str, run_id: str) -> dict:
+    def served_fingerprint(self) -> str | None:
+        """The dbt fingerprint the served version was built with: None before the first publish, and for an
+        unpartitioned table (its publish swaps the whole table, so a batch could not complete it)."""
+        table = self.current()
+        params = table.get("Parameters", {})
+        return (
+            params.get(FINGERPRINT) or None
+            if params.get(PUBLISHED_RUN) and self.partition_keys(table)
+            else None
+        )
+
+    def partition_keys(self, table: dict | None = None) -> list[str]:
+        return [k["Name"] for k in (table or self.current()).get("PartitionKeys", [])]
+
+    def served_partitions(self) -> dict[str, str]:
+        """The served table's partitions: `key=value/...` -> location."""
+        keys = self.partition_keys()
+        pages = self.glue.get_paginator("get_partitions").paginate(
+            DatabaseName=self.database, TableName=self.table
+        )
+        return {
+            "/".join(f"{k}={v}" for k, v in zip(keys, p["Values"], strict=True)): p["StorageDescriptor"][
+                "Location"
+            ]
+            for page in pages
+            for p in page["Partitions"]
+        }
+
+    def candidate_partitions(self, location: str, keys: list[str]) -> dict[str, str]:
+        """The partition folders under a candidate location (`summary_month=2024-01/`) -> their locations."""
+        if self.s3 is None:
+            raise ValueError("publishing a partitioned table needs an S3 client to list the candidate")
+        bucket, _, prefix = location.removeprefix("s3://").partition("/")
+        found: dict[str, str] = {}
+        todo = [prefix]
+        for depth in range(len(keys)):
+            level = []
+            for pre in todo:
+                pages = self.s3.get_paginator("list_objects_v2").paginate(
+                    Bucket=bucket, Prefix=pre, Delimiter="/"
+                )
+                for cp in (c for page in pages for c in page.get("CommonPrefixes", [])):
+                    name = cp["Prefix"][len(pre) :].rstrip("/")
+                    if name.startswith(f"{keys[depth]}="):
+                        level.append(cp["Prefix"])
+            todo = level
+        for pre in todo:
+            found[pre[len(prefix) :].rstrip("/")] = f"s3://{bucket}/{pre}"
+        return found
+
+    def _storage(self, table: dict, location: str) -> dict:
+        sd = {k: v for k, v in table["StorageDescriptor"].items() if k != "Location"}
+        return {**sd, "Location": location}
+
+    def _values(self, name: str) -> list[str]:
+        return [part.split("=", 1)[1] for part in name.split("/")]
+
+    def _apply(self, table: dict, target: dict[str, str | None]) -> None:
+        """Makes each named partition point at its location, or drops it (None): idempotent upserts."""
+        served = self.served_partitions()
+        create = [n for n, loc in target.items() if loc and n not in served]
+        update = [n for n, loc in target.items() if loc and n in served and served[n] != loc]
+        drop = [n for n, loc in target.items() if loc is None and n in served]
+
+        def inputs(names):
+            return [
+                {"Values": self._values(n), "StorageDescriptor": self._storage(table, target[n])}
+                for n in names
+            ]
+
+        for part in _chunks(create):
+            r = self.glue.batch_create_partition(
+                DatabaseName=self.database, TableName=self.table, PartitionInputList=inputs(part)
+            )
+            if r.get("Errors"):
+                raise RuntimeError(f"Glue refused partitions of {self.table}: {r['Errors'][:3]}")
+        for part in _chunks(update):
+            entries = [
+                {"PartitionValueList": self._values(n), "PartitionInput": i}
+                for n, i in zip(part, inputs(part), strict=True)
+            ]
+            r = self.glue.batch_update_partition(
+                DatabaseName=self.database, TableName=self.table, Entries=entries
+            )
+            if r.get("Errors"):
+                raise RuntimeError(f"Glue refused partition updates of {self.table}: {r['Errors'][:3]}")
+        for part in _chunks(drop):
+            r = self.glue.batch_delete_partition(
+                DatabaseName=self.database,
+                TableName=self.table,
+                PartitionsToDelete=[{"Values": self._values(n)} for n in part],
+            )
+            if r.get("Errors"):
+                raise RuntimeError(f"Glue refused to drop partitions of {self.table}: {r['Errors'][:3]}")
+
+    def publish(
+        self, gold_uri: str, run_id: str, gold_from: date | None = None, fingerprint: str | None = None
+    ) -> dict:
         location = self.candidate_location(gold_uri, run_id)
         table = self.current()
-        self.glue.update_table(
-            DatabaseName=self.database,
-            TableInput=self._table_input(table, location, run_id),
-            SkipArchive=False,
-        )
-        return {"table": f"{self.database}.{self.table}", "run_id": run_id, "location": location}
+        stamp = {
+            PUBLISHED_RUN: run_id,
+            "finlake.published_at": datetime.now(UTC).isoformat(),
+            FINGERPRINT: fingerprint or "",
+            EVENT: "publish",
+            EVENT_ID: _event_id(),
+        }
+        keys = self.partition_keys(table)
+        if not keys:
+            if gold_from is not None:
+                raise ValueError(
+                    f"{self.database}.{self.table} is not partitioned: a batch from {gold_from} cannot replace"
+                    " part of it; build all of gold (or deploy the partitioned table from infra)"
+                )
+            self._update(table, location, stamp)
+            return {"table": f"{self.database}.{self.table}", "run_id": run_id, "location": location}
+        params = table.get("Parameters", {})
+        if params.get(PUBLISHING_RUN) == run_id and params.get(PUBLISHED_RUN) != run_id:
+            previous = json.loads(params[PREVIOUS])  # a retry: the record of the first try stands
+            target = json.loads(params["finlake.publishing_target"])
+        else:
+            new = self.candidate_partitions(location, keys)
+            if not new:
+                raise ValueError(
+                    f"candidate {location} holds no {'/'.join(keys)} partitions: nothing to publish"
+                )
+            served = self.served_partitions()
+            target = dict(new)
+            if gold_from is None:  # a full build: months it no longer has leave the served table
+                target |= {n: None for n in served if n not in new}
+            previous = {n: served.get(n) for n in target}
+            # The record first (its own table version): a crash from here on is finished by the retry.
+            self._update(
+                table,
+                table["StorageDescriptor"]["Location"],
+                {
+                    PUBLISHING_RUN: run_id,
+                    PREVIOUS: json.dumps(previous),
+                    "finlake.publishing_target": json.dumps(target),
+                },
+            )
+            table = self.current()
+        self._apply(table, target)
+        self._update(self.current(), location, stamp)
+        changed = sorted(target)
+        return {
+            "table": f"{self.database}.{self.table}",
+            "run_id": run_id,
+            "location": location,
+            "partitions_published": sum(1 for n in changed if target[n]),
+            "partitions_dropped": sum(1 for n in changed if target[n] is None),
+        }
 
     def versions(self) -> list[dict]:
-        """The table's versions, newest first: (version id, run id, location)."""
+        """The table's versions, newest first: (version id, run id, location, parameters)."""
         out = []
         pages = self.glue.get_paginator("get_table_versions").paginate(
             DatabaseName=self.database, TableName=self.table
         )
         for v in (v for page in pages for v in page["TableVersions"]):
             t = v["Table"]
+            params = t.get("Parameters", {})
             out.append(
                 {
                     "version": int(v["VersionId"]),
-                    "run_id": t.get("Parameters", {}).get("finlake.published_run_id"),
+                    "run_id": params.get(PUBLISHED_RUN),
                     "location": t["StorageDescriptor"]["Location"],
+                    "parameters": params,
                 }
             )
         return sorted(out, key=lambda v: -v["version"])
 
+    def served_stack(self) -> list[dict]:
+        """What is served, as a stack of publishes (oldest first, the served one last): each publish pushes
+        one, a rollback pops down to the version it restored. Built from the table's versions: every
+        publish and rollback stamps a new `finlake.event_id` (a publish's record version carries the last)."""
+        stack: list[dict] = []
+        seen: set[str] = set()
+        for v in reversed(self.versions()):
+            event = v["parameters"].get(EVENT_ID)
+            if not event or event in seen or not v["run_id"]:
+                continue
+            seen.add(event)
+            if v["parameters"].get(EVENT) == "rollback":
+                while stack and stack[-1]["parameters"].get(EVENT_ID) != v["parameters"].get(RESTORED):
+                    stack.pop()
+            else:
+                stack.append(v)
+        return stack
+
     def rollback(self, to_run: str | None = None) -> dict:
-        versions = [v for v in self.versions() if v["run_id"]]
-        if not versions:
+        stack = self.served_stack()
+        if not stack:
             raise LookupError(f"{self.database}.{self.table} has never been published")
-        current = versions[0]
-        earlier = [v for v in versions[1:] if v["location"] != current["location"]]
-        pick = next((v for v in earlier if v["run_id"] == to_run), None) if to_run else (earlier or [None])[0]
+        earlier = stack[:-1]
+        if to_run:
+            pick = next((v for v in reversed(earlier) if v["run_id"] == to_run), None)
+        else:
+            pick = earlier[-1] if earlier else None
         if pick is None:
-            known = ", ".join(v["run_id"] for v in earlier) or "none"
+            known = ", ".join(dict.fromkeys(v["run_id"] for v in reversed(earlier))) or "none"
             raise LookupError(
                 f"no earlier published version {to_run or ''} to roll back to; earlier runs: {known}"
             )
         table = self.current()
-        self.glue.update_table(
-            DatabaseName=self.database,
-            TableInput=self._table_input(table, pick["location"], pick["run_id"]),
-            SkipArchive=False,
+        if self.partition_keys(table):
+            # Undo the publishes above the picked one, newest first: each restores the months it changed.
+            for v in reversed(stack[stack.index(pick) + 1 :]):
+                self._apply(table, json.loads(v["parameters"].get(PREVIOUS, "{}")))
+        keep = {k: pick["parameters"][k] for k in (FINGERPRINT, PREVIOUS) if k in pick["parameters"]}
+        self._update(
+            table,
+            pick["location"],
+            {
+                **keep,
+                PUBLISHED_RUN: pick["run_id"],
+                PUBLISHING_RUN: pick["run_id"],
+                EVENT: "rollback",
+                EVENT_ID: _event_id(),
+                RESTORED: pick["parameters"][EVENT_ID],
+            },
         )
         return {
             "table": f"{self.database}.{self.table}",

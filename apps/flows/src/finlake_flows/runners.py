@@ -336,6 +336,10 @@ class DbtRunner(Protocol):
         """`gold_from`: build gold's dates from there on only (an incremental batch); None: all of it."""
         ...
 
+    def batch(self, run_id: str) -> dict:
+        """What the run built (`gold_from`: None for all of gold) and the models' `dbt_fingerprint`."""
+        ...
+
 
 class LocalDbt:
     """`dbt build` on DuckDB, gold into this run's candidate folder; returns run_results.json's path.
@@ -371,21 +375,27 @@ class LocalDbt:
                 shutil.copyfile(shared / name, run_dir / name)
         return run_dir / "run_results.json"
 
+    def batch(self, run_id: str) -> dict:
+        return publish.read_batch(self.s.gold / platform.gold_candidate_prefix(run_id))
+
 
 class EcsDbt:
     """dbt in its own ephemeral ECS task (the dbt image); its run_results.json comes back through the
     artefacts bucket, where the task puts it, for the gate to read. The copy goes to a temporary
     folder: a flow-run container's image folders are not writable."""
 
-    def __init__(self, tasks: EcsTaskRunner, s3, state: Path | None = None):
-        self.tasks, self.s3 = tasks, s3
+    def __init__(self, tasks: EcsTaskRunner, s3, publisher=None, state: Path | None = None):
+        self.tasks, self.s3, self.publisher = tasks, s3, publisher
         self.state = state or Path(tempfile.gettempdir()) / "finlake"
 
     def build(self, run_id: str, select: str | None = None, gold_from: date | None = None) -> Path:
-        # On Athena every build is full for now (gold_from is not passed on): publish there switches the
-        # served table to one candidate location, so a batch would need completing on S3 first.
+        # A batch is asked for with the served gold's fingerprint: the dbt task, which has the models,
+        # builds it only if they are the ones that built the served gold (see finlake_flows.dbt_task).
         aws = self.tasks.aws
         args = ["--run-id", run_id, *(["--select", select] if select else [])]
+        served = self.publisher.served_fingerprint() if gold_from and self.publisher else None
+        if gold_from and served:
+            args += ["--gold-from", gold_from.isoformat(), "--served-fingerprint", served]
         code = self.tasks.run("dbt", aws.dbt_task_definition, args, run_id)
         out = self.state / "dbt" / run_id / "run_results.json"
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -393,10 +403,15 @@ class EcsDbt:
             results = _s3_json(
                 self.s3, aws.artifacts_uri, platform.artifact_key("dbtRunResults", run_id=run_id)
             )
+            batch = _s3_json(self.s3, aws.artifacts_uri, platform.artifact_key("dbtBatch", run_id=run_id))
         except Exception as err:
             raise StageFailed(f"the dbt task exited {code} and left no run_results.json ({err})") from err
         out.write_text(json.dumps(results))
+        (out.parent / publish.BATCH_FILE).write_text(json.dumps(batch))
         return out
+
+    def batch(self, run_id: str) -> dict:
+        return publish.read_batch(self.state / "dbt" / run_id)
 
 
 def dbt_runner(settings: Settings) -> DbtRunner:
@@ -405,4 +420,5 @@ def dbt_runner(settings: Settings) -> DbtRunner:
     import boto3
 
     aws = load_aws()
-    return EcsDbt(EcsTaskRunner(boto3.client("ecs"), aws, aws.stage_poll_s), boto3.client("s3"))
+    publisher = publish.GlueTablePublisher(boto3.client("glue"), aws.gold_database, boto3.client("s3"))
+    return EcsDbt(EcsTaskRunner(boto3.client("ecs"), aws, aws.stage_poll_s), boto3.client("s3"), publisher)

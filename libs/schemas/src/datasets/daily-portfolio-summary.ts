@@ -15,7 +15,16 @@ export const dailyPortfolioSummary = defineDataset({
   description:
     'Daily value and profit-and-loss of each portfolio; one row per (portfolio_id, summary_date) for every trading date from its first holding on.',
   primaryKey: ['portfolio_id', 'summary_date'],
-  partitionBy: [],
+  // On Athena the served table is partitioned by month, so a night's batch replaces only the months it
+  // rebuilt and a question about a date range reads only its months; the value is derived, not stored in the
+  // files (Hive layout `summary_month=YYYY-MM/`). Locally gold is one file and serving does not need it.
+  partitionBy: [
+    {
+      name: 'summary_month',
+      sqlType: 'string',
+      description: 'YYYY-MM of summary_date: the Athena partition (a folder, not a column of the files).',
+    },
+  ],
   dbtTests: {
     columns: {
       // Plausibility, not a rule: a day's move beyond 50 % is worth a look but may be real.
