@@ -82,7 +82,7 @@ def _twin(a, docker: str) -> int:
     from aws_twin.glue_executor import GlueExecutor
     from aws_twin.lambdas import invoke
     from aws_twin.moto_aws import Moto, provision
-    from aws_twin.pipeline import fault_seam, nightly_seams, sync_blocks
+    from aws_twin.pipeline import fault_seam, increment_seam, nightly_seams, sync_blocks
     from aws_twin.prefect_server import PrefectServer
     from aws_twin.standins import IdentityProvider, SlackWebhook
     from finlake_flows import platform
@@ -156,6 +156,7 @@ def _twin(a, docker: str) -> int:
                           status == ["created", "duplicate"] and len(ours) == 1))  # fmt: skip
         flow_env = {**endpoints, "FINLAKE_STAGE_POLL_SECONDS": "1"}
         seams += nightly_seams(prefect, moto, stack, docker, ecs, athena, idp, flow_env)
+        seams.append(increment_seam(prefect, moto, stack, docker, flow_env))
         seams.append(fault_seam(prefect, moto, stack, docker, ecs, slack, flow_env))
     finally:
         for running in executors:

@@ -3,8 +3,9 @@ run it, from exactly the files the program uploaded (the script and the --extra-
 S3 under the job's role), with the job's default arguments merged with the run's, on local Spark 3.5.
 
 Spark here cannot reach moto's S3 (no S3 connector jars offline), so the job reads and writes a local mirror
-of the same keys: bronze is copied down and silver copied back up with the job role's credentials, so the
-role must allow every key the job really reads and writes.
+of the same keys: bronze and silver are copied down, and silver put back up as the job left it (new files
+uploaded, files its overwrite replaced deleted) with the job role's credentials, so the role must allow every
+key the job really reads, writes and deletes.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from aws_twin.executor import MotoExecutor
 from aws_twin.moto_aws import ACCOUNT, REGION, Moto
-from aws_twin.s3_mirror import get, mirror_down, mirror_up
+from aws_twin.s3_mirror import get, local_keys, mirror_down, mirror_sync
 
 
 @dataclass
@@ -71,6 +72,9 @@ class GlueExecutor(MotoExecutor):
                 for folder in local.values():
                     folder.mkdir()
                 mirror_down(s3, args["--bronze_uri"], local["bronze"])
+                # Silver as it is: a window run rewrites whole months, replacing what they held.
+                mirror_down(s3, args["--silver_uri"], local["silver"])
+                before = local_keys(local["silver"])
             except ClientError as err:
                 self.ran.append(GlueRun(job.name, args, "FAILED", f"reading its inputs: {err}", [str(err)]))
                 return "FAILED"
@@ -87,7 +91,7 @@ class GlueExecutor(MotoExecutor):
             )  # fmt: skip
             state = "SUCCEEDED" if out.returncode == 0 else "FAILED"
             if state == "SUCCEEDED":  # what the job wrote, put where it would have written it, as its role
-                denied = mirror_up(s3, local["silver"], args["--silver_uri"])
+                denied = mirror_sync(s3, local["silver"], args["--silver_uri"], before)
                 state = "FAILED" if denied else state
             self.ran.append(GlueRun(job.name, args, state, (out.stdout + out.stderr)[-1500:], denied))
             return state

@@ -45,3 +45,24 @@ def mirror_up(s3, src: Path, uri: str) -> list[str]:
         except ClientError:
             denied.append(key)
     return denied
+
+
+def mirror_sync(s3, src: Path, uri: str, before: set[str]) -> list[str]:
+    """Puts `src` back under `uri` as the engine left it: every data file uploaded, and every key that was
+    mirrored down (`before`, relative) but is gone locally deleted, as the engine's own overwrite on S3
+    would have (Spark's dynamic partition overwrite replaces a month's files). The keys the role was denied.
+    """
+    bucket, prefix = split(uri)
+    denied = mirror_up(s3, src, uri)
+    for rel in sorted(before):
+        if not (src / rel).is_file():
+            key = "/".join(p for p in (prefix.strip("/"), rel) if p)
+            try:
+                s3.delete_object(Bucket=bucket, Key=key)
+            except ClientError:
+                denied.append(key)
+    return denied
+
+
+def local_keys(root: Path) -> set[str]:
+    return {str(f.relative_to(root)) for f in root.rglob("*") if f.is_file()}
