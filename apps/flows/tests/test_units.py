@@ -275,20 +275,7 @@ def test_glue_publish_switches_the_served_table_and_rolls_back_to_the_previous_v
     with mock_aws():
         glue = boto3.client("glue", region_name="us-east-1")
         gold_db = platform.name("glueDatabase", env="staging", zone="gold")
-        glue.create_database(DatabaseInput={"Name": gold_db})
-        # As infra creates it (one owner: schema and partitioning), before any publish.
-        glue.create_table(
-            DatabaseName=gold_db,
-            TableInput={
-                "Name": publish.TABLE,
-                "TableType": "EXTERNAL_TABLE",
-                "StorageDescriptor": {
-                    "Columns": [{"Name": "nav", "Type": "double"}],
-                    "Location": "s3://gold/x/",
-                },
-                "Parameters": {"classification": "parquet"},
-            },
-        )
+        _served_table(glue, gold_db)
         pub = publish.GlueTablePublisher(glue, gold_db)
         with pytest.raises(LookupError, match="never been published"):
             pub.rollback()
@@ -309,21 +296,34 @@ def test_glue_publish_switches_the_served_table_and_rolls_back_to_the_previous_v
             pub.rollback("run-9")
 
 
-def _partitioned_gold(glue, s3, gold_db):
-    """The served table as infra declares it from the contract (partitioned by summary_month) and a gold
-    bucket, in moto."""
+@pytest.fixture
+def moto_gold():
+    """moto's Glue and S3 with the served gold table partitioned as infra declares it: (glue, s3, database)."""
+    from moto import mock_aws
+
+    with mock_aws():
+        glue = boto3.client("glue", region_name="us-east-1")
+        s3 = boto3.client("s3", region_name="us-east-1")
+        gold_db = platform.name("glueDatabase", env="staging", zone="gold")
+        _served_table(glue, gold_db, ["summary_month"])
+        s3.create_bucket(Bucket="gold")
+        yield glue, s3, gold_db
+
+
+def _served_table(glue, gold_db, partition_keys=()):
+    """The served gold table as infra creates it from the contract (one owner: schema and partitioning),
+    before any publish, in moto."""
     glue.create_database(DatabaseInput={"Name": gold_db})
     glue.create_table(
         DatabaseName=gold_db,
         TableInput={
             "Name": publish.TABLE,
             "TableType": "EXTERNAL_TABLE",
-            "PartitionKeys": [{"Name": "summary_month", "Type": "string"}],
+            "PartitionKeys": [{"Name": k, "Type": "string"} for k in partition_keys],
             "StorageDescriptor": {"Columns": [{"Name": "nav", "Type": "double"}], "Location": "s3://gold/x/"},
             "Parameters": {"classification": "parquet"},
         },
     )
-    s3.create_bucket(Bucket="gold")
 
 
 def _candidate(s3, run_id, months):
@@ -333,60 +333,54 @@ def _candidate(s3, run_id, months):
         s3.put_object(Bucket="gold", Key=key, Body=b"x")
 
 
-def test_glue_publish_of_a_partitioned_table_replaces_the_batch_months_and_rolls_back_month_by_month():
-    from moto import mock_aws
+def test_glue_publish_of_a_partitioned_table_replaces_the_batch_months_and_rolls_back_month_by_month(
+    moto_gold,
+):
+    glue, s3, gold_db = moto_gold
+    pub = publish.GlueTablePublisher(glue, gold_db, s3)
+    assert pub.served_fingerprint() is None  # nothing served: the first build is full
 
-    with mock_aws():
-        glue = boto3.client("glue", region_name="us-east-1")
-        s3 = boto3.client("s3", region_name="us-east-1")
-        gold_db = platform.name("glueDatabase", env="staging", zone="gold")
-        _partitioned_gold(glue, s3, gold_db)
-        pub = publish.GlueTablePublisher(glue, gold_db, s3)
-        assert pub.served_fingerprint() is None  # nothing served: the first build is full
-
-        def served():  # month -> the run whose candidate it is served from
-            return {
-                m: next(r for r in ("r1", "r2", "r3") if f"/{platform.gold_candidate_prefix(r)}" in loc)
-                for m, loc in pub.served_partitions().items()
-            }
-
-        _candidate(s3, "r1", ["2020-10", "2020-11", "2020-12"])
-        r1 = pub.publish("s3://gold", "r1", None, "fp-1")
-        assert r1["partitions_published"] == 3
-        assert served() == {f"summary_month=2020-{m}": "r1" for m in ("10", "11", "12")}
-        assert pub.served_fingerprint() == "fp-1"
-
-        # The night's batch: December rebuilt, January new; October and November stay r1's.
-        _candidate(s3, "r2", ["2020-12", "2021-01"])
-        pub.publish("s3://gold", "r2", date(2020, 12, 1), "fp-1")
-        assert served() == {
-            "summary_month=2020-10": "r1",
-            "summary_month=2020-11": "r1",
-            "summary_month=2020-12": "r2",
-            "summary_month=2021-01": "r2",
+    def served():  # month -> the run whose candidate it is served from
+        return {
+            m: next(r for r in ("r1", "r2", "r3") if f"/{platform.gold_candidate_prefix(r)}" in loc)
+            for m, loc in pub.served_partitions().items()
         }
-        # A full build drops months it no longer has.
-        _candidate(s3, "r3", ["2020-11", "2020-12", "2021-01"])
-        r3 = pub.publish("s3://gold", "r3", None, "fp-2")
-        assert r3["partitions_dropped"] == 1 and "summary_month=2020-10" not in served()
 
-        assert pub.rollback()["run_id"] == "r2"
-        assert served() == {
-            "summary_month=2020-10": "r1",
-            "summary_month=2020-11": "r1",
-            "summary_month=2020-12": "r2",
-            "summary_month=2021-01": "r2",
-        }
-        assert pub.served_fingerprint() == "fp-1"
-        assert pub.rollback("r1")["run_id"] == "r1"
-        assert served() == {f"summary_month=2020-{m}": "r1" for m in ("10", "11", "12")}
-        with pytest.raises(LookupError, match="earlier runs: none"):
-            pub.rollback()
+    _candidate(s3, "r1", ["2020-10", "2020-11", "2020-12"])
+    r1 = pub.publish("s3://gold", "r1", None, "fp-1")
+    assert r1["partitions_published"] == 3
+    assert served() == {f"summary_month=2020-{m}": "r1" for m in ("10", "11", "12")}
+    assert pub.served_fingerprint() == "fp-1"
+
+    # The night's batch: December rebuilt, January new; October and November stay r1's.
+    _candidate(s3, "r2", ["2020-12", "2021-01"])
+    pub.publish("s3://gold", "r2", date(2020, 12, 1), "fp-1")
+    assert served() == {
+        "summary_month=2020-10": "r1",
+        "summary_month=2020-11": "r1",
+        "summary_month=2020-12": "r2",
+        "summary_month=2021-01": "r2",
+    }
+    # A full build drops months it no longer has.
+    _candidate(s3, "r3", ["2020-11", "2020-12", "2021-01"])
+    r3 = pub.publish("s3://gold", "r3", None, "fp-2")
+    assert r3["partitions_dropped"] == 1 and "summary_month=2020-10" not in served()
+
+    assert pub.rollback()["run_id"] == "r2"
+    assert served() == {
+        "summary_month=2020-10": "r1",
+        "summary_month=2020-11": "r1",
+        "summary_month=2020-12": "r2",
+        "summary_month=2021-01": "r2",
+    }
+    assert pub.served_fingerprint() == "fp-1"
+    assert pub.rollback("r1")["run_id"] == "r1"
+    assert served() == {f"summary_month=2020-{m}": "r1" for m in ("10", "11", "12")}
+    with pytest.raises(LookupError, match="earlier runs: none"):
+        pub.rollback()
 
 
-def test_a_partitioned_publish_retried_after_a_crash_finishes_the_switch_it_recorded():
-    from moto import mock_aws
-
+def test_a_partitioned_publish_retried_after_a_crash_finishes_the_switch_it_recorded(moto_gold):
     class CrashOnce:
         """Glue that fails the first partition update, as a killed flow run would stop there."""
 
@@ -402,42 +396,32 @@ def test_a_partitioned_publish_retried_after_a_crash_finishes_the_switch_it_reco
                 raise ConnectionError("killed mid-publish")
             return self.glue.batch_update_partition(**kw)
 
-    with mock_aws():
-        glue = boto3.client("glue", region_name="us-east-1")
-        s3 = boto3.client("s3", region_name="us-east-1")
-        gold_db = platform.name("glueDatabase", env="staging", zone="gold")
-        _partitioned_gold(glue, s3, gold_db)
-        _candidate(s3, "r1", ["2020-11", "2020-12"])
-        publish.GlueTablePublisher(glue, gold_db, s3).publish("s3://gold", "r1", None, "fp")
-        _candidate(s3, "r2", ["2020-12"])
-        flaky = publish.GlueTablePublisher(CrashOnce(glue), gold_db, s3)
-        with pytest.raises(ConnectionError):
-            flaky.publish("s3://gold", "r2", date(2020, 12, 1), "fp")
-        done = flaky.publish("s3://gold", "r2", date(2020, 12, 1), "fp")  # the task's retry
-        assert done["partitions_published"] == 1
-        assert flaky.rollback()["run_id"] == "r1"  # the record of the first try: December back to r1
-        r1 = platform.gold_candidate_prefix("r1")
-        assert all(r1 in loc for loc in flaky.served_partitions().values())
+    glue, s3, gold_db = moto_gold
+    _candidate(s3, "r1", ["2020-11", "2020-12"])
+    publish.GlueTablePublisher(glue, gold_db, s3).publish("s3://gold", "r1", None, "fp")
+    _candidate(s3, "r2", ["2020-12"])
+    flaky = publish.GlueTablePublisher(CrashOnce(glue), gold_db, s3)
+    with pytest.raises(ConnectionError):
+        flaky.publish("s3://gold", "r2", date(2020, 12, 1), "fp")
+    done = flaky.publish("s3://gold", "r2", date(2020, 12, 1), "fp")  # the task's retry
+    assert done["partitions_published"] == 1
+    assert flaky.rollback()["run_id"] == "r1"  # the record of the first try: December back to r1
+    r1 = platform.gold_candidate_prefix("r1")
+    assert all(r1 in loc for loc in flaky.served_partitions().values())
 
 
-def test_a_batch_is_refused_on_an_unpartitioned_table_and_an_empty_candidate_is_not_published():
-    from moto import mock_aws
-
-    with mock_aws():
-        glue = boto3.client("glue", region_name="us-east-1")
-        s3 = boto3.client("s3", region_name="us-east-1")
-        gold_db = platform.name("glueDatabase", env="staging", zone="gold")
-        _partitioned_gold(glue, s3, gold_db)
-        pub = publish.GlueTablePublisher(glue, gold_db, s3)
-        with pytest.raises(ValueError, match="holds no summary_month partitions"):
-            pub.publish("s3://gold", "r0", None, "fp")
-        glue.create_table(
-            DatabaseName=gold_db,
-            TableInput={"Name": "flat", "StorageDescriptor": {"Columns": [], "Location": "s3://gold/f/"}},
-        )
-        flat = publish.GlueTablePublisher(glue, gold_db, s3, table="flat")
-        with pytest.raises(ValueError, match="not partitioned: a batch from 2020-12-01"):
-            flat.publish("s3://gold", "r1", date(2020, 12, 1), "fp")
+def test_a_batch_is_refused_on_an_unpartitioned_table_and_an_empty_candidate_is_not_published(moto_gold):
+    glue, s3, gold_db = moto_gold
+    pub = publish.GlueTablePublisher(glue, gold_db, s3)
+    with pytest.raises(ValueError, match="holds no summary_month partitions"):
+        pub.publish("s3://gold", "r0", None, "fp")
+    glue.create_table(
+        DatabaseName=gold_db,
+        TableInput={"Name": "flat", "StorageDescriptor": {"Columns": [], "Location": "s3://gold/f/"}},
+    )
+    flat = publish.GlueTablePublisher(glue, gold_db, s3, table="flat")
+    with pytest.raises(ValueError, match="not partitioned: a batch from 2020-12-01"):
+        flat.publish("s3://gold", "r1", date(2020, 12, 1), "fp")
 
 
 def test_local_rollback_republishes_an_earlier_candidate(tmp_path):
