@@ -40,6 +40,7 @@ def test_build_on_the_sample_passes_every_error_test_and_writes_gold(built_lake)
 
 def test_gold_matches_an_independent_valuation_of_the_sample(built_lake):
     lake, _ = built_lake
+
     # The sandbox's JSON read as exact decimals: gold must equal exact arithmetic on FMP's digits.
     def closes(symbol: str) -> dict[str, Decimal]:
         text = (REPO / "tools" / "fmp-sandbox" / "data" / "eod" / f"{symbol}.json").read_text()
