@@ -52,21 +52,12 @@ def table_location(moto: Moto, database: str, table: str) -> str:
 
 
 def partitions(moto: Moto, database: str, table: str) -> dict[str, str] | None:
-    """A partitioned table's registered partitions, `key=value/...` -> location (None: unpartitioned)."""
-    glue = moto.client("glue")
-    keys = [
-        k["Name"] for k in glue.get_table(DatabaseName=database, Name=table)["Table"].get("PartitionKeys", [])
-    ]
-    if not keys:
-        return None
-    pages = glue.get_paginator("get_partitions").paginate(DatabaseName=database, TableName=table)
-    return {
-        "/".join(f"{k}={v}" for k, v in zip(keys, p["Values"], strict=True)): p["StorageDescriptor"][
-            "Location"
-        ]
-        for page in pages
-        for p in page["Partitions"]
-    }
+    """A partitioned table's registered partitions, `key=value/...` -> location (None: unpartitioned),
+    read as the flows' publisher reads them."""
+    from finlake_flows.publish import GlueTablePublisher
+
+    publisher = GlueTablePublisher(moto.client("glue"), database, table=table)
+    return publisher.served_partitions() if publisher.partition_keys() else None
 
 
 @dataclass

@@ -236,11 +236,9 @@ class GlueTablePublisher:
         unpartitioned table (its publish swaps the whole table, so a batch could not complete it)."""
         table = self.current()
         params = table.get("Parameters", {})
-        return (
-            params.get(FINGERPRINT) or None
-            if params.get(PUBLISHED_RUN) and self.partition_keys(table)
-            else None
-        )
+        if not params.get(PUBLISHED_RUN) or not self.partition_keys(table):
+            return None
+        return params.get(FINGERPRINT) or None
 
     def partition_keys(self, table: dict | None = None) -> list[str]:
         return [k["Name"] for k in (table or self.current()).get("PartitionKeys", [])]
