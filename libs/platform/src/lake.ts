@@ -15,14 +15,40 @@ export interface SourceDataset {
   readonly dataset: string;
   /** The silver table (and its contract in libs/schemas). */
   readonly silverTable: string;
+  /**
+   * How it arrives: `batch` (a connector run lands objects and a manifest) or `stream` (a producer puts
+   * records on Kinesis and Firehose lands them; see stream.ts).
+   */
+  readonly kind: 'batch' | 'stream';
+  /** What turns its bronze into silver: `spark` (the Glue Spark job) or `python` (the same job, Arrow). */
+  readonly engine: 'spark' | 'python';
 }
 
 export const FMP_EOD_PRICES: SourceDataset = {
   source: 'fmp',
   dataset: 'historical_price_eod',
   silverTable: 'fmp_eod_prices',
+  kind: 'batch',
+  engine: 'spark',
 };
-export const SOURCE_DATASETS: readonly SourceDataset[] = [FMP_EOD_PRICES];
+/** FMP stock news, streamed: a few thousand small records a day, so silver is built without Spark. */
+export const FMP_NEWS: SourceDataset = {
+  source: 'fmp',
+  dataset: 'news',
+  silverTable: 'fmp_news',
+  kind: 'stream',
+  engine: 'python',
+};
+export const SOURCE_DATASETS: readonly SourceDataset[] = [FMP_EOD_PRICES, FMP_NEWS];
+
+export function sourceDataset(silverTable: string): SourceDataset {
+  const d = SOURCE_DATASETS.find((x) => x.silverTable === silverTable);
+  if (!d)
+    throw new Error(
+      `no source dataset builds silver table ${JSON.stringify(silverTable)}; known: ${SOURCE_DATASETS.map((x) => x.silverTable).join(', ')}`,
+    );
+  return d;
+}
 
 /**
  * Who turns a landed batch into silver: `pipeline` (the flow that ran the connector transforms it
@@ -40,9 +66,20 @@ export const LAKE_LAYOUT = {
     sidecarSuffix: '.meta',
     /** Written last by each connector run: one per landed batch. */
     manifest: '_manifests/source={source}/dataset={dataset}/handoff={handoff}/run_id={run_id}.json',
+    /** A stream producer's records that could not be put after every retry: one object per flush. */
+    deadLetter: '_dead_letters/source={source}/dataset={dataset}/date={date}/{name}.jsonl',
+    /** A stream producer's watermark, written only after a flush that delivered everything before it. */
+    checkpoint: '_checkpoints/source={source}/dataset={dataset}/{producer}.json',
   },
   silver: {
     table: '{table}/',
+    /**
+     * A streamed table's day, one folder per version: micro-batches append files to the current version,
+     * compaction writes a new one and switches the day's pointer (the Glue partition's location; locally a
+     * symlink `{table}/{partition}` renamed over), so a reader sees the old day or the new, never a mix.
+     */
+    partitionVersion: '_versions/{table}/{partition}/v={version}/',
+    streamBatches: '_runs/{table}/batches/{name}.json',
     rejects: '_rejects/{table}/',
     runSummary: '_runs/{table}/run_id={run_id}.json',
     /** A running job's heartbeat lease: a crashed writer's debris is swept only when no other writer lives. */
@@ -113,6 +150,15 @@ export function parseBronzeObjectKey(
 export function bronzeWriterPrefixes(d: SourceDataset): string[] {
   return [bronzeDatasetPrefix(d), manifestsPrefix(d)];
 }
+
+export const deadLetterKey = (d: SourceDataset, date: string, name: string) =>
+  fill(LAKE_LAYOUT.bronze.deadLetter, { ...ds(d), date, name });
+export const deadLettersPrefix = (d: SourceDataset) =>
+  staticPrefix(partialFill(LAKE_LAYOUT.bronze.deadLetter, ds(d)));
+export const checkpointKey = (d: SourceDataset, producer: string) =>
+  fill(LAKE_LAYOUT.bronze.checkpoint, { ...ds(d), producer });
+export const checkpointsPrefix = (d: SourceDataset) =>
+  staticPrefix(partialFill(LAKE_LAYOUT.bronze.checkpoint, ds(d)));
 
 export const silverTablePrefix = (table: string) => fill(LAKE_LAYOUT.silver.table, { table });
 export const silverRejectsPrefix = (table: string) => fill(LAKE_LAYOUT.silver.rejects, { table });

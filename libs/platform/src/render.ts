@@ -7,6 +7,7 @@ import {
   bronzeDatasetPrefix,
 } from './lake.ts';
 import { BLOCKS, DEPLOYMENTS, FLOWS, WORK_POOLS, deploymentPath, type Deployment } from './prefect.ts';
+import { STREAM_DELIVERIES, streamLandingPrefix } from './stream.ts';
 import { SECRETS, SECRET_NAME_TEMPLATE } from './secrets.ts';
 import { ARTIFACTS, BATCH_CAPACITY_STRATEGY, GOLD_MARTS, NAMES, SERVICES } from './services.ts';
 
@@ -24,6 +25,11 @@ export function renderPlatformJson(): string {
       bronze_prefix: bronzeDatasetPrefix(d),
       manifests_prefix: manifestsPrefix(d),
       event_manifests_prefix: eventManifestsPrefix(d),
+    })),
+    stream_deliveries: STREAM_DELIVERIES.map((s) => ({
+      ...s,
+      dataset: s.dataset.silverTable,
+      landing_prefix: streamLandingPrefix(s),
     })),
     secrets: { template: SECRET_NAME_TEMPLATE, ...SECRETS },
     prefect: {

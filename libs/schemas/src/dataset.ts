@@ -30,6 +30,8 @@ export interface Dataset<P extends TProperties = TProperties> {
     readonly description: string;
     readonly rename?: Readonly<Record<string, string>>;
     readonly exclude?: readonly string[];
+    /** Partition columns the models need as columns (a streamed table's session_date). */
+    readonly partitions?: readonly string[];
   };
 }
 
@@ -51,6 +53,10 @@ export function defineDataset<P extends TProperties>(
   for (const key of Object.keys(def.dbtTests?.columns ?? {})) {
     if (!(key in properties))
       throw new Error(`${def.name}: dbt tests name column ${key}, which is not a column`);
+  }
+  for (const key of staged?.partitions ?? []) {
+    if (!def.partitionBy.some((p) => p.name === key))
+      throw new Error(`${def.name}: staging keeps partition ${key}, which is not a partition column`);
   }
   // Fail at definition time, not in a generator, when a column lacks its annotations.
   for (const s of Object.values(properties)) columnAnnotations(s);

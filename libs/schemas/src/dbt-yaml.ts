@@ -1,6 +1,7 @@
 import { columnsOf, type ColumnInfo, type Dataset } from './dataset.ts';
 import { dailyPortfolioSummary } from './datasets/daily-portfolio-summary.ts';
 import { fmpEodPrices } from './datasets/fmp-eod-prices.ts';
+import { fmpNews } from './datasets/fmp-news.ts';
 
 /**
  * The dbt project's contract-bound files, rendered from the contracts so dbt never restates a column:
@@ -108,9 +109,25 @@ function fullyTested(d: Dataset): { columns: RenderedColumn[]; model: Test[] } {
   };
 }
 
-export function renderDbtSources(): string {
-  const d = fmpEodPrices;
+/** The silver tables dbt reads: every source dataset with a staging model. */
+export const DBT_SOURCES: readonly Dataset[] = [fmpEodPrices, fmpNews];
+
+function sourceTableLines(d: Dataset): string[] {
   const { columns, model } = fullyTested(d);
+  // Locally the table is the Parquet tree under <lake>/silver, one folder level per partition column.
+  const glob = [...d.partitionBy.map(() => '*'), '*.parquet'].join('/');
+  return [
+    `      - name: ${d.name}`,
+    `        description: ${y(d.description)}`,
+    '        config:',
+    `          external_location: ${y(`read_parquet('{{ env_var("FINLAKE_LAKE_ROOT", ".lake") }}/silver/${d.name}/${glob}', hive_partitioning = true)`)}`,
+    ...testLines(model, '        '),
+    '        columns:',
+    ...columnLines(columns, '          '),
+  ];
+}
+
+export function renderDbtSources(): string {
   return [
     HEADER,
     'version: 2',
@@ -124,13 +141,7 @@ export function renderDbtSources(): string {
     '      error_after: { count: 7, period: day }',
     '    loaded_at_field: ingested_at',
     '    tables:',
-    `      - name: ${d.name}`,
-    `        description: ${y(d.description)}`,
-    '        config:',
-    `          external_location: ${y(`read_parquet('{{ env_var("FINLAKE_LAKE_ROOT", ".lake") }}/silver/${d.name}/*/*/*.parquet', hive_partitioning = true)`)}`,
-    ...testLines(model, '        '),
-    '        columns:',
-    ...columnLines(columns, '          '),
+    ...DBT_SOURCES.flatMap(sourceTableLines),
     '',
   ].join('\n');
 }
@@ -139,7 +150,17 @@ function staging(d: Dataset) {
   const s = d.dbtStaging;
   if (!s) throw new Error(`${d.name} declares no dbt staging model`);
   const rename = s.rename ?? {};
-  const kept = columnsOf(d).filter((c) => !s.exclude?.includes(c.name));
+  const partitions: ColumnInfo[] = d.partitionBy
+    .filter((p) => s.partitions?.includes(p.name))
+    .map((p) => ({
+      name: p.name,
+      sqlType: p.sqlType,
+      nullable: false,
+      required: true,
+      description: p.description,
+      bounds: {},
+    }));
+  const kept = [...columnsOf(d).filter((c) => !s.exclude?.includes(c.name)), ...partitions];
   return { ...s, rename, kept, as: (name: string) => rename[name] ?? name };
 }
 
@@ -214,11 +235,16 @@ export function renderDbtMart(d: Dataset = dailyPortfolioSummary): string {
 
 /** Paths relative to the repository root. */
 export function renderDbtArtifacts(): Map<string, string> {
-  const model = fmpEodPrices.dbtStaging!.model;
+  const staged = DBT_SOURCES.flatMap((d) => {
+    const model = d.dbtStaging!.model;
+    return [
+      [DBT_PATHS.staging(`${model}.sql`), renderDbtStagingSql(d)],
+      [DBT_PATHS.staging(`${model}.yml`), renderDbtStagingYaml(d)],
+    ] as [string, string][];
+  });
   return new Map([
     [DBT_PATHS.sources, renderDbtSources()],
-    [DBT_PATHS.staging(`${model}.sql`), renderDbtStagingSql()],
-    [DBT_PATHS.staging(`${model}.yml`), renderDbtStagingYaml()],
+    ...staged,
     [DBT_PATHS.mart(dailyPortfolioSummary.name), renderDbtMart()],
   ]);
 }

@@ -2,15 +2,21 @@ import type { Dataset } from '../dataset.ts';
 import { dailyPortfolioSummary } from './daily-portfolio-summary.ts';
 import { fmpEodPrices, fmpEodPricesRejects } from './fmp-eod-prices.ts';
 import { fmpEodWireRow } from './fmp-eod-wire-row.ts';
+import { fmpNews, fmpNewsRecord, fmpNewsRejects, fmpNewsWireItem } from './fmp-news.ts';
 
 export * from './daily-portfolio-summary.ts';
 export * from './fmp-eod-prices.ts';
 export * from './fmp-eod-wire-row.ts';
+export * from './fmp-news.ts';
 
 /** Every contract, in the order the generators render them. */
 export const DATASETS: readonly Dataset[] = [
   fmpEodWireRow,
   fmpEodPrices,
   fmpEodPricesRejects,
+  fmpNewsWireItem,
+  fmpNewsRecord,
+  fmpNews,
+  fmpNewsRejects,
   dailyPortfolioSummary,
 ];
