@@ -83,7 +83,7 @@ export function loadIngesterConfig(env: NodeJS.ProcessEnv = process.env) {
 
 /** The key from the environment, else from Secrets Manager (the contract's fmpApiKey secret unless FMP_API_KEY_SECRET_ID says otherwise). */
 export async function resolveApiKey(
-  config: ReturnType<typeof loadIngesterConfig>,
+  config: Pick<ReturnType<typeof loadIngesterConfig>, 'apiKey' | 'apiKeySecretId' | 'env'>,
   env = process.env,
 ): Promise<string> {
   if (config.apiKey) return config.apiKey;

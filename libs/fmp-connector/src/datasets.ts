@@ -1,5 +1,5 @@
 import { addDays, daysBetween, type IsoDate } from '@finlake/market-calendar';
-import { FMP_EOD_PRICES, type SourceDataset } from '@finlake/platform';
+import { FMP_EOD_PRICES, FMP_NEWS, type SourceDataset } from '@finlake/platform';
 
 /**
  * One FMP endpoint the connector can land. Adding an endpoint is adding one of these:
@@ -25,6 +25,8 @@ export interface Unit {
   readonly symbol: string;
   readonly from: IsoDate;
   readonly to: IsoDate;
+  /** Paged endpoints (news): the page, newest first. */
+  readonly page?: number;
 }
 
 export const historicalPriceEod: FmpDataset = {
@@ -35,6 +37,29 @@ export const historicalPriceEod: FmpDataset = {
   // At most one row per calendar day (even for 7-day markets), so 5,000 days can't reach 5,000 rows.
   maxDaysPerCall: 5000,
   query: (u) => ({ symbol: u.symbol, from: u.from, to: u.to }),
+};
+
+/** Articles per news page: FMP's largest `limit`. */
+export const NEWS_PAGE_SIZE = 250;
+
+/**
+ * `/stable/news/stock` for a comma-separated group of symbols (`unit.symbol`), one page, newest first; the
+ * news producer polls it (streamed, never landed by the batch connector, so not in DATASETS).
+ */
+export const stockNews: FmpDataset = {
+  name: FMP_NEWS.dataset,
+  lake: FMP_NEWS,
+  path: '/stable/news/stock',
+  maxRowsPerCall: NEWS_PAGE_SIZE,
+  maxDaysPerCall: 3650,
+  query: (u) => ({ symbols: u.symbol, from: u.from, to: u.to, page: String(u.page ?? 0), limit: String(NEWS_PAGE_SIZE) }),
+};
+
+/** `/stable/news/stock-latest`: every symbol's newest articles (the unit's symbol and window are ignored). */
+export const stockNewsLatest: FmpDataset = {
+  ...stockNews,
+  path: '/stable/news/stock-latest',
+  query: (u) => ({ page: String(u.page ?? 0), limit: String(NEWS_PAGE_SIZE) }),
 };
 
 export const DATASETS: Record<string, FmpDataset> = { [historicalPriceEod.name]: historicalPriceEod };

@@ -9,11 +9,15 @@ export {
   type FmpClientOptions,
 } from './client.ts';
 export { EXIT, main } from './cli.ts';
+export { ingesterConfigSpec, loadIngesterConfig, resolveApiKey } from './config.ts';
 export {
   datasetByName,
   DATASETS,
   halve,
   historicalPriceEod,
+  NEWS_PAGE_SIZE,
+  stockNews,
+  stockNewsLatest,
   splitWindow,
   uncovered,
   type FmpDataset,

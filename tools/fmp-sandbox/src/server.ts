@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { loadSample, lowerBound, rng, SYNTHETIC, syntheticRows, type EodRow } from './data.ts';
 import { drawFault, NO_FAULTS, validateFaults, type Fault, type FaultConfig } from './faults.ts';
 import { errorBody, FMP_ERRORS, jsonBody, MAX_EOD_ROWS } from './wire.ts';
-import { newsFor } from './news.ts';
+import { newsFeed, type NewsFeedOptions } from './news.ts';
 
 export interface SandboxOptions {
   host?: string;
@@ -20,6 +20,8 @@ export interface SandboxOptions {
   premiumSymbols?: string[];
   faults?: Partial<FaultConfig>;
   seed?: number;
+  /** The news feed: its clock, how often each symbol publishes, what it repeats and breaks. */
+  news?: NewsFeedOptions;
 }
 
 export type { SandboxStats } from '@finlake/schemas/testing';
@@ -48,6 +50,7 @@ export async function startFmpSandbox(options: SandboxOptions = {}): Promise<Fmp
   let faults = validateFaults({ ...NO_FAULTS, ...options.faults });
   const random = rng(options.seed ?? 42);
   const sample = loadSample();
+  const news = newsFeed({ symbols: [...sample.keys()].sort(), ...options.news });
 
   let stats: SandboxStats;
   let callLog: number[]; // accepted-call timestamps inside the current window
@@ -124,7 +127,7 @@ export async function startFmpSandbox(options: SandboxOptions = {}): Promise<Fmp
     let answer: { status: number; body: string };
     if (url.pathname === '/stable/historical-price-eod/full') answer = handleEod(url);
     else if (url.pathname === '/stable/news/stock' || url.pathname === '/stable/news/stock-latest') {
-      answer = newsFor(url);
+      answer = news.answer(url);
     } else return send(res, 404, errorBody(`Unknown endpoint ${url.pathname}.`));
 
     const fault: Fault = drawFault(faults, random());

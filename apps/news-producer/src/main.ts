@@ -1,0 +1,94 @@
+/**
+ * The news producer's entry point (an ECS service; locally `npx finlake news run`): configuration from the
+ * environment, then poll -> Kinesis until SIGTERM/SIGINT, which stops polling, flushes what is buffered
+ * within the stop timeout and exits 0 (1 when the flush could not finish: the checkpoint is then the last
+ * good one, so nothing is lost, only re-sent).
+ */
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { awsSettingsFromEnv, createClient } from '@finlake/aws';
+import { ConfigError } from '@finlake/config';
+import { FmpClient, resolveApiKey } from '@finlake/fmp-connector';
+import { openLake } from '@finlake/lake';
+import { loadProducerConfig } from './config.ts';
+import { KinesisSink } from './kinesis-sink.ts';
+import { NewsProducer } from './producer.ts';
+
+const log = (level: string, msg: string, fields: Record<string, unknown> = {}) =>
+  process.stderr.write(`${JSON.stringify({ ts: new Date().toISOString(), level, service: 'news-producer', msg, ...fields })}\n`);
+
+async function main(): Promise<number> {
+  let config;
+  try {
+    config = loadProducerConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const apiKey = await resolveApiKey(config);
+  const lake = openLake();
+  const client = new FmpClient({
+    baseUrl: config.baseUrl,
+    apiKey,
+    ratePerMin: config.ratePerMin,
+    timeoutMs: config.timeoutMs,
+    maxAttempts: config.maxAttempts,
+    backoffBaseMs: config.backoffBaseMs,
+    backoffCapMs: config.backoffCapMs,
+    onRetry: ({ unit, attempt, delayMs, error }) =>
+      log('warn', 'fmp retry', { poll: unit.symbol, page: unit.page, attempt, delay_ms: delayMs, error: error.message }),
+  });
+  const sink = new KinesisSink({
+    kinesis: createClient(KinesisClient, awsSettingsFromEnv()),
+    streamName: config.streamName,
+    bronze: lake.bronze,
+    producer: config.producer,
+    maxTries: config.maxTries,
+    backoffBaseMs: config.putBackoffBaseMs,
+    backoffCapMs: config.putBackoffCapMs,
+    queueCapacity: config.queueCapacity,
+    lingerMs: config.lingerMs,
+    onEvent: (msg, fields) => log('warn', msg, fields),
+  });
+  const producer = new NewsProducer({
+    client,
+    sink,
+    bronze: lake.bronze,
+    producer: config.producer,
+    symbolGroups: config.symbolGroups,
+    latest: config.latest,
+    since: config.sinceDate,
+    pollIntervalMs: config.pollIntervalMs,
+    maxPages: config.maxPages,
+    log,
+  });
+  const health = await producer.serveHealth(config.healthPort);
+  let deadline: NodeJS.Timeout | undefined;
+  const onSignal = (signal: string) => {
+    if (producer.status.stopping) return;
+    log('info', 'stopping: flushing what is buffered', { signal, queue_depth: sink.queue.depth });
+    producer.stop();
+    // Leave a margin inside ECS's stopTimeout, after which it sends SIGKILL.
+    deadline = setTimeout(() => {
+      log('error', 'flush did not finish within the stop timeout; the checkpoint is the last good one', {
+        queue_depth: sink.queue.depth,
+      });
+      process.exit(1);
+    }, config.stopTimeoutMs - 2_000);
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  log('info', 'started', { polls: config.symbolGroups.map((g) => g.join(',')), stream: config.streamName, since: config.sinceDate.toISOString() });
+  await producer.run();
+  clearTimeout(deadline);
+  health.close();
+  log('info', 'stopped', { ...producer.status, sink: sink.stats });
+  return 0;
+}
+
+process.exitCode = await main().catch((err: unknown) => {
+  log('error', 'producer failed', { error: String(err) });
+  return 1;
+});

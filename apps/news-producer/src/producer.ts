@@ -1,0 +1,198 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  FatalAuthError,
+  FmpClient,
+  NEWS_PAGE_SIZE,
+  stockNews,
+  stockNewsLatest,
+  UnitFailedError,
+  type FmpDataset,
+} from '@finlake/fmp-connector';
+import type { ZoneStore } from '@finlake/lake';
+import { readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.ts';
+import type { KinesisSink } from './kinesis-sink.ts';
+import { stampOf, toEntry } from './records.ts';
+import { fromNewYorkStamp, newYorkStamp } from './time.ts';
+
+export interface ProducerOptions {
+  client: FmpClient;
+  sink: KinesisSink;
+  bronze: ZoneStore;
+  producer: string;
+  /** Symbols polled together per call of /stable/news/stock. */
+  symbolGroups: string[][];
+  /** Also poll /stable/news/stock-latest. */
+  latest: boolean;
+  /** The first watermark when there is no checkpoint. */
+  since: Date;
+  pollIntervalMs: number;
+  /** Pages per poll at most: a deeper backlog is taken over the next polls. */
+  maxPages: number;
+  log: (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+  now?: () => Date;
+}
+
+export interface ProducerStatus {
+  polls: number;
+  fetched: number;
+  enqueued: number;
+  skippedSeen: number;
+  newestPublishedAt?: string;
+  lastPollAt?: string;
+  lastCheckpointAt?: string;
+  stopping: boolean;
+}
+
+/** A poll's key in the checkpoint. */
+const pollKey = (group: string[] | 'latest') => (group === 'latest' ? 'latest' : group.join(','));
+
+/**
+ * Polls FMP news newest first down to each poll's watermark, hands every article to the sink (which puts
+ * it on Kinesis), and checkpoints the new watermarks only after the sink has delivered everything before
+ * them: a crash re-polls from the last checkpoint (at-least-once; silver dedupes on article_id).
+ */
+export class NewsProducer {
+  readonly status: ProducerStatus = { polls: 0, fetched: 0, enqueued: 0, skippedSeen: 0, stopping: false };
+  private checkpoint!: Checkpoint;
+  private seen = new Set<string>();
+  private stopWaiters: (() => void)[] = [];
+  private readonly now: () => Date;
+
+  constructor(private readonly o: ProducerOptions) {
+    this.now = o.now ?? (() => new Date());
+  }
+
+  /** Lag: now minus the newest article delivered (seconds), or undefined before the first one. */
+  lagSeconds(): number | undefined {
+    const n = this.status.newestPublishedAt;
+    return n ? Math.max(0, (this.now().getTime() - fromNewYorkStamp(n).getTime()) / 1000) : undefined;
+  }
+
+  /** Stops polling (the current page finishes); `run` then flushes and resolves. */
+  stop(): void {
+    this.status.stopping = true;
+    this.stopWaiters.splice(0).forEach((w) => w());
+  }
+
+  async run(): Promise<void> {
+    this.checkpoint = (await readCheckpoint(this.o.bronze, this.o.producer)) ?? {
+      producer: this.o.producer,
+      updated_at: this.now().toISOString(),
+      watermarks: {},
+    };
+    this.o.sink.start();
+    while (!this.status.stopping) {
+      const started = Date.now();
+      const marks = await this.pollOnce();
+      // Everything enqueued by this poll (and before) is on the stream or dead-lettered: now the watermark.
+      await this.o.sink.drain();
+      if (Object.keys(marks).length) {
+        this.checkpoint = {
+          producer: this.o.producer,
+          updated_at: this.now().toISOString(),
+          watermarks: { ...this.checkpoint.watermarks, ...marks },
+        };
+        await writeCheckpoint(this.o.bronze, this.checkpoint);
+        this.status.lastCheckpointAt = this.checkpoint.updated_at;
+      }
+      this.status.polls++;
+      this.status.lastPollAt = this.now().toISOString();
+      const wait = this.o.pollIntervalMs - (Date.now() - started);
+      if (wait > 0 && !this.status.stopping)
+        await new Promise<void>((r) => {
+          const t = setTimeout(r, wait);
+          this.stopWaiters.push(() => {
+            clearTimeout(t);
+            r();
+          });
+        });
+    }
+    await this.o.sink.close();
+  }
+
+  /** One pass over every poll; returns the new watermark of each poll that got articles. */
+  private async pollOnce(): Promise<Record<string, string>> {
+    const marks: Record<string, string> = {};
+    const polls: (string[] | 'latest')[] = [...this.o.symbolGroups, ...(this.o.latest ? ['latest' as const] : [])];
+    for (const group of polls) {
+      if (this.status.stopping) break;
+      const key = pollKey(group);
+      const watermark = this.checkpoint.watermarks[key] ?? newYorkStamp(this.o.since);
+      try {
+        const newest = await this.pollDown(group, watermark);
+        if (newest && newest > watermark) marks[key] = newest;
+      } catch (err) {
+        if (err instanceof FatalAuthError) throw err;
+        // A group that cannot be served (plan-restricted, retries exhausted) keeps its watermark: next poll retries.
+        this.o.log(err instanceof UnitFailedError ? 'warn' : 'error', 'poll failed', { poll: key, error: String(err) });
+      }
+    }
+    return marks;
+  }
+
+  /** Pages newest first until a page reaches the watermark, ends, or maxPages; returns the newest stamp seen. */
+  private async pollDown(group: string[] | 'latest', watermark: string): Promise<string | undefined> {
+    const dataset: FmpDataset = group === 'latest' ? stockNewsLatest : stockNews;
+    const from = watermark.slice(0, 10);
+    const to = newYorkStamp(this.now()).slice(0, 10);
+    let newest: string | undefined;
+    for (let page = 0; page < this.o.maxPages; page++) {
+      const unit = { symbol: group === 'latest' ? 'latest' : group.join(','), from, to, page };
+      const fetched = await this.o.client.fetchUnit(dataset, unit);
+      const items = JSON.parse(fetched.body.toString('utf8')) as unknown[];
+      const at = this.now();
+      this.status.fetched += items.length;
+      let reachedWatermark = false;
+      for (const item of items) {
+        const stamp = stampOf(item);
+        if (stamp && stamp < watermark) {
+          reachedWatermark = true;
+          continue;
+        }
+        if (stamp && (!newest || stamp > newest)) newest = stamp;
+        const entry = toEntry(item, at);
+        // Pages shift as articles arrive: the same article on two pages is sent once per process.
+        if (this.seen.has(entry.articleId)) {
+          this.status.skippedSeen++;
+          continue;
+        }
+        this.remember(entry.articleId);
+        await this.o.sink.queue.push(entry); // waits while the queue is full: polling slows, nothing drops
+        this.status.enqueued++;
+      }
+      if (newest && (!this.status.newestPublishedAt || newest > this.status.newestPublishedAt))
+        this.status.newestPublishedAt = newest;
+      if (reachedWatermark || items.length < NEWS_PAGE_SIZE || this.status.stopping) return newest;
+      if (page === this.o.maxPages - 1)
+        this.o.log('warn', 'backlog deeper than maxPages: the rest is taken next poll', { poll: pollKey(group) });
+    }
+    return newest;
+  }
+
+  private remember(id: string) {
+    if (this.seen.size >= 200_000) this.seen = new Set([...this.seen].slice(100_000));
+    this.seen.add(id);
+  }
+
+  /** `/healthz`: lag and queue depth; 503 when no poll finished within three intervals. */
+  serveHealth(port: number, host = '0.0.0.0'): Promise<Server> {
+    const server = createServer((req, res) => {
+      if (req.url !== '/healthz') return void res.writeHead(404).end();
+      const last = this.status.lastPollAt ? Date.parse(this.status.lastPollAt) : undefined;
+      const stale = last !== undefined && this.now().getTime() - last > 3 * this.o.pollIntervalMs + 60_000;
+      const body = {
+        status: stale ? 'stale' : 'ok',
+        lag_seconds: this.lagSeconds(),
+        queue_depth: this.o.sink.queue.depth,
+        queue_capacity: this.o.sink.queue.capacity,
+        ...this.status,
+        sink: this.o.sink.stats,
+      };
+      res.writeHead(stale ? 503 : 200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    });
+    return new Promise((resolve) => server.listen(port, host, () => resolve(server)));
+  }
+}
+
+export const healthPort = (s: Server) => (s.address() as AddressInfo).port;
