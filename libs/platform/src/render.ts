@@ -7,9 +7,13 @@ import {
   bronzeDatasetPrefix,
 } from './lake.ts';
 import { BLOCKS, DEPLOYMENTS, FLOWS, WORK_POOLS, deploymentPath, type Deployment } from './prefect.ts';
+import { nyseHolidays } from '@finlake/market-calendar';
 import { STREAM_DELIVERIES, streamLandingPrefix } from './stream.ts';
 import { SECRETS, SECRET_NAME_TEMPLATE } from './secrets.ts';
 import { ARTIFACTS, BATCH_CAPACITY_STRATEGY, GOLD_MARTS, NAMES, SERVICES } from './services.ts';
+
+/** The years whose NYSE holidays platform.json lists (Python refuses a date outside them). */
+export const MARKET_CALENDAR_YEARS = [1990, 2040] as const;
 
 export const GENERATED_HEADER =
   'Generated from libs/platform by `npx nx run platform:generate`. Do not edit.';
@@ -31,6 +35,17 @@ export function renderPlatformJson(): string {
       dataset: s.dataset.silverTable,
       landing_prefix: streamLandingPrefix(s),
     })),
+    // The NYSE calendar for Python (news' trading session): the same rules as libs/market-calendar.
+    market_calendar: {
+      timezone: 'America/New_York',
+      close: '16:00',
+      holidays: Array.from({ length: MARKET_CALENDAR_YEARS[1] - MARKET_CALENDAR_YEARS[0] + 1 }, (_, i) => [
+        ...nyseHolidays(MARKET_CALENDAR_YEARS[0] + i),
+      ])
+        .flat()
+        .sort(),
+      years: MARKET_CALENDAR_YEARS,
+    },
     secrets: { template: SECRET_NAME_TEMPLATE, ...SECRETS },
     prefect: {
       work_pools: WORK_POOLS,

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { startFmpSandbox, type FmpSandbox } from '@finlake/fmp-sandbox';
 import { deadLettersPrefix, FMP_NEWS, NEWS_DELIVERY, checkpointKey } from '@finlake/platform';
 import { LocalFirehose } from '../src/index.ts';
-import { deliveredRecords, spawnProducer, STREAM, streamStack, waitFor } from './support.ts';
+import { deliveredRecords, readSilver, silverBatch, spawnProducer, STREAM, streamStack, waitFor } from './support.ts';
 
 let sandbox: FmpSandbox;
 const NOW = Date.parse('2025-09-23T02:00:00Z');
@@ -79,6 +79,22 @@ describe('producer -> Kinesis (limits proxy) -> local Firehose -> bronze', () =>
     for (const f of files) expect(f).toMatch(/^year=\d{4}\/month=\d{2}\/day=\d{2}\/hour=\d{2}\/finlake-local-news-to-bronze-1-\d{4}(-\d{2}){5}-[0-9a-f-]{36}\.gz$/);
     // Malformed items travel too: silver rejects them with a reason.
     expect(records.some((r) => !('url' in JSON.parse(r.item)))).toBe(true);
+
+    // The seam: the Glue job's news path reads what the delivery wrote. Every valid article once, every
+    // invalid one in rejects with its reason; a second batch finds nothing new.
+    const first = silverBatch(stack.lakeRoot, 'batch-1');
+    expect(first.status, first.stderr).toBe(0);
+    const silver = readSilver(stack.lakeRoot);
+    const valid = new Set(silver.rows.map((r) => r.article_id));
+    expect(valid.size).toBe(silver.rows.length);
+    const rejected = new Set(silver.rejects.map((r) => r.article_id));
+    expect([...want].filter((id) => !valid.has(id) && !rejected.has(id))).toEqual([]);
+    expect(new Set(silver.rejects.map((r) => r.reject_reason))).toEqual(
+      new Set(['missing_url', 'empty_title', 'invalid_published_date']),
+    );
+    const again = silverBatch(stack.lakeRoot, 'batch-2');
+    expect(again.status, again.stderr).toBe(0);
+    expect(readSilver(stack.lakeRoot).rows.length).toBe(silver.rows.length);
     await stack.close();
   }, 90_000);
 });

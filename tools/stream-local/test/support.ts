@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,3 +59,29 @@ export const waitFor = async (what: () => boolean | Promise<boolean>, ms = 30_00
     await new Promise((r) => setTimeout(r, 50));
   }
 };
+
+const PYTHON = join(REPO, '.venv', 'bin', 'python');
+
+/** One micro-batch of the Glue job's news path (`--dataset fmp_news`) over the lake. */
+export function silverBatch(lakeRoot: string, runId: string) {
+  return spawnSync(
+    PYTHON,
+    ['-m', 'finlake_glue.job', '--dataset', 'fmp_news', '--bronze_uri', join(lakeRoot, 'bronze'), '--silver_uri', join(lakeRoot, 'silver'), '--run_id', runId],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
+}
+
+/** Silver news rows and rejects, read with DuckDB (the reader dbt uses locally). */
+export function readSilver(lakeRoot: string): { rows: { article_id: string }[]; rejects: { article_id: string; reject_reason: string }[] } {
+  const script = `
+import duckdb, json, sys
+root = sys.argv[1]
+con = duckdb.connect()
+rows = con.execute(f"select article_id from read_parquet('{root}/silver/fmp_news/*/*.parquet', hive_partitioning=true)").fetchall()
+rej = con.execute(f"select article_id, reject_reason from read_parquet('{root}/silver/_rejects/fmp_news/*/*.parquet')").fetchall()
+print(json.dumps({"rows": [{"article_id": r[0]} for r in rows], "rejects": [{"article_id": r[0], "reject_reason": r[1]} for r in rej]}))
+`;
+  const r = spawnSync(PYTHON, ['-c', script, lakeRoot], { encoding: 'utf8', timeout: 60_000 });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return JSON.parse(r.stdout);
+}

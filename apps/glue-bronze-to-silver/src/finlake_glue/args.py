@@ -4,11 +4,13 @@ On Glue the arguments arrive as job parameters (`--bronze_uri s3://...`) and are
 awsglue's getResolvedOptions; locally the same names are parsed with argparse. Names use
 underscores because Glue job parameters do.
 
-    --dataset     fmp_eod_prices                      (the silver table to build)
+    --dataset     fmp_eod_prices | fmp_news           (the silver table to build: a declared source dataset)
     --bronze_uri  s3://bucket/prefix | /path/bronze    (the bronze zone root)
     --silver_uri  s3://bucket/prefix | /path/silver    (the silver zone root)
-    --mode        window | full                        (window: bronze objects overlapping the
-                                                         months of [from, to]; full: all of them)
+    --mode        window | full | stream               (window: bronze objects overlapping the
+                                                         months of [from, to]; full: all of them;
+                                                         stream, a streamed dataset's default: the
+                                                         objects no earlier batch consumed)
     --from, --to  YYYY-MM-DD                           (required in window mode)
     --run_id      the Prefect flow_run_id              (lineage column, log field, rejects partition)
     --symbols     optional comma-separated filter of bronze symbol= partitions
@@ -21,8 +23,12 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-DATASETS = ("fmp_eod_prices",)
-MODES = ("window", "full")
+from finlake_glue.contract import platform
+
+# The declared source datasets (libs/platform): the job builds any of them, by its engine.
+DATASETS = tuple(d["silverTable"] for d in platform()["source_datasets"])
+ENGINE = {d["silverTable"]: d["engine"] for d in platform()["source_datasets"]}
+MODES = ("window", "full", "stream")
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 URI = re.compile(r"^(s3a?://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?|file:/.+|/.+)$")
 REQUIRED = ["dataset", "bronze_uri", "silver_uri", "run_id"]
@@ -72,9 +78,15 @@ def validate(raw: dict[str, str | None]) -> JobArgs:
     dataset = raw.get("dataset") or ""
     if dataset and dataset not in DATASETS:
         problems.append(f"--dataset {dataset!r} is not one of {', '.join(DATASETS)}")
-    mode = raw.get("mode") or "window"
+    streamed = ENGINE.get(dataset) == "python"
+    mode = raw.get("mode") or ("stream" if streamed else "window")
     if mode not in MODES:
         problems.append(f"--mode {mode!r} is not one of {', '.join(MODES)}")
+    elif (mode == "stream") != streamed and mode != "full":
+        problems.append(
+            f"--mode {mode} does not apply to {dataset}: "
+            + ("a streamed dataset takes stream or full" if streamed else "use window or full")
+        )
     run_id = raw.get("run_id") or ""
     if run_id and not RUN_ID.match(run_id):
         problems.append("--run_id must be 1-128 of A-Z a-z 0-9 _ . - starting alphanumeric")

@@ -311,6 +311,15 @@ def main(argv: list[str]) -> int:
         print(f"glue-bronze-to-silver: {err}\n\n{job_args.__doc__}", file=sys.stderr)
         return 2
     logger = configure(a.run_id)
+    if job_args.ENGINE[a.dataset] == "python":
+        from finlake_glue import news  # the streamed dataset's Arrow path: no Spark session
+
+        try:
+            log(logger, logging.INFO, "run summary", **news.transform(a.bronze_uri, a.silver_uri, a.run_id, a.mode))
+            return 0
+        except Exception:
+            logger.exception("job failed", extra={"fields": {"status": "failed"}})
+            return 1
     try:
         spark = spark_session(a.run_id)
         spark.sparkContext.setLogLevel(os.environ.get("SPARK_LOG_LEVEL", "WARN"))

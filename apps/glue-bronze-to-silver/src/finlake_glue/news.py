@@ -1,0 +1,459 @@
+"""Bronze -> silver for the streamed FMP news, and the compaction of its days. Arrow, not Spark: a few
+thousand small records a day do not pay for a Spark session (the same package runs it as the Glue job's
+`--dataset fmp_news` and locally).
+
+    python -m finlake_glue.job --dataset fmp_news --bronze_uri /lake/bronze --silver_uri /lake/silver --run_id R
+    python -m finlake_glue.news compact --silver_uri /lake/silver --run_id R [--days 2025-09-22,...]
+
+Each micro-batch takes the Firehose objects no earlier batch consumed, validates every record against the
+contract (a failure is a reject with a named reason, never a drop), derives the trading session and a
+sentiment score, drops articles silver already holds (article_id), and appends one file per touched
+session day to that day's current version. Compaction rewrites a day's files into one file in a new
+version and switches the day's pointer; readers see the old version or the new, never a mix:
+
+    silver/fmp_news/session_date=D            -> a symlink to the day's current version (Glue: the partition's location)
+    silver/_versions/fmp_news/session_date=D/v=<version>/part-<run>.parquet
+
+A batch is committed by its ledger entry (`_runs/fmp_news/batches/<run>.json`, the bronze keys it consumed),
+written last: a killed batch left files named for its run, which its rerun replaces and any other batch's
+dedupe already counts, so nothing is lost or doubled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import os
+import re
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from finlake_glue import sessions
+from finlake_glue.contract import load_contract, platform, source_dataset
+
+TABLE = "fmp_news"
+STAMP = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
+ARTICLE_ID = re.compile(r"^[0-9a-f]{64}$")
+URL = re.compile(r"^https?://[^\s/]+\.[^\s/]+(/\S*)?$")
+
+
+def _local(uri: str) -> Path:
+    if uri.startswith("s3"):
+        raise NotImplementedError(
+            "the news table's S3 layout (partition pointers in the Glue catalog) is not built yet: run it locally"
+        )
+    return Path(uri.removeprefix("file://").removeprefix("file:"))
+
+
+@dataclass(frozen=True)
+class Layout:
+    bronze: Path
+    silver: Path
+
+    @property
+    def landing(self) -> Path:
+        return self.bronze / source_dataset(TABLE)["bronze_prefix"]
+
+    @property
+    def table(self) -> Path:
+        return self.silver / platform()["lake"]["silver"]["table"].format(table=TABLE)
+
+    def version_dir(self, day: str, version: str) -> Path:
+        return self.silver / platform()["lake"]["silver"]["partitionVersion"].format(
+            table=TABLE, partition=f"session_date={day}", version=version
+        )
+
+    def batch_doc(self, run_id: str) -> Path:
+        return self.silver / platform()["lake"]["silver"]["streamBatches"].format(table=TABLE, name=run_id)
+
+    def rejects(self, run_id: str) -> Path:
+        return self.silver / platform()["lake"]["silver"]["rejects"].format(table=TABLE) / f"run_id={run_id}"
+
+    def summary(self, run_id: str) -> Path:
+        return self.silver / platform()["lake"]["silver"]["runSummary"].format(table=TABLE, run_id=run_id)
+
+    def lock(self) -> Path:
+        return self.silver / platform()["lake"]["silver"]["writerLease"].format(table=TABLE, run_id="lock")
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".tmp-{path.name}.{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _atomic_parquet(path: Path, table: pa.Table) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".tmp-{path.name}.{os.getpid()}")
+    pq.write_table(table, tmp, compression="zstd")
+    os.replace(tmp, path)
+
+
+@contextmanager
+def writer_lock(layout: Layout, run_id: str, stale_after_s: float = 3600) -> Iterator[None]:
+    """One writer of the table at a time (a micro-batch and a compaction must not interleave on a day).
+    A lock whose holder process is gone, or older than `stale_after_s`, is taken over."""
+    path = layout.lock()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            os.write(fd, json.dumps({"run_id": run_id, "pid": os.getpid(), "at": time.time()}).encode())
+            os.close(fd)
+            break
+        except FileExistsError:
+            try:
+                held = json.loads(path.read_text() or "{}")
+            except (OSError, ValueError):
+                held = {}
+            alive = _pid_alive(held.get("pid"))
+            if alive and time.time() - held.get("at", 0) < stale_after_s:
+                raise RuntimeError(
+                    f"{TABLE} is being written by run {held.get('run_id')} (pid {held.get('pid')}); "
+                    "retry when it has finished"
+                ) from None
+            path.unlink(missing_ok=True)
+    else:
+        raise RuntimeError(f"could not take the {TABLE} writer lock at {path}")
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _pid_alive(pid: object) -> bool:
+    if not isinstance(pid, int):
+        return False
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
+# --- reading and validating -------------------------------------------------------------------------
+
+
+def consumed_keys(layout: Layout) -> set[str]:
+    """Every bronze object an earlier committed batch consumed."""
+    folder = layout.batch_doc("x").parent
+    keys: set[str] = set()
+    for f in folder.glob("*.json") if folder.is_dir() else []:
+        keys.update(json.loads(f.read_text())["bronze_objects"])
+    return keys
+
+
+def landed_objects(layout: Layout) -> list[str]:
+    """Firehose's objects (`*.gz`) under the dataset's landing prefix, as bronze keys, in key order."""
+    root = layout.landing
+    if not root.is_dir():
+        return []
+    return sorted(
+        p.relative_to(layout.bronze).as_posix()
+        for p in root.rglob("*.gz")
+        if not any(part.startswith(".tmp-") for part in p.parts)
+    )
+
+
+def _reason(record: dict, item: object) -> str | None:
+    if not isinstance(item, dict):
+        return "item_not_an_object"
+    symbol, url, title, stamp = (item.get(k) for k in ("symbol", "url", "title", "publishedDate"))
+    ticker = load_contract("fmp_news")
+    pattern = ticker.schema["properties"]["symbol"]["pattern"]
+    if not isinstance(symbol, str) or not symbol:
+        return "missing_symbol"
+    if not re.match(pattern, symbol):
+        return "invalid_symbol"
+    if url in (None, ""):
+        return "missing_url"
+    if not isinstance(url, str) or not URL.match(url):
+        return "invalid_url"
+    if not isinstance(title, str) or not title.strip():
+        return "empty_title"
+    if not isinstance(stamp, str) or not stamp:
+        return "missing_published_date"
+    if not STAMP.match(stamp):
+        return "invalid_published_date"
+    if not ARTICLE_ID.match(str(record.get("article_id", ""))):
+        return "invalid_article_id"
+    if record["article_id"] != hashlib.sha256(f"{symbol}|{url}".encode()).hexdigest():
+        return "article_id_mismatch"
+    return None
+
+
+def _published(stamp: str) -> tuple[datetime, datetime] | None:
+    """(New York local, UTC) of FMP's stamp; None for an impossible time (a date that does not exist, or
+    the hour skipped when clocks go forward)."""
+    try:
+        local = datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S").replace(tzinfo=sessions.exchange_zone())
+    except ValueError:
+        return None
+    utc = local.astimezone(UTC)
+    if utc.astimezone(sessions.exchange_zone()).replace(tzinfo=None) != local.replace(tzinfo=None):
+        return None
+    return local, utc
+
+
+def _fetched(text: object) -> datetime | None:
+    try:
+        d = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+        return d.astimezone(UTC) if d.tzinfo else None
+    except ValueError:
+        return None
+
+
+@dataclass
+class Parsed:
+    rows: list[dict]
+    rejects: list[dict]
+    records: int
+
+
+def parse_objects(layout: Layout, keys: list[str], run_id: str) -> Parsed:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    analyzer = SentimentIntensityAnalyzer()
+    rows: list[dict] = []
+    rejects: list[dict] = []
+    records = 0
+    now = datetime.now(UTC)
+
+    def reject(key: str, index: int, raw: str | None, reason: str, article_id: object = None) -> None:
+        rejects.append(
+            {
+                "source_object": key,
+                "record_index": index,
+                "record": raw,
+                "reject_reason": reason,
+                "article_id": article_id if isinstance(article_id, str) else None,
+                "rejected_at": now,
+            }
+        )
+
+    for key in keys:
+        try:
+            text = gzip.decompress((layout.bronze / key).read_bytes()).decode("utf-8")
+        except (OSError, EOFError, UnicodeDecodeError):
+            records += 1
+            reject(key, -1, None, "unreadable_object")
+            continue
+        for index, line in enumerate(text.splitlines()):
+            if not line.strip():
+                continue
+            records += 1
+            try:
+                record = json.loads(line)
+                item = json.loads(record["item"]) if isinstance(record, dict) else None
+            except (ValueError, KeyError, TypeError):
+                reject(key, index, line, "invalid_record_json")
+                continue
+            reason = _reason(record, item)
+            when = _published(item["publishedDate"]) if reason is None else None
+            fetched = _fetched(record.get("fetched_at"))
+            if reason is None and when is None:
+                reason = "invalid_published_date"
+            if reason is None and fetched is None:
+                reason = "invalid_fetched_at"
+            if reason is not None:
+                reject(key, index, line, reason, record.get("article_id"))
+                continue
+            local, utc = when
+            title, summary = item["title"].strip(), item.get("text")
+            score = analyzer.polarity_scores(f"{title}. {summary}" if isinstance(summary, str) else title)
+            rows.append(
+                {
+                    "article_id": record["article_id"],
+                    "symbol": item["symbol"],
+                    "published_at": utc,
+                    "title": title,
+                    "publisher": item.get("publisher") if isinstance(item.get("publisher"), str) else None,
+                    "site": item.get("site") if isinstance(item.get("site"), str) else None,
+                    "url": item["url"],
+                    "text": summary if isinstance(summary, str) else None,
+                    "sentiment": float(score["compound"]),
+                    "ingested_at": fetched,
+                    "source_object": key,
+                    "run_id": run_id,
+                    "session_date": sessions.session_of(local.replace(tzinfo=None)).isoformat(),
+                }
+            )
+    return Parsed(rows, rejects, records)
+
+
+# --- the table's days -------------------------------------------------------------------------------
+
+
+def arrow_schema(name: str) -> pa.Schema:
+    types = {
+        "string": pa.string(),
+        "timestamp": pa.timestamp("us", tz="UTC"),
+        "double": pa.float64(),
+        "integer": pa.int32(),
+        "date": pa.date32(),
+    }
+    c = load_contract(name)
+    return pa.schema([pa.field(col.name, types[col.sql_type], nullable=col.nullable) for col in c.columns])
+
+
+def current_version(layout: Layout, day: str) -> Path | None:
+    link = layout.table / f"session_date={day}"
+    return link.resolve() if link.is_symlink() else None
+
+
+def switch(layout: Layout, day: str, target: Path) -> None:
+    """Points the day at a version: a new symlink renamed over the old one (one atomic rename)."""
+    link = layout.table / f"session_date={day}"
+    link.parent.mkdir(parents=True, exist_ok=True)
+    tmp = link.with_name(f".tmp-{link.name}.{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    os.symlink(os.path.relpath(target, link.parent), tmp)
+    os.replace(tmp, link)
+
+
+def day_ids(version: Path | None, except_file: str) -> set[str]:
+    if version is None or not version.is_dir():
+        return set()
+    ids: set[str] = set()
+    for f in version.glob("*.parquet"):
+        if f.name != except_file:
+            ids.update(pq.read_table(f, columns=["article_id"]).column(0).to_pylist())
+    return ids
+
+
+def transform(bronze_uri: str, silver_uri: str, run_id: str, mode: str = "stream") -> dict:
+    layout = Layout(_local(bronze_uri), _local(silver_uri))
+    started = time.monotonic()
+    with writer_lock(layout, run_id):
+        done = layout.batch_doc(run_id)
+        if done.is_file():  # this run already committed: a rerun changes nothing
+            return json.loads(layout.summary(run_id).read_text())
+        consumed = set() if mode == "full" else consumed_keys(layout)
+        keys = [k for k in landed_objects(layout) if k not in consumed]
+        parsed = parse_objects(layout, keys, run_id)
+        # Within the batch, one row per article: the first fetch (then the first object) wins.
+        parsed.rows.sort(key=lambda r: (r["ingested_at"], r["source_object"]))
+        by_day: dict[str, dict[str, dict]] = {}
+        for r in parsed.rows:
+            by_day.setdefault(r.pop("session_date"), {}).setdefault(r["article_id"], r)
+        schema = arrow_schema(TABLE)
+        part = f"part-{run_id}.parquet"
+        written, already = 0, 0
+        for day, rows in sorted(by_day.items()):
+            version = current_version(layout, day)
+            held = day_ids(version, part)
+            new = [r for aid, r in rows.items() if aid not in held]
+            already += len(rows) - len(new)
+            if not new:
+                continue
+            if version is None:
+                version = layout.version_dir(day, run_id)
+            _atomic_parquet(version / part, pa.Table.from_pylist(new, schema=schema))
+            if current_version(layout, day) != version.resolve():
+                switch(layout, day, version)
+            written += len(new)
+        _atomic_parquet(
+            layout.rejects(run_id) / "rejects.parquet",
+            pa.Table.from_pylist(parsed.rejects, schema=arrow_schema("fmp_news_rejects")),
+        )
+        reasons: dict[str, int] = {}
+        for r in parsed.rejects:
+            reasons[r["reject_reason"]] = reasons.get(r["reject_reason"], 0) + 1
+        summary = {
+            "run_id": run_id,
+            "dataset": TABLE,
+            "mode": mode,
+            "objects_read": len(keys),
+            "rows_read": parsed.records,
+            "rows_valid": len(parsed.rows),
+            "rows_rejected": len(parsed.rejects),
+            "duplicates_dropped": len(parsed.rows) - written,
+            "already_in_silver": already,
+            "rows_written": written,
+            "rejected_by_reason": dict(sorted(reasons.items())),
+            "partitions_written": [f"session_date={d}" for d in sorted(by_day)],
+            "status": "succeeded",
+            "duration_s": round(time.monotonic() - started, 3),
+        }
+        _atomic_write(layout.summary(run_id), (json.dumps(summary, indent=2) + "\n").encode())
+        # Last: the ledger entry commits the batch (its bronze objects are consumed from now on).
+        _atomic_write(done, json.dumps({"run_id": run_id, "bronze_objects": keys}).encode())
+        return summary
+
+
+def compact(silver_uri: str, run_id: str, days: list[str] | None = None, min_files: int = 2) -> dict:
+    """Rewrites each day with at least `min_files` files into one file in a new version, then switches the
+    day's pointer and removes the old version. Rows are deduplicated again and ordered by publication."""
+    layout = Layout(Path("/nonexistent"), _local(silver_uri))
+    started = time.monotonic()
+    report: dict[str, dict] = {}
+    with writer_lock(layout, run_id):
+        links = sorted(layout.table.glob("session_date=*")) if layout.table.is_dir() else []
+        for link in links:
+            day = link.name.removeprefix("session_date=")
+            if days and day not in days:
+                continue
+            old = current_version(layout, day)
+            files = sorted(old.glob("*.parquet")) if old else []
+            if len(files) < min_files:
+                continue
+            table = pa.concat_tables([pq.read_table(f) for f in files])
+            rows = {r["article_id"]: r for r in table.sort_by("published_at").to_pylist()[::-1]}
+            merged = pa.Table.from_pylist(
+                sorted(rows.values(), key=lambda r: (r["published_at"], r["article_id"])), schema=table.schema
+            )
+            new = layout.version_dir(day, f"c-{run_id}")
+            _atomic_parquet(new / "part-0.parquet", merged)
+            switch(layout, day, new)
+            report[day] = {
+                "files_before": len(files),
+                "bytes_before": sum(f.stat().st_size for f in files),
+                "files_after": 1,
+                "bytes_after": (new / "part-0.parquet").stat().st_size,
+                "rows": merged.num_rows,
+            }
+            if old and old != new.resolve():
+                for f in old.iterdir():
+                    f.unlink()
+                old.rmdir()
+    return {
+        "run_id": run_id,
+        "days_compacted": len(report),
+        "days": report,
+        "duration_s": round(time.monotonic() - started, 3),
+    }
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="finlake_glue.news", description="Compacts the news table's days.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("compact")
+    c.add_argument("--silver_uri", required=True)
+    c.add_argument("--run_id", required=True)
+    c.add_argument("--days", default="")
+    c.add_argument("--min_files", type=int, default=2)
+    a = parser.parse_args(argv)
+    days = [d for d in a.days.split(",") if d]
+    bad = [d for d in days if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", d)]
+    if bad:
+        print(f"--days: {', '.join(bad)} not YYYY-MM-DD", file=sys.stderr)
+        return 2
+    print(json.dumps(compact(a.silver_uri, a.run_id, days or None, a.min_files), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
