@@ -411,7 +411,10 @@ def compact(silver_uri: str, run_id: str, days: list[str] | None = None, min_fil
             if len(files) < min_files:
                 continue
             table = pa.concat_tables([pq.read_table(f) for f in files])
-            rows = {r["article_id"]: r for r in table.sort_by("published_at").to_pylist()[::-1]}
+            # One row per article (the first fetch wins, as in a batch), in publication order.
+            rows: dict[str, dict] = {}
+            for r in sorted(table.to_pylist(), key=lambda r: (r["ingested_at"], r["source_object"])):
+                rows.setdefault(r["article_id"], r)
             merged = pa.Table.from_pylist(
                 sorted(rows.values(), key=lambda r: (r["published_at"], r["article_id"])), schema=table.schema
             )
@@ -425,10 +428,12 @@ def compact(silver_uri: str, run_id: str, days: list[str] | None = None, min_fil
                 "bytes_after": (new / "part-0.parquet").stat().st_size,
                 "rows": merged.num_rows,
             }
-            if old and old != new.resolve():
-                for f in old.iterdir():
-                    f.unlink()
-                old.rmdir()
+            # Every other version of the day is unreachable now: the old one, and any a killed run left.
+            for stale in new.parent.iterdir():
+                if stale.resolve() != new.resolve() and stale.is_dir():
+                    for f in stale.iterdir():
+                        f.unlink()
+                    stale.rmdir()
     return {
         "run_id": run_id,
         "days_compacted": len(report),
