@@ -32,6 +32,11 @@ export interface Dataset<P extends TProperties = TProperties> {
     readonly exclude?: readonly string[];
     /** Partition columns the models need as columns (a streamed table's session_date). */
     readonly partitions?: readonly string[];
+    /**
+     * A streamed table exists locally only after its first batch: the model then reads no rows (the
+     * contract's columns, typed) instead of failing on an empty glob.
+     */
+    readonly mayBeEmpty?: boolean;
   };
 }
 

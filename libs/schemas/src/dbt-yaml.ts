@@ -1,5 +1,6 @@
 import { columnsOf, type ColumnInfo, type Dataset } from './dataset.ts';
 import { dailyPortfolioSummary } from './datasets/daily-portfolio-summary.ts';
+import { dailySymbolNewsPrice } from './datasets/daily-symbol-news-price.ts';
 import { fmpEodPrices } from './datasets/fmp-eod-prices.ts';
 import { fmpNews } from './datasets/fmp-news.ts';
 
@@ -113,7 +114,11 @@ function fullyTested(d: Dataset): { columns: RenderedColumn[]; model: Test[] } {
 export const DBT_SOURCES: readonly Dataset[] = [fmpEodPrices, fmpNews];
 
 function sourceTableLines(d: Dataset): string[] {
-  const { columns, model } = fullyTested(d);
+  // A table that may not exist yet is tested through its staging model, which reads it as empty then.
+  const tested = fullyTested(d);
+  const { columns, model } = d.dbtStaging?.mayBeEmpty
+    ? { columns: tested.columns.map((c) => ({ ...c, tests: [] })), model: [] }
+    : tested;
   // Locally the table is the Parquet tree under <lake>/silver, one folder level per partition column.
   const glob = [...d.partitionBy.map(() => '*'), '*.parquet'].join('/');
   return [
@@ -121,6 +126,8 @@ function sourceTableLines(d: Dataset): string[] {
     `        description: ${y(d.description)}`,
     '        config:',
     `          external_location: ${y(`read_parquet('{{ env_var("FINLAKE_LAKE_ROOT", ".lake") }}/silver/${d.name}/${glob}', hive_partitioning = true)`)}`,
+    // dbt's freshness query cannot read a table that has not landed yet (locally): see the staging model.
+    ...(d.dbtStaging?.mayBeEmpty ? ['        freshness: null'] : []),
     ...testLines(model, '        '),
     '        columns:',
     ...columnLines(columns, '          '),
@@ -146,6 +153,11 @@ export function renderDbtSources(): string {
   ].join('\n');
 }
 
+/** DuckDB's spelling of a contract type (the empty stand-in of a streamed table is local only). */
+function duckdbType(t: string): string {
+  return ({ string: 'varchar', timestamp: 'timestamptz', double: 'double', bigint: 'bigint', integer: 'integer', boolean: 'boolean', date: 'date' } as Record<string, string>)[t] ?? t;
+}
+
 function staging(d: Dataset) {
   const s = d.dbtStaging;
   if (!s) throw new Error(`${d.name} declares no dbt staging model`);
@@ -168,6 +180,20 @@ function staging(d: Dataset) {
 export function renderDbtStagingSql(d: Dataset = fmpEodPrices): string {
   const s = staging(d);
   const select = s.kept.map((c) => (s.rename[c.name] ? `${c.name} as ${s.rename[c.name]}` : c.name));
+  const source = s.mayBeEmpty
+    ? [
+        `{%- if silver_has_files('${d.name}', ${d.partitionBy.length}) %}`,
+        `    select * from {{ source('silver', '${d.name}') }}`,
+        '{%- else %}',
+        '    -- Nothing landed yet: the contract\'s columns, typed, and no rows.',
+        '    select',
+        s.kept
+          .map((c, i) => `        cast(null as ${duckdbType(c.sqlType)}) as ${c.name}${i < s.kept.length - 1 ? ',' : ''}`)
+          .join('\n'),
+        '    where false',
+        '{%- endif %}',
+      ]
+    : [`    select * from {{ source('silver', '${d.name}') }}`];
   return [
     SQL_HEADER,
     `-- ${s.description}`,
@@ -175,7 +201,7 @@ export function renderDbtStagingSql(d: Dataset = fmpEodPrices): string {
     '',
     'source as (',
     '',
-    `    select * from {{ source('silver', '${d.name}') }}`,
+    ...source,
     '',
     '),',
     '',
@@ -200,11 +226,14 @@ export function renderDbtStagingSql(d: Dataset = fmpEodPrices): string {
  */
 export function renderDbtStagingYaml(d: Dataset = fmpEodPrices): string {
   const s = staging(d);
+  const tested = fullyTested(d);
+  const testsOf = (name: string) =>
+    s.mayBeEmpty ? (tested.columns.find((c) => c.name === name)?.tests ?? []) : [];
   const columns = s.kept.map((c) => ({
     name: s.as(c.name),
     description: c.description,
     sqlType: c.sqlType,
-    tests: [],
+    tests: testsOf(c.name),
   }));
   return [
     HEADER,
@@ -212,6 +241,7 @@ export function renderDbtStagingYaml(d: Dataset = fmpEodPrices): string {
     'models:',
     `  - name: ${s.model}`,
     `    description: ${y(s.description)}`,
+    ...(s.mayBeEmpty ? testLines(tested.model, '    ') : []),
     '    columns:',
     ...columnLines(columns, '      '),
     '',
@@ -246,5 +276,6 @@ export function renderDbtArtifacts(): Map<string, string> {
     [DBT_PATHS.sources, renderDbtSources()],
     ...staged,
     [DBT_PATHS.mart(dailyPortfolioSummary.name), renderDbtMart()],
+    [DBT_PATHS.mart(dailySymbolNewsPrice.name), renderDbtMart(dailySymbolNewsPrice)],
   ]);
 }

@@ -69,6 +69,7 @@ export const fmpNews = defineDataset({
     rename: { title: 'headline' },
     exclude: ['run_id', 'text'],
     partitions: ['session_date'],
+    mayBeEmpty: true,
   },
   properties: {
     article_id: col.string('sha256 of "symbol|url", hex.', { pattern: '^[0-9a-f]{64}$' }),

@@ -1,10 +1,12 @@
 import type { Dataset } from '../dataset.ts';
 import { dailyPortfolioSummary } from './daily-portfolio-summary.ts';
+import { dailySymbolNewsPrice } from './daily-symbol-news-price.ts';
 import { fmpEodPrices, fmpEodPricesRejects } from './fmp-eod-prices.ts';
 import { fmpEodWireRow } from './fmp-eod-wire-row.ts';
 import { fmpNews, fmpNewsRecord, fmpNewsRejects, fmpNewsWireItem } from './fmp-news.ts';
 
 export * from './daily-portfolio-summary.ts';
+export * from './daily-symbol-news-price.ts';
 export * from './fmp-eod-prices.ts';
 export * from './fmp-eod-wire-row.ts';
 export * from './fmp-news.ts';
@@ -19,4 +21,5 @@ export const DATASETS: readonly Dataset[] = [
   fmpNews,
   fmpNewsRejects,
   dailyPortfolioSummary,
+  dailySymbolNewsPrice,
 ];

@@ -4,6 +4,7 @@ import { registerDoctor } from './doctor.ts';
 import { registerGold } from './gold.ts';
 import { registerIngest } from './ingest.ts';
 import { registerModels } from './models.ts';
+import { registerNews } from './news.ts';
 import { registerPipeline } from './pipeline.ts';
 import { registerSandbox } from './sandbox.ts';
 import { registerServe } from './serve.ts';
@@ -17,6 +18,7 @@ export function registerCommands(program: Command): void {
   registerGold(program);
   registerIngest(program);
   registerModels(program);
+  registerNews(program);
   registerPipeline(program);
   registerSandbox(program);
   registerServe(program);

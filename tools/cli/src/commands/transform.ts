@@ -3,6 +3,7 @@ import { openLake } from '@finlake/lake';
 import { flag, isoDate } from '../options.ts';
 import { repoPython, runAttached } from '../process.ts';
 import { runIdFromEnv } from '@finlake/logging';
+import { registerNewsSilver } from './news.ts';
 
 /**
  * `finlake transform fmp`: the bronze-to-silver Glue job on local Spark (same script, same
@@ -11,7 +12,7 @@ import { runIdFromEnv } from '@finlake/logging';
 export function registerTransform(program: Command): void {
   const transform = program
     .command('transform')
-    .description('bronze -> silver (the Glue PySpark job on local Spark)');
+    .description('bronze -> silver (the Glue job: Spark for prices, Arrow for the news stream)');
   transform
     .command('fmp')
     .description('type, validate and deduplicate FMP end-of-day prices into silver fmp_eod_prices')
@@ -42,4 +43,5 @@ export function registerTransform(program: Command): void {
       ];
       process.exitCode = await runAttached(repoPython(), args);
     });
+  registerNewsSilver(transform, program);
 }

@@ -1,0 +1,38 @@
+import { col, jsonExactRange, nullable } from '../columns.ts';
+import { defineDataset } from '../dataset.ts';
+import { TICKER_PATTERN } from './fmp-eod-wire-row.ts';
+
+/**
+ * Gold: the stream joined with the batch. One row per (symbol, trade_date) for every trading day of a
+ * symbol that has prices: the close and return, and the news that counts for that session (none: count 0).
+ */
+export const dailySymbolNewsPrice = defineDataset({
+  name: 'daily_symbol_news_price',
+  zone: 'gold',
+  description:
+    "Each symbol's close and daily return beside the news that counts for that trading session; one row per (symbol, trade_date), days without news included.",
+  primaryKey: ['symbol', 'trade_date'],
+  partitionBy: [],
+  dbtTests: {
+    columns: {
+      daily_return: [
+        {
+          expect_column_values_to_be_between: {
+            arguments: { min_value: -0.5, max_value: 0.5 },
+            config: { severity: 'warn' },
+          },
+        },
+      ],
+    },
+  },
+  properties: {
+    symbol: col.string('Ticker symbol.', { pattern: TICKER_PATTERN }),
+    trade_date: col.date('Trading date (a session the symbol has a close for).'),
+    close_price: col.decimal(18, 6, 'Closing price, exact to 6 places.', { ...jsonExactRange(18, 6), exclusiveMinimum: 0 }),
+    daily_return: nullable(col.double('close / previous close of the symbol - 1; null on its first day.')),
+    news_count: col.integer('Articles that count for this session (published after the previous close, up to this close).', { minimum: 0 }),
+    avg_sentiment: nullable(col.double('Mean VADER compound score of those articles; null without news.', { minimum: -1, maximum: 1 })),
+    first_headline: nullable(col.string('Headline of the earliest of those articles; null without news.')),
+    has_news: col.boolean('Whether any article counts for this session.'),
+  },
+});

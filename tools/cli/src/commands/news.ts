@@ -1,0 +1,143 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { startFmpSandbox } from '@finlake/fmp-sandbox';
+import { findRepoRoot, openLake } from '@finlake/lake';
+import { runIdFromEnv } from '@finlake/logging';
+import { deliveryStreamName, NEWS_DELIVERY, streamName } from '@finlake/platform';
+import { ensureStream, LocalFirehose, localKinesisClient, startKinesis, startLimitsProxy } from '@finlake/stream-local';
+import { repoPython, runAttached } from '../process.ts';
+
+const DURATION = /^(\d+)(s|m)$/;
+const parseDuration = (v: string) => {
+  const m = DURATION.exec(v);
+  if (!m) throw new InvalidArgumentError(`${JSON.stringify(v)} is not a duration like 60s or 5m`);
+  return Number(m[1]) * (m[2] === 'm' ? 60_000 : 1000);
+};
+
+/**
+ * `finlake news run`: the stream path on this machine for a given time. The producer (its real program)
+ * polls FMP (the sandbox unless --fmp-url), puts records on a local Kinesis behind the shard-limits proxy,
+ * and the local Firehose delivers them into bronze; at the end the producer gets SIGTERM and flushes, the
+ * delivery writes what it buffered, and everything stops.
+ */
+async function runNews(opts: { symbols: string; since?: string; for: number; fmpUrl?: string; shards: string }) {
+  const env = 'local';
+  const lake = openLake();
+  const sandbox = opts.fmpUrl ? undefined : await startFmpSandbox({ apiKey: 'sandbox-key', ratePerMin: 3000 });
+  const kinesis = await startKinesis();
+  const direct = localKinesisClient(kinesis.url);
+  const stream = streamName(NEWS_DELIVERY, env);
+  await ensureStream(direct, stream, Number(opts.shards));
+  const proxy = await startLimitsProxy({ target: kinesis.url, client: direct });
+  const firehose = new LocalFirehose({
+    kinesis: direct,
+    streamName: stream,
+    deliveryStreamName: deliveryStreamName(NEWS_DELIVERY, env),
+    delivery: NEWS_DELIVERY,
+    bronze: lake.bronze,
+    stateFile: join(process.env.FINLAKE_LAKE_ROOT ?? join(findRepoRoot(), '.lake'), '.stream-local', `${stream}.json`),
+    onDelivered: (o) => console.error(`firehose: ${o.records} records -> bronze/${o.key}`),
+  });
+  await firehose.start();
+  const repo = findRepoRoot();
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '-C', '@finlake/source', join(repo, 'apps', 'news-producer', 'src', 'main.ts')],
+    {
+      cwd: repo,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: {
+        ...process.env,
+        FMP_BASE_URL: opts.fmpUrl ?? sandbox!.url,
+        FMP_API_KEY: opts.fmpUrl ? (process.env.FMP_API_KEY ?? '') : 'sandbox-key',
+        FINLAKE_AWS_ENDPOINT_URL: proxy.url,
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
+        KINESIS_STREAM_NAME: stream,
+        NEWS_SYMBOLS: opts.symbols,
+        NEWS_POLL_INTERVAL_MS: process.env.NEWS_POLL_INTERVAL_MS ?? '5000',
+        HEALTH_PORT: process.env.HEALTH_PORT ?? '0',
+        ...(opts.since ? { NEWS_SINCE: opts.since } : {}),
+      },
+    },
+  );
+  const exited = new Promise<number>((r) => child.once('exit', (code) => r(code ?? 1)));
+  const stop = () => child.kill('SIGTERM');
+  const timer = setTimeout(stop, opts.for);
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const code = await exited;
+  clearTimeout(timer);
+  await firehose.stop();
+  await firehose.drainNow();
+  await proxy.close();
+  await kinesis.close();
+  await sandbox?.close();
+  console.error(
+    `news run: producer exited ${code}; ${firehose.delivered} records in ${firehose.objects} objects delivered; ` +
+      `${proxy.stats.throttled} entries throttled by the shard limits`,
+  );
+  return code;
+}
+
+export function registerNews(program: Command): void {
+  const news = program.command('news').description('the news stream: producer -> Kinesis -> Firehose -> bronze (local stand-ins)');
+  news
+    .command('run')
+    .description('run the stream for a while: FMP news into bronze, then stop cleanly with everything delivered')
+    .requiredOption('--symbols <list>', 'comma-separated tickers, e.g. AAPL,MSFT')
+    .option('--since <date>', 'first watermark when there is no checkpoint (YYYY-MM-DD or ISO instant; default 24 h ago)')
+    .option('--for <duration>', 'how long to run, e.g. 60s or 5m', parseDuration, 60_000)
+    .option('--fmp-url <url>', 'FMP origin (default: start the sandbox); FMP_API_KEY holds the key')
+    .option('--shards <n>', 'shards of the local stream', '1')
+    .action(async (opts) => {
+      process.exitCode = await runNews(opts);
+    });
+}
+
+/** `finlake transform news` and `finlake compact news`: the Glue job's news path and the day compaction. */
+export function registerNewsSilver(transform: Command, program: Command): void {
+  transform
+    .command('news')
+    .description('one micro-batch: the news Firehose landed since the last batch into silver fmp_news')
+    .option('--full', 'reprocess every landed object (silver still holds each article once)')
+    .option('--run-id <id>', 'run id (default: PREFECT__FLOW_RUN_ID, else generated)')
+    .action(async (opts) => {
+      const lake = openLake();
+      process.exitCode = await runAttached(repoPython(), [
+        '-m',
+        'finlake_glue.job',
+        '--dataset',
+        'fmp_news',
+        '--bronze_uri',
+        lake.bronze.uri(),
+        '--silver_uri',
+        lake.silver.uri(),
+        '--run_id',
+        opts.runId ?? runIdFromEnv(),
+        '--mode',
+        opts.full ? 'full' : 'stream',
+      ]);
+    });
+  program
+    .command('compact')
+    .description('rewrite streamed silver days into few large files (readers switch atomically)')
+    .command('news')
+    .description('compact the days of silver fmp_news that have more than one file')
+    .option('--days <list>', 'only these session days (YYYY-MM-DD, comma-separated)')
+    .option('--run-id <id>', 'run id (default: generated)')
+    .action(async (opts) => {
+      const lake = openLake();
+      process.exitCode = await runAttached(repoPython(), [
+        '-m',
+        'finlake_glue.news',
+        'compact',
+        '--silver_uri',
+        lake.silver.uri(),
+        '--run_id',
+        opts.runId ?? runIdFromEnv(),
+        ...(opts.days ? ['--days', opts.days] : []),
+      ]);
+    });
+}
