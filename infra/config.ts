@@ -22,6 +22,8 @@ export interface StackConfig {
   connector: { cpu: number; memory: number; rateLimitPerMinute: number };
   dbt: { cpu: number; memory: number };
   glue: { workerType: string; numberOfWorkers: number; timeoutMinutes: number };
+  /** The news stream: provisioned shards (0: on-demand), retention, the symbols the producer polls. */
+  news: { shards: number; retentionHours: number; symbols: string };
   athenaBytesScannedCutoff: number;
   domainName: string;
   hostedZoneId: string;
@@ -134,6 +136,18 @@ export function loadStackConfig(
       () => obj<StackConfig['glue']>('glue'),
       (v) => ['G.1X', 'G.2X', 'G.4X'].includes(v.workerType) && v.numberOfWorkers >= 2,
       'an object with workerType (G.1X/G.2X/G.4X), numberOfWorkers >= 2, timeoutMinutes',
+    ),
+    news: need(
+      'news',
+      () => obj<StackConfig['news']>('news'),
+      (v) =>
+        Number.isInteger(v.shards) &&
+        v.shards >= 0 &&
+        v.shards <= 100 &&
+        v.retentionHours >= 24 &&
+        v.retentionHours <= 8760 &&
+        /^[A-Z0-9.^-]+(,[A-Z0-9.^-]+)*$/.test(v.symbols),
+      'an object with shards (0 for on-demand, up to 100), retentionHours (24-8760), symbols (AAPL,MSFT,...)',
     ),
     athenaBytesScannedCutoff: int('athenaBytesScannedCutoff', 10_000_000, 10_000_000_000_000),
     domainName: need(

@@ -17,6 +17,7 @@ import {
   FargateJob,
   FlowRuns,
   HttpsLoadBalancer,
+  NewsStream,
   PREFECT_HEALTH_PATH,
   PREFECT_PORT,
   PrefectDatabase,
@@ -103,6 +104,25 @@ const connector = new FargateJob(`${name}-fmp-ingester`, {
   ),
   logRetentionDays: c.logRetentionDays,
   tags: tagsFor(ctx, 'fmp-ingester'),
+});
+// The streamed source: producer -> Kinesis -> Firehose -> bronze (the contract's news prefix).
+export const news = new NewsStream(`${name}-news`, {
+  env: c.env,
+  shards: c.news.shards,
+  retentionHours: c.news.retentionHours,
+  symbols: c.news.symbols,
+  bronzeBucketArn: lake.bronze.arn,
+  bronzeBucketName: lake.bronze.name,
+  kmsKeyArn: lake.kmsKeyArn,
+  apiKeySecretArn: secrets.arn(SECRETS.fmpApiKey.service, SECRETS.fmpApiKey.name),
+  ratePerMin: c.connector.rateLimitPerMinute,
+  clusterArn: cluster.arn,
+  image: ecr.image('news-producer', c.imageTag),
+  executionRole: security.executionRole,
+  privateSubnetIds: vpc.privateSubnetIds,
+  securityGroupId: security.tasksSecurityGroupId,
+  logRetentionDays: c.logRetentionDays,
+  tags: tagsFor(ctx, 'news-stream'),
 });
 const glue = new GlueJob(`${name}-glue`, {
   env: c.env,

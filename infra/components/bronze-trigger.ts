@@ -2,7 +2,7 @@ import type { DataLake } from './data-lake.ts';
 import type { PrefectServer } from './prefect-server.ts';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { DEPLOYMENTS, SOURCE_DATASETS, deploymentPath, eventManifestsPrefix } from '@finlake/platform';
+import { DEPLOYMENTS, BATCH_DATASETS, deploymentPath, eventManifestsPrefix } from '@finlake/platform';
 import { nodeLambda } from './lambda-fn.ts';
 
 export interface BronzeTriggerArgs {
@@ -25,7 +25,7 @@ export function bronzeTriggerPattern(bucket: string) {
     'detail-type': ['Object Created'],
     detail: {
       bucket: { name: [bucket] },
-      object: { key: SOURCE_DATASETS.map((d) => ({ prefix: eventManifestsPrefix(d) })) },
+      object: { key: BATCH_DATASETS.map((d) => ({ prefix: eventManifestsPrefix(d) })) },
     },
   };
 }

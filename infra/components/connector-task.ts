@@ -1,5 +1,5 @@
 import type * as pulumi from '@pulumi/pulumi';
-import { SOURCE_DATASETS, bronzeWriterPrefixes } from '@finlake/platform';
+import { BATCH_DATASETS, bronzeWriterPrefixes } from '@finlake/platform';
 import { bucketAccess, kmsUse, secretRead, type Statement } from './iam.ts';
 
 /**
@@ -12,7 +12,7 @@ export function connectorStatements(
   kmsKeyArn: string,
   apiKeySecretArn: string,
 ): Statement[] {
-  const prefixes = SOURCE_DATASETS.filter((d) => d.source === 'fmp').flatMap(bronzeWriterPrefixes);
+  const prefixes = BATCH_DATASETS.filter((d) => d.source === 'fmp').flatMap(bronzeWriterPrefixes);
   return [
     ...bucketAccess('Bronze', bronzeArn, 'readwrite', prefixes),
     kmsUse(kmsKeyArn),

@@ -12,6 +12,10 @@ export interface ContainerSpec {
   /** A served port, health-checked on `healthPath`. */
   port?: number;
   healthPath?: string;
+  /** A healthcheck for a container that serves no load-balanced port (the image's own probe). */
+  healthCommand?: string[];
+  /** Seconds between SIGTERM and SIGKILL when the task stops (ECS default 30). */
+  stopTimeout?: number;
   logGroup: pulumi.Input<string>;
 }
 
@@ -58,6 +62,10 @@ export function containerDefinitions(c: ContainerSpec): pulumi.Output<string> {
                 },
               }
             : {}),
+          ...(c.healthCommand && !c.port
+            ? { healthCheck: { command: c.healthCommand, interval: 30, timeout: 5, retries: 3, startPeriod: 30 } }
+            : {}),
+          ...(c.stopTimeout ? { stopTimeout: c.stopTimeout } : {}),
           logConfiguration: {
             logDriver: 'awslogs',
             options: {

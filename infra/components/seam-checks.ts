@@ -3,7 +3,7 @@
 // with a message naming both sides. The tests run the same checks (and the real connector's keys).
 import {
   DEPLOYMENTS,
-  SOURCE_DATASETS,
+  BATCH_DATASETS,
   bronzeObjectKey,
   ecsWorkPool,
   manifestKey,
@@ -21,7 +21,7 @@ const BUCKET_ARN = `arn:aws:s3:::${BUCKET}`;
 
 /** Keys of every shape the connector writes for its datasets (data, sidecar, both manifests). */
 export function connectorKeys(): string[] {
-  return SOURCE_DATASETS.flatMap((d) => {
+  return BATCH_DATASETS.flatMap((d) => {
     const data = bronzeObjectKey(d, { symbol: '^GSPC', from: '2024-01-02', to: '2024-12-31' });
     return [data, sidecarKey(data), manifestKey(d, 'run-1', 'event'), manifestKey(d, 'run-1', 'pipeline')];
   });
@@ -44,7 +44,7 @@ export function checkConnectorWrites(
 }
 
 export function checkTriggerRule(pattern = bronzeTriggerPattern(BUCKET)): void {
-  for (const d of SOURCE_DATASETS) {
+  for (const d of BATCH_DATASETS) {
     const fire = manifestKey(d, 'run-1', 'event');
     if (!matchesEventPattern(pattern, s3ObjectCreatedEvent(BUCKET, fire)))
       throw new SeamError(

@@ -8,6 +8,7 @@ import {
   manifestKey,
   silverRunSummaryKey,
   LAKE_LAYOUT,
+  NEWS_DELIVERY,
   SECRETS,
   SERVICES,
   glueDatabase,
@@ -66,6 +67,7 @@ export function describeStack(stack: 'dev' | 'staging' | 'prod', expected: Stack
       'FlowRuns',
       'BronzeTrigger',
       'ServingApi',
+      'NewsStream',
     ])
       expect(
         [...components].some((t) => t.endsWith(`:${c}`)),
@@ -220,6 +222,21 @@ export function describeStack(stack: 'dev' | 'staging' | 'prod', expected: Stack
     expect(writes(policyOf(`finlake-${stack}-serving-api`))).toEqual([
       `arn:aws:s3:::${bucket('athena-results')}/*`,
     ]);
+  });
+
+  it('streams news: an encrypted stream, Firehose into the contract prefix, one Spot poller that never overlaps', () => {
+    const stream = ofType(resources, 'aws:kinesis/stream:Stream')[0]!.inputs;
+    expect(stream).toMatchObject({ name: `finlake-${stack}-news`, encryptionType: 'KMS' });
+    expect(stream.streamModeDetails).toEqual({ streamMode: stack === 'prod' ? 'ON_DEMAND' : 'PROVISIONED' });
+    const delivery = ofType(resources, 'aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream')[0]!.inputs;
+    const s3 = delivery.extendedS3Configuration as Record<string, unknown>;
+    expect(s3).toMatchObject({ prefix: NEWS_DELIVERY.prefix, compressionFormat: 'GZIP' });
+    expect(s3.bufferingInterval).toBe(NEWS_DELIVERY.buffering[stack].intervalSeconds);
+    const service = ofType(resources, 'aws:ecs/service:Service').find((x) => x.name === `finlake-${stack}-news-producer`)!.inputs;
+    expect(service).toMatchObject({ desiredCount: 1, deploymentMinimumHealthyPercent: 0, deploymentMaximumPercent: 100 });
+    expect(service.capacityProviderStrategies).toEqual([{ capacityProvider: 'FARGATE_SPOT', weight: 1, base: 0 }]);
+    const alarms = ofType(resources, 'aws:cloudwatch/metricAlarm:MetricAlarm').map((a) => a.inputs.metricName);
+    expect(alarms).toEqual(expect.arrayContaining(['GetRecords.IteratorAgeMilliseconds', 'NewsDeadLetteredRecords']));
   });
 
   it('puts the API behind the cached authorizer except /healthz, throttled and access-logged', async () => {

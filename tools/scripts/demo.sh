@@ -29,6 +29,15 @@ url=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1]
 export FMP_BASE_URL=$url FMP_API_KEY=sandbox-key FMP_RATE_LIMIT_PER_MIN=3000
 echo "   $url"
 
+# The stream: FMP news (the sandbox's feed, its clock at the sample's last day) -> producer -> local Kinesis ->
+# local Firehose -> bronze, then one silver micro-batch, so tonight's dbt joins news with prices.
+news_symbols=${DEMO_NEWS_SYMBOLS:-AAPL,AMZN,GOOG,SPY}
+echo "== streaming FMP news for $news_symbols (producer -> Kinesis -> Firehose -> bronze, 15 s)"
+node tools/cli/bin/finlake.mjs news run --symbols "$news_symbols" --since 2020-12-01 --for 15s \
+  --sandbox-clock 2020-12-31T22:00:00Z >"$log_dir/news.log" 2>&1 || { tail -20 "$log_dir/news.log"; exit 1; }
+tail -1 "$log_dir/news.log" | sed 's/^/   /'
+node tools/cli/bin/finlake.mjs transform news >"$log_dir/news-silver.log" 2>&1 || { tail -20 "$log_dir/news-silver.log"; exit 1; }
+
 echo "== running master-fmp-pipeline for $FINLAKE_SYMBOLS, $from..$to (Prefect without a server)"
 started=$(date +%s)
 if ! .venv/bin/python -m finlake_flows.cli pipeline --from "$from" --to "$to" >"$log_dir/report.json" 2>"$log_dir/pipeline.log"; then
@@ -51,6 +60,18 @@ print(f"""
    bronze     {r['data']['bronze']}
    silver     {r['data']['silver']}
    logs       {sys.argv[1].rsplit('/', 1)[0]}/pipeline.log""")
+PY
+.venv/bin/python - "$log_dir/report.json" "$FINLAKE_LAKE_ROOT" <<'PY'
+import json, sys
+import duckdb
+r, lake = json.load(open(sys.argv[1])), sys.argv[2]
+silver = duckdb.sql(f"select count(*), count(distinct symbol), min(session_date), max(session_date) from read_parquet('{lake}/silver/fmp_news/*/*.parquet', hive_partitioning=true)").fetchone()
+mart = f"{lake}/gold/_candidates/{r['run_id']}/daily_symbol_news_price.parquet"
+rows = duckdb.sql(f"select symbol, trade_date, close_price, round(daily_return, 4), news_count, round(avg_sentiment, 3), first_headline from read_parquet('{mart}') where has_news order by trade_date desc, symbol limit 4").fetchall()
+print(f"   news       {silver[0]} articles in silver for {silver[1]} symbols, sessions {silver[2]}..{silver[3]}")
+print(f"   news mart  daily_symbol_news_price (this run's candidate), latest sessions with news:")
+for s in rows:
+    print(f"              {s[0]:5} {s[1]} close {s[2]} return {s[3]} news {s[4]} sentiment {s[5]}  {s[6]!r}")
 PY
 echo
 token=$(node tools/cli/bin/finlake.mjs token --sub demo --portfolios P001,P002)

@@ -56,6 +56,8 @@ export class NewsProducer {
   readonly status: ProducerStatus = { polls: 0, fetched: 0, enqueued: 0, skippedSeen: 0, stopping: false };
   private checkpoint!: Checkpoint;
   private seen = new Set<string>();
+  /** A backlog deeper than maxPages: where the next poll resumes paging, and the newest stamp seen so far. */
+  private resume = new Map<string, { page: number; newest?: string }>();
   private stopWaiters: (() => void)[] = [];
   private readonly now: () => Date;
 
@@ -131,13 +133,21 @@ export class NewsProducer {
     return marks;
   }
 
-  /** Pages newest first until a page reaches the watermark, ends, or maxPages; returns the newest stamp seen. */
+  /**
+   * Pages newest first until a page reaches the watermark or ends; returns the newest stamp seen, the new
+   * watermark. A backlog deeper than maxPages is taken over several polls: the next one resumes at the next
+   * page (articles arriving meanwhile only push older ones down, so resuming re-reads, never skips), and the
+   * watermark moves only once the whole backlog down to it has been delivered.
+   */
   private async pollDown(group: string[] | 'latest', watermark: string): Promise<string | undefined> {
+    const key = pollKey(group);
     const dataset: FmpDataset = group === 'latest' ? stockNewsLatest : stockNews;
     const from = watermark.slice(0, 10);
     const to = newYorkStamp(this.now()).slice(0, 10);
-    let newest: string | undefined;
-    for (let page = 0; page < this.o.maxPages; page++) {
+    const resumed = this.resume.get(key);
+    let newest = resumed?.newest;
+    const first = resumed?.page ?? 0;
+    for (let page = first; page < first + this.o.maxPages; page++) {
       const unit = { symbol: group === 'latest' ? 'latest' : group.join(','), from, to, page };
       const fetched = await this.o.client.fetchUnit(dataset, unit);
       const items = JSON.parse(fetched.body.toString('utf8')) as unknown[];
@@ -163,11 +173,17 @@ export class NewsProducer {
       }
       if (newest && (!this.status.newestPublishedAt || newest > this.status.newestPublishedAt))
         this.status.newestPublishedAt = newest;
-      if (reachedWatermark || items.length < NEWS_PAGE_SIZE || this.status.stopping) return newest;
-      if (page === this.o.maxPages - 1)
-        this.o.log('warn', 'backlog deeper than maxPages: the rest is taken next poll', { poll: pollKey(group) });
+      if (reachedWatermark || items.length < NEWS_PAGE_SIZE) {
+        this.resume.delete(key);
+        return newest;
+      }
+      if (this.status.stopping) break;
     }
-    return newest;
+    // Not down to the watermark yet: keep it, and resume here next poll.
+    const next = this.status.stopping ? first : first + this.o.maxPages;
+    this.resume.set(key, { page: next, newest });
+    this.o.log('info', 'backlog deeper than this poll: the next poll resumes it', { poll: key, page: next });
+    return undefined;
   }
 
   private remember(id: string) {

@@ -40,6 +40,10 @@ export const FMP_NEWS: SourceDataset = {
   engine: 'python',
 };
 export const SOURCE_DATASETS: readonly SourceDataset[] = [FMP_EOD_PRICES, FMP_NEWS];
+/** What the batch connector lands (with manifests the bronze trigger acts on). */
+export const BATCH_DATASETS = SOURCE_DATASETS.filter((d) => d.kind === 'batch');
+/** What a producer streams and Firehose lands. */
+export const STREAM_DATASETS = SOURCE_DATASETS.filter((d) => d.kind === 'stream');
 
 export function sourceDataset(silverTable: string): SourceDataset {
   const d = SOURCE_DATASETS.find((x) => x.silverTable === silverTable);

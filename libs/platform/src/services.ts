@@ -24,6 +24,23 @@ export const SERVICES = {
     infraEnv: ['FINLAKE_ENV', 'FINLAKE_BRONZE_URI', 'FMP_API_KEY_SECRET_ID', 'FMP_RATE_LIMIT_PER_MIN'],
     runEnv: ['PREFECT__FLOW_RUN_ID'],
   },
+  /** The news stream's producer: a long-running service polling FMP news onto Kinesis. */
+  newsProducer: {
+    image: 'news-producer',
+    container: 'news-producer',
+    command: ['node', '/app/main.js'],
+    infraEnv: [
+      'FINLAKE_ENV',
+      'FINLAKE_BRONZE_URI',
+      'FMP_API_KEY_SECRET_ID',
+      'FMP_RATE_LIMIT_PER_MIN',
+      'KINESIS_STREAM_NAME',
+      'NEWS_SYMBOLS',
+      'STOP_TIMEOUT_MS',
+      'HEALTH_PORT',
+    ],
+    runEnv: [],
+  },
   dbt: {
     image: 'dbt',
     container: 'dbt',

@@ -25,6 +25,8 @@ const producerEnv = (stack: Awaited<ReturnType<typeof streamStack>>, extra: Reco
   NEWS_SYMBOLS: 'AAPL,MSFT,AMZN',
   NEWS_SINCE: '2025-09-20T00:00:00Z',
   NEWS_POLL_INTERVAL_MS: '300',
+  // Three pages a poll: the backlog since the watermark takes several polls to deliver.
+  NEWS_MAX_PAGES: '3',
   ...extra,
 });
 

@@ -21,10 +21,26 @@ const parseDuration = (v: string) => {
  * and the local Firehose delivers them into bronze; at the end the producer gets SIGTERM and flushes, the
  * delivery writes what it buffered, and everything stops.
  */
-async function runNews(opts: { symbols: string; since?: string; for: number; fmpUrl?: string; shards: string }) {
+async function runNews(opts: {
+  symbols: string;
+  since?: string;
+  for: number;
+  fmpUrl?: string;
+  shards: string;
+  sandboxClock?: string;
+}) {
   const env = 'local';
   const lake = openLake();
-  const sandbox = opts.fmpUrl ? undefined : await startFmpSandbox({ apiKey: 'sandbox-key', ratePerMin: 3000 });
+  const clock = opts.sandboxClock ? Date.parse(opts.sandboxClock) : undefined;
+  if (clock !== undefined && Number.isNaN(clock))
+    throw new InvalidArgumentError(`--sandbox-clock ${JSON.stringify(opts.sandboxClock)} is not an ISO instant`);
+  const sandbox = opts.fmpUrl
+    ? undefined
+    : await startFmpSandbox({
+        apiKey: 'sandbox-key',
+        ratePerMin: 3000,
+        ...(clock !== undefined ? { news: { now: () => clock } } : {}),
+      });
   const kinesis = await startKinesis();
   const direct = localKinesisClient(kinesis.url);
   const stream = streamName(NEWS_DELIVERY, env);
@@ -91,6 +107,7 @@ export function registerNews(program: Command): void {
     .option('--for <duration>', 'how long to run, e.g. 60s or 5m', parseDuration, 60_000)
     .option('--fmp-url <url>', 'FMP origin (default: start the sandbox); FMP_API_KEY holds the key')
     .option('--shards <n>', 'shards of the local stream', '1')
+    .option('--sandbox-clock <instant>', "the sandbox's news clock (default now): articles after it do not exist yet")
     .action(async (opts) => {
       process.exitCode = await runNews(opts);
     });
