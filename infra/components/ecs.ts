@@ -63,7 +63,15 @@ export function containerDefinitions(c: ContainerSpec): pulumi.Output<string> {
               }
             : {}),
           ...(c.healthCommand && !c.port
-            ? { healthCheck: { command: c.healthCommand, interval: 30, timeout: 5, retries: 3, startPeriod: 30 } }
+            ? {
+                healthCheck: {
+                  command: c.healthCommand,
+                  interval: 30,
+                  timeout: 5,
+                  retries: 3,
+                  startPeriod: 30,
+                },
+              }
             : {}),
           ...(c.stopTimeout ? { stopTimeout: c.stopTimeout } : {}),
           logConfiguration: {

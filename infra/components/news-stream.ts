@@ -45,19 +45,38 @@ export function firehoseStatements(streamArn: string, bronzeArn: string, kmsKeyA
     {
       Sid: 'ReadStream',
       Effect: 'Allow',
-      Action: ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetShardIterator', 'kinesis:GetRecords', 'kinesis:ListShards'],
+      Action: [
+        'kinesis:DescribeStream',
+        'kinesis:DescribeStreamSummary',
+        'kinesis:GetShardIterator',
+        'kinesis:GetRecords',
+        'kinesis:ListShards',
+      ],
       Resource: [streamArn],
     },
-    ...bucketAccess('Landing', bronzeArn, 'write', [streamLandingPrefix(NEWS_DELIVERY), streamErrorPrefix(NEWS_DELIVERY)]),
+    ...bucketAccess('Landing', bronzeArn, 'write', [
+      streamLandingPrefix(NEWS_DELIVERY),
+      streamErrorPrefix(NEWS_DELIVERY),
+    ]),
     kmsUse(kmsKeyArn),
   ];
 }
 
 /** The producer's task role: put on exactly this stream; its checkpoint and dead letters in bronze; its key. */
-export function producerStatements(streamArn: string, bronzeArn: string, kmsKeyArn: string, apiKeySecretArn: string): Statement[] {
+export function producerStatements(
+  streamArn: string,
+  bronzeArn: string,
+  kmsKeyArn: string,
+  apiKeySecretArn: string,
+): Statement[] {
   const d = NEWS_DELIVERY.dataset;
   return [
-    { Sid: 'PutRecords', Effect: 'Allow', Action: ['kinesis:PutRecords', 'kinesis:PutRecord', 'kinesis:DescribeStreamSummary'], Resource: [streamArn] },
+    {
+      Sid: 'PutRecords',
+      Effect: 'Allow',
+      Action: ['kinesis:PutRecords', 'kinesis:PutRecord', 'kinesis:DescribeStreamSummary'],
+      Resource: [streamArn],
+    },
     ...bucketAccess('ProducerState', bronzeArn, 'readwrite', [checkpointsPrefix(d), deadLettersPrefix(d)]),
     kmsUse(kmsKeyArn),
     secretRead('FmpApiKey', [apiKeySecretArn]),
@@ -116,7 +135,11 @@ export class NewsStream extends pulumi.ComponentResource {
         retentionPeriod: args.retentionHours,
         encryptionType: 'KMS',
         kmsKeyId: args.kmsKeyArn,
-        shardLevelMetrics: ['IncomingRecords', 'WriteProvisionedThroughputExceeded', 'IteratorAgeMilliseconds'],
+        shardLevelMetrics: [
+          'IncomingRecords',
+          'WriteProvisionedThroughputExceeded',
+          'IteratorAgeMilliseconds',
+        ],
         tags: args.tags,
       },
       parent,
@@ -206,7 +229,11 @@ export class NewsStream extends pulumi.ComponentResource {
         // Never two pollers: the old task stops before the new one starts.
         deploymentMinimumHealthyPercent: 0,
         deploymentMaximumPercent: 100,
-        networkConfiguration: { subnets: args.privateSubnetIds, securityGroups: [args.securityGroupId], assignPublicIp: false },
+        networkConfiguration: {
+          subnets: args.privateSubnetIds,
+          securityGroups: [args.securityGroupId],
+          assignPublicIp: false,
+        },
         deploymentCircuitBreaker: { enable: true, rollback: true },
         propagateTags: 'SERVICE',
         tags: args.tags,
@@ -240,7 +267,12 @@ export class NewsStream extends pulumi.ComponentResource {
       {
         logGroupName: logs.name,
         pattern: '{ $.msg = "dead-lettered" }',
-        metricTransformation: { name: 'NewsDeadLetteredRecords', namespace: 'Finlake', value: '$.records', defaultValue: '0' },
+        metricTransformation: {
+          name: 'NewsDeadLetteredRecords',
+          namespace: 'Finlake',
+          value: '$.records',
+          defaultValue: '0',
+        },
       },
       parent,
     );

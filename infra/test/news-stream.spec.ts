@@ -29,13 +29,18 @@ describe('NewsStream roles against the writers` keys', () => {
     const error = `${renderFirehosePrefix(NEWS_DELIVERY.errorOutputPrefix, at, 'processing-failed')}x.gz`;
     expect(deniedKeys(st, BRONZE, 's3:PutObject', [landed(at), error])).toEqual([]);
     const prices = bronzeObjectKey(FMP_EOD_PRICES, { symbol: 'AAPL', from: '2024-01-02', to: '2024-01-02' });
-    expect(deniedKeys(st, BRONZE, 's3:PutObject', [prices, checkpointKey(NEWS_DELIVERY.dataset, 'p')])).toHaveLength(2);
+    expect(
+      deniedKeys(st, BRONZE, 's3:PutObject', [prices, checkpointKey(NEWS_DELIVERY.dataset, 'p')]),
+    ).toHaveLength(2);
   });
 
   it('the producer may write its checkpoint and dead letters, never the landing itself', async () => {
     const { producerStatements } = await component();
     const st = producerStatements(STREAM, BRONZE, 'arn:aws:kms:::key/k', 'arn:aws:secretsmanager:::secret:s');
-    const own = [checkpointKey(NEWS_DELIVERY.dataset, 'news-producer'), deadLetterKey(NEWS_DELIVERY.dataset, '2025-09-23', 'news-producer-1-u')];
+    const own = [
+      checkpointKey(NEWS_DELIVERY.dataset, 'news-producer'),
+      deadLetterKey(NEWS_DELIVERY.dataset, '2025-09-23', 'news-producer-1-u'),
+    ];
     expect(deniedKeys(st, BRONZE, 's3:PutObject', own)).toEqual([]);
     expect(deniedKeys(st, BRONZE, 's3:PutObject', [landed(new Date())])).toHaveLength(1);
     expect(st.find((s) => s.Sid === 'PutRecords')!.Resource).toEqual([STREAM]);

@@ -228,15 +228,28 @@ export function describeStack(stack: 'dev' | 'staging' | 'prod', expected: Stack
     const stream = ofType(resources, 'aws:kinesis/stream:Stream')[0]!.inputs;
     expect(stream).toMatchObject({ name: `finlake-${stack}-news`, encryptionType: 'KMS' });
     expect(stream.streamModeDetails).toEqual({ streamMode: stack === 'prod' ? 'ON_DEMAND' : 'PROVISIONED' });
-    const delivery = ofType(resources, 'aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream')[0]!.inputs;
+    const delivery = ofType(resources, 'aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream')[0]!
+      .inputs;
     const s3 = delivery.extendedS3Configuration as Record<string, unknown>;
     expect(s3).toMatchObject({ prefix: NEWS_DELIVERY.prefix, compressionFormat: 'GZIP' });
     expect(s3.bufferingInterval).toBe(NEWS_DELIVERY.buffering[stack].intervalSeconds);
-    const service = ofType(resources, 'aws:ecs/service:Service').find((x) => x.name === `finlake-${stack}-news-producer`)!.inputs;
-    expect(service).toMatchObject({ desiredCount: 1, deploymentMinimumHealthyPercent: 0, deploymentMaximumPercent: 100 });
-    expect(service.capacityProviderStrategies).toEqual([{ capacityProvider: 'FARGATE_SPOT', weight: 1, base: 0 }]);
-    const alarms = ofType(resources, 'aws:cloudwatch/metricAlarm:MetricAlarm').map((a) => a.inputs.metricName);
-    expect(alarms).toEqual(expect.arrayContaining(['GetRecords.IteratorAgeMilliseconds', 'NewsDeadLetteredRecords']));
+    const service = ofType(resources, 'aws:ecs/service:Service').find(
+      (x) => x.name === `finlake-${stack}-news-producer`,
+    )!.inputs;
+    expect(service).toMatchObject({
+      desiredCount: 1,
+      deploymentMinimumHealthyPercent: 0,
+      deploymentMaximumPercent: 100,
+    });
+    expect(service.capacityProviderStrategies).toEqual([
+      { capacityProvider: 'FARGATE_SPOT', weight: 1, base: 0 },
+    ]);
+    const alarms = ofType(resources, 'aws:cloudwatch/metricAlarm:MetricAlarm').map(
+      (a) => a.inputs.metricName,
+    );
+    expect(alarms).toEqual(
+      expect.arrayContaining(['GetRecords.IteratorAgeMilliseconds', 'NewsDeadLetteredRecords']),
+    );
   });
 
   it('puts the API behind the cached authorizer except /healthz, throttled and access-logged', async () => {

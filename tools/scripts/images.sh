@@ -21,15 +21,16 @@ NODE_IMAGE=$(sed -n 's/.*NODE_IMAGE=\([^ ]*\).*/\1/p' <<<"$bases")
 PYTHON_IMAGE=$(sed -n 's/.*PYTHON_IMAGE=\([^ ]*\).*/\1/p' <<<"$bases")
 [[ -n $NODE_IMAGE && -n $PYTHON_IMAGE ]] || { echo "images: build-bases.sh named no bases: $bases" >&2; exit 1; }
 
-# app -> Dockerfile (the images the deploy workflow builds; the news producer joins later)
+# app -> Dockerfile (the images the deploy workflow builds)
 declare -A DOCKERFILES=(
   [fmp-ingester]=apps/fmp-ingester/Dockerfile
   [blocks-sync]=apps/blocks-sync/Dockerfile
+  [news-producer]=apps/news-producer/Dockerfile
   [flows]=apps/flows/Dockerfile
   [dbt]=dbt/Dockerfile
 )
 apps=("$@")
-[[ ${#apps[@]} -gt 0 ]] || apps=(fmp-ingester blocks-sync flows dbt)
+[[ ${#apps[@]} -gt 0 ]] || apps=(fmp-ingester blocks-sync news-producer flows dbt)
 
 build() { # tag dockerfile [build-arg ...]
   local tag=$1 file=$2; shift 2

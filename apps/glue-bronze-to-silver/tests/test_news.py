@@ -12,7 +12,10 @@ import pytest
 from finlake_glue import news, sessions
 from finlake_glue.contract import platform
 
-RECORDED = Path(__file__).resolve().parents[3] / "libs/schemas/src/testing/fmp-wire/stable_news_stock_AAPL-MSFT_limit1.json"
+RECORDED = (
+    Path(__file__).resolve().parents[3]
+    / "libs/schemas/src/testing/fmp-wire/stable_news_stock_AAPL-MSFT_limit1.json"
+)
 
 
 def item(symbol="AAPL", url=None, published="2025-09-22 10:00:00", title="AAPL beats estimates", **extra):
@@ -45,7 +48,11 @@ class Stream:
     def land(self, lines, hour="15"):
         self.n += 1
         prefix = platform()["stream_deliveries"][0]["landing_prefix"]
-        path = self.bronze / prefix / f"year=2025/month=09/day=22/hour={hour}/d-1-2025-09-22-{hour}-00-00-{self.n:04d}.gz"
+        path = (
+            self.bronze
+            / prefix
+            / f"year=2025/month=09/day=22/hour={hour}/d-1-2025-09-22-{hour}-00-00-{self.n:04d}.gz"
+        )
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
         return path
@@ -109,7 +116,9 @@ def test_rejects_carry_named_reasons_and_valid_rows_are_typed(stream):
             record(item(symbol="not a ticker")),
             record(item(url="ftp://x")),
             "{not json",
-            json.dumps({"article_id": "0" * 64, "fetched_at": "2025-09-22T15:00:00Z", "item": json.dumps(item())}),
+            json.dumps(
+                {"article_id": "0" * 64, "fetched_at": "2025-09-22T15:00:00Z", "item": json.dumps(item())}
+            ),
         ]
     )
     s = stream.batch("r1")
@@ -123,7 +132,7 @@ def test_rejects_carry_named_reasons_and_valid_rows_are_typed(stream):
         "invalid_url": 1,
         "missing_url": 1,
     }
-    (aid, symbol, session, sentiment), *_ = stream.rows()
+    (_aid, symbol, session, sentiment), *_ = stream.rows()
     assert symbol == "AAPL" and session == date(2025, 9, 22) and -1 <= sentiment <= 1
 
 
@@ -202,7 +211,10 @@ def test_the_job_rejects_a_window_mode_for_the_stream():
         args.validate(
             {"dataset": "fmp_news", "bronze_uri": "/b", "silver_uri": "/s", "run_id": "r", "mode": "window"}
         )
-    assert args.validate({"dataset": "fmp_news", "bronze_uri": "/b", "silver_uri": "/s", "run_id": "r"}).mode == "stream"
+    assert (
+        args.validate({"dataset": "fmp_news", "bronze_uri": "/b", "silver_uri": "/s", "run_id": "r"}).mode
+        == "stream"
+    )
 
 
 def test_session_calendar_refuses_years_it_does_not_hold():

@@ -34,7 +34,8 @@ export const producerConfigSpec = {
   since: setting({
     env: 'NEWS_SINCE',
     schema: Type.String({ pattern: '^(\\d{4}-\\d{2}-\\d{2}([T ]\\d{2}:\\d{2}(:\\d{2})?(\\.\\d+)?Z?)?)?$' }),
-    expected: 'the first watermark when there is no checkpoint: YYYY-MM-DD or an ISO instant (default 24 h ago)',
+    expected:
+      'the first watermark when there is no checkpoint: YYYY-MM-DD or an ISO instant (default 24 h ago)',
     default: '',
   }),
   pollIntervalMs: setting({
@@ -109,16 +110,30 @@ const TICKER = new RegExp(TICKER_PATTERN);
 export function loadProducerConfig(env: NodeJS.ProcessEnv = process.env) {
   const config = loadConfig('news-producer', producerConfigSpec, env);
   const problems: string[] = [];
-  const symbols = [...new Set(config.symbols.split(',').map((s) => s.trim()).filter(Boolean))];
+  const symbols = [
+    ...new Set(
+      config.symbols
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ];
   const bad = symbols.filter((s) => !TICKER.test(s));
-  if (bad.length) problems.push(`NEWS_SYMBOLS: ${bad.map((s) => JSON.stringify(s)).join(', ')} not a ticker like AAPL or BRK.B`);
+  if (bad.length)
+    problems.push(
+      `NEWS_SYMBOLS: ${bad.map((s) => JSON.stringify(s)).join(', ')} not a ticker like AAPL or BRK.B`,
+    );
   if (!config.apiKey && config.env === 'local' && !config.apiKeySecretId)
     problems.push('FMP_API_KEY: missing; expected your FMP API key (the local sandbox: sandbox-key)');
-  const since = config.since ? new Date(config.since.length === 10 ? `${config.since}T00:00:00Z` : config.since) : new Date(Date.now() - 86_400_000);
-  if (Number.isNaN(since.getTime())) problems.push(`NEWS_SINCE: ${JSON.stringify(config.since)} is not a date`);
+  const since = config.since
+    ? new Date(config.since.length === 10 ? `${config.since}T00:00:00Z` : config.since)
+    : new Date(Date.now() - 86_400_000);
+  if (Number.isNaN(since.getTime()))
+    problems.push(`NEWS_SINCE: ${JSON.stringify(config.since)} is not a date`);
   if (problems.length) throw new ConfigError('news-producer', problems);
   const groups: string[][] = [];
-  for (let i = 0; i < symbols.length; i += config.groupSize) groups.push(symbols.slice(i, i + config.groupSize));
+  for (let i = 0; i < symbols.length; i += config.groupSize)
+    groups.push(symbols.slice(i, i + config.groupSize));
   return { ...config, symbolGroups: groups, sinceDate: since };
 }
 export type ProducerConfig = ReturnType<typeof loadProducerConfig>;

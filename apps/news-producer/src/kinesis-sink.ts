@@ -39,22 +39,32 @@ const entryBytes = (e: StreamEntry) => e.data.length + Buffer.byteLength(e.parti
 interface Pending {
   entry: StreamEntry;
   tries: number;
+  /** A failed entry is resent no earlier than this (its own full-jitter backoff). */
+  notBefore?: number;
   lastError?: { code: string; message: string };
 }
 
 /**
  * Puts entries on the stream in calls of at most 500 records and 5 MiB. Only the entries a call answers
- * with an `ErrorCode` are resent, with full-jitter backoff; after `maxTries` they are written, with their
- * last error, to the lake's dead-letter area (one object per flush), so nothing is dropped. A record over
- * 1 MiB can never be put: it is dead-lettered at once.
+ * with an `ErrorCode` are resent: they go back to the front of the queue, so the next call carries them
+ * with fresh entries, after a full-jitter backoff that grows while calls keep being throttled. The sink
+ * paces itself to an adaptive rate (records/s: cut on throttling, raised while calls succeed), so it runs
+ * close to what the stream's shards take instead of bouncing off them. After `maxTries` an entry is written,
+ * with its last error, to the lake's dead-letter area (one object per call), so nothing is dropped. A record
+ * over 1 MiB can never be put: it is dead-lettered at once.
  */
 export class KinesisSink {
   readonly queue: BoundedQueue<StreamEntry>;
   readonly stats: SinkStats = { put: 0, calls: 0, throttled: 0, failedEntries: 0, deadLettered: 0 };
+  /** Records per second the sink paces to (adapted to what the stream accepts). */
+  rate = 1000;
+  private retries: Pending[] = [];
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
   private running = false;
   private loop?: Promise<void>;
+  private tokens = 0;
+  private refilledAt = Date.now();
   private readonly random: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
 
@@ -72,7 +82,7 @@ export class KinesisSink {
 
   /** Waits until every entry pushed so far is on the stream or in the dead-letter area. */
   async drain(): Promise<void> {
-    while (this.queue.depth > 0 || this.inFlight > 0) await new Promise<void>((r) => this.idleWaiters.push(r));
+    while (this.pending() > 0) await new Promise<void>((r) => this.idleWaiters.push(r));
   }
 
   /** Drains, then stops the loop. */
@@ -82,12 +92,67 @@ export class KinesisSink {
     await this.loop;
   }
 
+  private pending() {
+    return this.queue.depth + this.retries.length + this.inFlight;
+  }
+
+  /** A quarter second's worth at the current rate, at most a call's limits: big calls (each one costs a
+   * round trip), spread evenly (a burst of several calls would overrun a shard's one-second window). */
+  private batchSize(): number {
+    return Math.max(1, Math.min(MAX_CALL_RECORDS, Math.floor(this.rate / 4)));
+  }
+
+  /** The next call's entries: due retries first, then fresh ones. */
+  private async nextBatch(): Promise<Pending[]> {
+    const max = this.batchSize();
+    const now = Date.now();
+    const batch: Pending[] = [];
+    this.retries = this.retries.filter((p) => {
+      if (batch.length < max && (p.notBefore ?? 0) <= now) {
+        batch.push(p);
+        return false;
+      }
+      return true;
+    });
+    if (batch.length === 0 && this.queue.depth === 0 && this.retries.length > 0) {
+      // Only retries left, none due yet: wait for the first.
+      await this.sleep(Math.max(1, Math.min(...this.retries.map((p) => p.notBefore ?? 0)) - now));
+      return [];
+    }
+    let bytes = batch.reduce((n, p) => n + entryBytes(p.entry), 0);
+    if (batch.length < max) {
+      const fresh = await this.queue.take(
+        max - batch.length,
+        batch.length ? 0 : this.o.lingerMs,
+        (taken, next) => {
+          const size = taken.reduce((n, e) => n + entryBytes(e), 0);
+          return bytes + size + entryBytes(next) <= MAX_CALL_BYTES;
+        },
+      );
+      bytes += fresh.reduce((n, e) => n + entryBytes(e), 0);
+      batch.push(...fresh.map((entry) => ({ entry, tries: 0 })));
+    }
+    return batch;
+  }
+
+  /** Token bucket at `rate` records/s holding one call's worth: calls leave evenly spaced. */
+  private async pace(n: number): Promise<void> {
+    for (;;) {
+      const now = Date.now();
+      const capacity = Math.max(n, this.batchSize());
+      this.tokens = Math.min(capacity, this.tokens + ((now - this.refilledAt) / 1000) * this.rate);
+      this.refilledAt = now;
+      if (this.tokens >= n) {
+        this.tokens -= n;
+        return;
+      }
+      await this.sleep(Math.ceil(((n - this.tokens) / this.rate) * 1000));
+    }
+  }
+
   private async run(): Promise<void> {
     while (this.running) {
-      const batch = await this.queue.take(MAX_CALL_RECORDS, this.o.lingerMs, (taken, next) => {
-        const bytes = taken.reduce((n, e) => n + entryBytes(e), 0);
-        return bytes + entryBytes(next) <= MAX_CALL_BYTES;
-      });
+      const batch = await this.nextBatch();
       if (batch.length === 0) {
         this.wakeIdle();
         continue;
@@ -98,7 +163,7 @@ export class KinesisSink {
       } catch (err) {
         // Only the lake write of dead letters can throw here: keep the entries and try again.
         this.o.onEvent?.('dead-letter write failed', { error: String(err) });
-        this.queue.unshift(batch);
+        this.retries.unshift(...batch);
         await this.sleep(this.o.backoffCapMs);
       } finally {
         this.inFlight = 0;
@@ -108,23 +173,33 @@ export class KinesisSink {
   }
 
   private wakeIdle() {
-    if (this.queue.depth === 0 && this.inFlight === 0) this.idleWaiters.splice(0).forEach((w) => w());
+    if (this.pending() === 0) this.idleWaiters.splice(0).forEach((w) => w());
   }
 
-  private async deliver(batch: StreamEntry[]): Promise<void> {
-    const dead: Pending[] = [];
-    let pending: Pending[] = [];
-    for (const entry of batch) {
-      if (entryBytes(entry) > MAX_RECORD_BYTES)
-        dead.push({ entry, tries: 0, lastError: { code: 'RecordTooLarge', message: `${entryBytes(entry)} bytes > 1 MiB` } });
-      else pending.push({ entry, tries: 0 });
-    }
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt > 0) await this.sleep(Math.floor(this.random() * Math.min(this.o.backoffCapMs, this.o.backoffBaseMs * 2 ** (attempt - 1))));
-      const failed = await this.putOnce(pending);
+  private async deliver(batch: Pending[]): Promise<void> {
+    const dead = batch.filter((p) => entryBytes(p.entry) > MAX_RECORD_BYTES);
+    for (const p of dead)
+      p.lastError = { code: 'RecordTooLarge', message: `${entryBytes(p.entry)} bytes > 1 MiB` };
+    const sendable = batch.filter((p) => !dead.includes(p));
+    if (sendable.length) {
+      await this.pace(sendable.length);
+      const failed = await this.putOnce(sendable);
       for (const p of failed) p.tries++;
       dead.push(...failed.filter((p) => p.tries >= this.o.maxTries));
-      pending = failed.filter((p) => p.tries < this.o.maxTries);
+      const again = failed.filter((p) => p.tries < this.o.maxTries);
+      const now = Date.now();
+      for (const p of again) {
+        // Full jitter per entry: random(0, min(cap, base * 2^(tries - 1))).
+        const ceiling = Math.min(this.o.backoffCapMs, this.o.backoffBaseMs * 2 ** (p.tries - 1));
+        p.notBefore = now + Math.floor(this.random() * ceiling);
+      }
+      this.retries.push(...again);
+      const throttled = failed.filter(
+        (p) => p.lastError?.code === 'ProvisionedThroughputExceededException',
+      ).length;
+      // Additive increase while calls go through, a cut in proportion to what the shards refused.
+      if (throttled) this.rate = Math.max(10, this.rate * (1 - (0.3 * throttled) / sendable.length));
+      else this.rate = Math.min(100_000, this.rate + Math.max(5, this.rate * 0.01));
     }
     if (dead.length) await this.deadLetter(dead);
   }
@@ -167,7 +242,11 @@ export class KinesisSink {
 
   private async deadLetter(dead: Pending[]): Promise<void> {
     const at = new Date();
-    const key = deadLetterKey(FMP_NEWS, at.toISOString().slice(0, 10), `${this.o.producer}-${at.getTime()}-${randomUUID()}`);
+    const key = deadLetterKey(
+      FMP_NEWS,
+      at.toISOString().slice(0, 10),
+      `${this.o.producer}-${at.getTime()}-${randomUUID()}`,
+    );
     const lines = dead.map((p) =>
       JSON.stringify({
         article_id: p.entry.articleId,

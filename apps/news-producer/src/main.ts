@@ -14,7 +14,9 @@ import { KinesisSink } from './kinesis-sink.ts';
 import { NewsProducer } from './producer.ts';
 
 const log = (level: string, msg: string, fields: Record<string, unknown> = {}) =>
-  process.stderr.write(`${JSON.stringify({ ts: new Date().toISOString(), level, service: 'news-producer', msg, ...fields })}\n`);
+  process.stderr.write(
+    `${JSON.stringify({ ts: new Date().toISOString(), level, service: 'news-producer', msg, ...fields })}\n`,
+  );
 
 async function main(): Promise<number> {
   let config;
@@ -38,7 +40,13 @@ async function main(): Promise<number> {
     backoffBaseMs: config.backoffBaseMs,
     backoffCapMs: config.backoffCapMs,
     onRetry: ({ unit, attempt, delayMs, error }) =>
-      log('warn', 'fmp retry', { poll: unit.symbol, page: unit.page, attempt, delay_ms: delayMs, error: error.message }),
+      log('warn', 'fmp retry', {
+        poll: unit.symbol,
+        page: unit.page,
+        attempt,
+        delay_ms: delayMs,
+        error: error.message,
+      }),
   });
   const sink = new KinesisSink({
     kinesis: createClient(KinesisClient, awsSettingsFromEnv()),
@@ -80,7 +88,11 @@ async function main(): Promise<number> {
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
-  log('info', 'started', { polls: config.symbolGroups.map((g) => g.join(',')), stream: config.streamName, since: config.sinceDate.toISOString() });
+  log('info', 'started', {
+    polls: config.symbolGroups.map((g) => g.join(',')),
+    stream: config.streamName,
+    since: config.sinceDate.toISOString(),
+  });
   await producer.run();
   clearTimeout(deadline);
   health.close();

@@ -116,7 +116,10 @@ export class NewsProducer {
   /** One pass over every poll; returns the new watermark of each poll that got articles. */
   private async pollOnce(): Promise<Record<string, string>> {
     const marks: Record<string, string> = {};
-    const polls: (string[] | 'latest')[] = [...this.o.symbolGroups, ...(this.o.latest ? ['latest' as const] : [])];
+    const polls: (string[] | 'latest')[] = [
+      ...this.o.symbolGroups,
+      ...(this.o.latest ? ['latest' as const] : []),
+    ];
     for (const group of polls) {
       if (this.status.stopping) break;
       const key = pollKey(group);
@@ -127,7 +130,10 @@ export class NewsProducer {
       } catch (err) {
         if (err instanceof FatalAuthError) throw err;
         // A group that cannot be served (plan-restricted, retries exhausted) keeps its watermark: next poll retries.
-        this.o.log(err instanceof UnitFailedError ? 'warn' : 'error', 'poll failed', { poll: key, error: String(err) });
+        this.o.log(err instanceof UnitFailedError ? 'warn' : 'error', 'poll failed', {
+          poll: key,
+          error: String(err),
+        });
       }
     }
     return marks;

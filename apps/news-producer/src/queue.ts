@@ -8,7 +8,8 @@ export class BoundedQueue<T> {
   private dataWaiters: (() => void)[] = [];
 
   constructor(readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`queue capacity must be >= 1, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new Error(`queue capacity must be >= 1, got ${capacity}`);
   }
 
   get depth(): number {
@@ -22,7 +23,11 @@ export class BoundedQueue<T> {
   }
 
   /** Waits up to `waitMs` for at least one item; returns what fits `accept` (at least one item when any). */
-  async take(max: number, waitMs: number, accept: (taken: T[], next: T) => boolean = () => true): Promise<T[]> {
+  async take(
+    max: number,
+    waitMs: number,
+    accept: (taken: T[], next: T) => boolean = () => true,
+  ): Promise<T[]> {
     if (this.items.length === 0 && waitMs > 0) {
       await new Promise<void>((r) => {
         const t = setTimeout(r, waitMs);

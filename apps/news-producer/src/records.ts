@@ -23,7 +23,8 @@ export function articleId(symbol: string, url: string): string {
   return createHash('sha256').update(`${symbol}|${url}`).digest('hex');
 }
 
-const text = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v));
+const text = (v: unknown) =>
+  typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v);
 
 /**
  * One wire item as a stream entry. Nothing is judged here (silver validates and rejects with a reason):

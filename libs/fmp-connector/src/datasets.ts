@@ -52,7 +52,13 @@ export const stockNews: FmpDataset = {
   path: '/stable/news/stock',
   maxRowsPerCall: NEWS_PAGE_SIZE,
   maxDaysPerCall: 3650,
-  query: (u) => ({ symbols: u.symbol, from: u.from, to: u.to, page: String(u.page ?? 0), limit: String(NEWS_PAGE_SIZE) }),
+  query: (u) => ({
+    symbols: u.symbol,
+    from: u.from,
+    to: u.to,
+    page: String(u.page ?? 0),
+    limit: String(NEWS_PAGE_SIZE),
+  }),
 };
 
 /** `/stable/news/stock-latest`: every symbol's newest articles (the unit's symbol and window are ignored). */

@@ -20,7 +20,9 @@ export interface StreamDelivery {
   readonly errorOutputPrefix: string;
   readonly compression: 'GZIP';
   /** Firehose's buffering hints per stack: flush at whichever comes first. `local` is the laptop's. */
-  readonly buffering: Readonly<Record<'local' | 'dev' | 'staging' | 'prod', { sizeMiB: number; intervalSeconds: number }>>;
+  readonly buffering: Readonly<
+    Record<'local' | 'dev' | 'staging' | 'prod', { sizeMiB: number; intervalSeconds: number }>
+  >;
   /** Records are newline-delimited JSON (Firehose concatenates records without a separator). */
   readonly recordDelimiter: '\n';
 }
@@ -51,7 +53,8 @@ export const deliveryStreamName = (s: StreamDelivery, env: string) => fill(s.del
 
 /** The key prefix a delivery's objects land under (what the Firehose role may put, and the bronze reader lists). */
 export const streamLandingPrefix = (s: StreamDelivery) => datasetRoot(s.dataset);
-export const streamErrorPrefix = (s: StreamDelivery) => s.errorOutputPrefix.slice(0, s.errorOutputPrefix.indexOf('!{'));
+export const streamErrorPrefix = (s: StreamDelivery) =>
+  s.errorOutputPrefix.slice(0, s.errorOutputPrefix.indexOf('!{'));
 
 // The Java DateTimeFormatter letters Firehose's `!{timestamp:...}` takes that the local delivery evaluates.
 const TIMESTAMP_TOKENS: Record<string, (d: Date) => string> = {
@@ -92,7 +95,9 @@ export function renderFirehosePrefix(prefix: string, at: Date, errorOutputType?:
       if (!errorOutputType) throw new Error(`${whole} is only valid in an error output prefix`);
       return errorOutputType;
     }
-    throw new Error(`${whole}: the local delivery evaluates only !{timestamp:...} and !{firehose:error-output-type}`);
+    throw new Error(
+      `${whole}: the local delivery evaluates only !{timestamp:...} and !{firehose:error-output-type}`,
+    );
   });
   if (out.includes('!{')) throw new Error(`malformed Firehose expression in ${JSON.stringify(prefix)}`);
   if (!out.endsWith('/')) throw new Error(`Firehose prefix ${JSON.stringify(prefix)} must end with "/"`);

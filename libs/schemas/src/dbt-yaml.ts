@@ -155,7 +155,19 @@ export function renderDbtSources(): string {
 
 /** DuckDB's spelling of a contract type (the empty stand-in of a streamed table is local only). */
 function duckdbType(t: string): string {
-  return ({ string: 'varchar', timestamp: 'timestamptz', double: 'double', bigint: 'bigint', integer: 'integer', boolean: 'boolean', date: 'date' } as Record<string, string>)[t] ?? t;
+  return (
+    (
+      {
+        string: 'varchar',
+        timestamp: 'timestamptz',
+        double: 'double',
+        bigint: 'bigint',
+        integer: 'integer',
+        boolean: 'boolean',
+        date: 'date',
+      } as Record<string, string>
+    )[t] ?? t
+  );
 }
 
 function staging(d: Dataset) {
@@ -185,10 +197,13 @@ export function renderDbtStagingSql(d: Dataset = fmpEodPrices): string {
         `{%- if silver_has_files('${d.name}', ${d.partitionBy.length}) %}`,
         `    select * from {{ source('silver', '${d.name}') }}`,
         '{%- else %}',
-        '    -- Nothing landed yet: the contract\'s columns, typed, and no rows.',
+        "    -- Nothing landed yet: the contract's columns, typed, and no rows.",
         '    select',
         s.kept
-          .map((c, i) => `        cast(null as ${duckdbType(c.sqlType)}) as ${c.name}${i < s.kept.length - 1 ? ',' : ''}`)
+          .map(
+            (c, i) =>
+              `        cast(null as ${duckdbType(c.sqlType)}) as ${c.name}${i < s.kept.length - 1 ? ',' : ''}`,
+          )
           .join('\n'),
         '    where false',
         '{%- endif %}',

@@ -2,6 +2,7 @@ import { benchDbtBuild } from './benchmarks/dbt-build.ts';
 import { benchFmpIngester } from './benchmarks/fmp-ingester.ts';
 import { benchGlueTransform } from './benchmarks/glue-transform.ts';
 import { benchImages } from './benchmarks/images.ts';
+import { benchNewsStream } from './benchmarks/news-stream.ts';
 import { benchPipeline } from './benchmarks/pipeline.ts';
 import { benchScale } from './benchmarks/scale.ts';
 import { benchServingApi } from './benchmarks/serving-api.ts';
@@ -15,6 +16,7 @@ export const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
   'serving-api': () => benchServingApi(),
   pipeline: () => benchPipeline(),
   images: () => benchImages(),
+  'news-stream': () => benchNewsStream(),
   scale: () => benchScale(),
 };
 

@@ -24,6 +24,8 @@ export interface NewsFeedOptions {
   malformedEvery?: number;
   /** Symbols `stock-latest` covers (every symbol that has news). */
   symbols?: readonly string[];
+  /** Pads each article's text to about this many bytes (load tests: records of a given size). */
+  textBytes?: number;
 }
 
 export interface NewsItem {
@@ -52,9 +54,7 @@ const HEADLINES = [
   '{s} upgraded to buy on strong demand outlook',
 ] as const;
 const MALFORMED = ['no_url', 'empty_title', 'bad_date'] as const;
-const RECORDED = JSON.parse(
-  readFileSync(FMP_WIRE_FIXTURES.newsStockAaplMsftLimit1, 'utf8'),
-) as NewsItem[];
+const RECORDED = JSON.parse(readFileSync(FMP_WIRE_FIXTURES.newsStockAaplMsftLimit1, 'utf8')) as NewsItem[];
 
 const NY = new Intl.DateTimeFormat('en-CA', {
   timeZone: 'America/New_York',
@@ -106,7 +106,7 @@ export function newsFeed(options: NewsFeedOptions = {}) {
       title,
       image: `https://images.financialmodelingprep.com/news/${slug}.jpg`,
       site,
-      text: `${title}. Sandbox article ${k} about ${symbol}.`,
+      text: `${title}. Sandbox article ${k} about ${symbol}.`.padEnd(options.textBytes ?? 0, ' Lorem ipsum.'),
       url: `https://www.${site}/markets/${slug}`,
     };
     if (k % malformedEvery === 0) {
@@ -123,7 +123,13 @@ export function newsFeed(options: NewsFeedOptions = {}) {
   }
 
   /** A symbol's entries published in [startMs, endMs], newest first: its own, cross-listed and repeats. */
-  function entries(symbol: string, index: number, symbols: readonly string[], startMs: number, endMs: number) {
+  function entries(
+    symbol: string,
+    index: number,
+    symbols: readonly string[],
+    startMs: number,
+    endMs: number,
+  ) {
     const out: Entry[] = [];
     const last = Math.floor(endMs / interval);
     const first = Math.max(0, Math.floor(startMs / interval) - 1);
@@ -138,7 +144,8 @@ export function newsFeed(options: NewsFeedOptions = {}) {
         out.push({ at: theirs.at, item: { ...theirs.item, symbol } });
       }
     }
-    for (const r of RECORDED) if (r.symbol === symbol) out.push({ at: Date.parse(`${r.publishedDate}-04:00`), item: r });
+    for (const r of RECORDED)
+      if (r.symbol === symbol) out.push({ at: Date.parse(`${r.publishedDate}-04:00`), item: r });
     return out.filter((e) => e.at >= startMs && e.at <= endMs);
   }
 
@@ -166,7 +173,10 @@ export function newsFeed(options: NewsFeedOptions = {}) {
     const endMs = Math.min(clock, to ? Date.parse(`${to}T23:59:59Z`) + 86_400_000 : clock);
     const need = (page + 1) * limit;
     // Enough history for the page asked: widen the start until the page is full or 30 days are covered.
-    let span = Math.min(endMs - startMs, Math.max(interval * 4, (need / symbols.length + 2) * interval * 1.2));
+    let span = Math.min(
+      endMs - startMs,
+      Math.max(interval * 4, (need / symbols.length + 2) * interval * 1.2),
+    );
     const inDays = (e: Entry) => {
       // By when it was published (a malformed publishedDate is still filed under its real day).
       const day = newYorkStamp(e.at).slice(0, 10);

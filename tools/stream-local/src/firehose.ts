@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  ListShardsCommand,
+  type KinesisClient,
+} from '@aws-sdk/client-kinesis';
 import type { ZoneStore } from '@finlake/lake';
 import { firehoseObjectName, renderFirehosePrefix, type StreamDelivery } from '@finlake/platform';
 
@@ -56,7 +61,10 @@ export class LocalFirehose {
   }
 
   async start(): Promise<void> {
-    this.positions = JSON.parse(await readFile(this.o.stateFile, 'utf8').catch(() => '{}')) as Record<string, string>;
+    this.positions = JSON.parse(await readFile(this.o.stateFile, 'utf8').catch(() => '{}')) as Record<
+      string,
+      string
+    >;
     this.running = true;
     this.loop = this.run();
   }
@@ -79,7 +87,10 @@ export class LocalFirehose {
   private async run(): Promise<void> {
     while (this.running) {
       const got = await this.readOnce();
-      if (this.buffer && (this.buffer.bytes >= this.sizeBytes || Date.now() - this.buffer.openedAt >= this.intervalMs))
+      if (
+        this.buffer &&
+        (this.buffer.bytes >= this.sizeBytes || Date.now() - this.buffer.openedAt >= this.intervalMs)
+      )
         await this.flush();
       if (got === 0) await new Promise((r) => setTimeout(r, this.o.pollMs ?? 200));
     }
@@ -99,7 +110,9 @@ export class LocalFirehose {
           new GetShardIteratorCommand({
             StreamName: this.o.streamName,
             ShardId: id,
-            ...(after ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: after } : { ShardIteratorType: 'TRIM_HORIZON' }),
+            ...(after
+              ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: after }
+              : { ShardIteratorType: 'TRIM_HORIZON' }),
           }),
         );
         it = r.ShardIterator!;
@@ -109,7 +122,13 @@ export class LocalFirehose {
       else this.iterators.delete(id);
       for (const rec of out.Records ?? []) {
         const data = Buffer.from(rec.Data!);
-        this.buffer ??= { data: [], bytes: 0, firstArrival: rec.ApproximateArrivalTimestamp ?? new Date(), openedAt: Date.now(), positions: {} };
+        this.buffer ??= {
+          data: [],
+          bytes: 0,
+          firstArrival: rec.ApproximateArrivalTimestamp ?? new Date(),
+          openedAt: Date.now(),
+          positions: {},
+        };
         const arrival = rec.ApproximateArrivalTimestamp ?? new Date();
         if (arrival < this.buffer.firstArrival) this.buffer.firstArrival = arrival;
         this.buffer.data.push(data);

@@ -66,7 +66,14 @@ export async function startLimitsProxy(o: LimitsProxyOptions) {
   const now = o.now ?? Date.now;
   const shards = new Map<string, Shard[]>();
   const windows = new Map<string, { second: number; records: number; bytes: number }>();
-  const stats: LimitsProxyStats = { calls: 0, entries: 0, admitted: 0, throttled: 0, injected: 0, admittedPerSecond: new Map() };
+  const stats: LimitsProxyStats = {
+    calls: 0,
+    entries: 0,
+    admitted: 0,
+    throttled: 0,
+    injected: 0,
+    admittedPerSecond: new Map(),
+  };
   const target = new URL(o.target);
 
   async function shardsOf(stream: string): Promise<Shard[]> {
@@ -75,7 +82,11 @@ export async function startLimitsProxy(o: LimitsProxyOptions) {
       const out = await o.client.send(new ListShardsCommand({ StreamName: stream }));
       s = (out.Shards ?? [])
         .filter((x) => !x.SequenceNumberRange?.EndingSequenceNumber)
-        .map((x) => ({ id: x.ShardId!, start: BigInt(x.HashKeyRange!.StartingHashKey!), end: BigInt(x.HashKeyRange!.EndingHashKey!) }));
+        .map((x) => ({
+          id: x.ShardId!,
+          start: BigInt(x.HashKeyRange!.StartingHashKey!),
+          end: BigInt(x.HashKeyRange!.EndingHashKey!),
+        }));
       shards.set(stream, s);
     }
     return s;
@@ -95,24 +106,43 @@ export async function startLimitsProxy(o: LimitsProxyOptions) {
 
   const forward = (req: IncomingMessage, body: Buffer, res: ServerResponse) => {
     const up = request(
-      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, 'content-length': String(body.length) } },
+      {
+        host: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, 'content-length': String(body.length) },
+      },
       (r) => {
         res.writeHead(r.statusCode ?? 500, r.headers);
         r.pipe(res);
       },
     );
-    up.on('error', (e) => res.writeHead(502).end(JSON.stringify({ __type: 'InternalFailure', message: e.message })));
+    up.on('error', (e) =>
+      res.writeHead(502).end(JSON.stringify({ __type: 'InternalFailure', message: e.message })),
+    );
     up.end(body);
   };
 
   const call = (req: IncomingMessage, body: Buffer) =>
     new Promise<{ status: number; json: Record<string, unknown> }>((resolve, reject) => {
       const up = request(
-        { host: target.hostname, port: target.port, method: 'POST', path: req.url, headers: { ...req.headers, 'content-length': String(body.length) } },
+        {
+          host: target.hostname,
+          port: target.port,
+          method: 'POST',
+          path: req.url,
+          headers: { ...req.headers, 'content-length': String(body.length) },
+        },
         (r) => {
           const chunks: Buffer[] = [];
           r.on('data', (c: Buffer) => chunks.push(c));
-          r.on('end', () => resolve({ status: r.statusCode ?? 500, json: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') }));
+          r.on('end', () =>
+            resolve({
+              status: r.statusCode ?? 500,
+              json: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}'),
+            }),
+          );
         },
       );
       up.on('error', reject);
@@ -120,7 +150,10 @@ export async function startLimitsProxy(o: LimitsProxyOptions) {
     });
 
   async function putRecords(req: IncomingMessage, body: Buffer, res: ServerResponse) {
-    const doc = JSON.parse(body.toString('utf8')) as { StreamName: string; Records: { Data: string; PartitionKey: string; ExplicitHashKey?: string }[] };
+    const doc = JSON.parse(body.toString('utf8')) as {
+      StreamName: string;
+      Records: { Data: string; PartitionKey: string; ExplicitHashKey?: string }[];
+    };
     stats.calls++;
     stats.entries += doc.Records.length;
     const list = await shardsOf(doc.StreamName);
@@ -135,20 +168,39 @@ export async function startLimitsProxy(o: LimitsProxyOptions) {
         const internal = random() < (o.internalFailureShare ?? 0);
         results[i] = internal
           ? { ErrorCode: 'InternalFailure', ErrorMessage: 'Internal service failure.' }
-          : { ErrorCode: 'ProvisionedThroughputExceededException', ErrorMessage: `Rate exceeded for shard ${shard?.id} in stream ${doc.StreamName} under account 000000000000.` };
+          : {
+              ErrorCode: 'ProvisionedThroughputExceededException',
+              ErrorMessage: `Rate exceeded for shard ${shard?.id} in stream ${doc.StreamName} under account 000000000000.`,
+            };
       } else if (shard && !admit(doc.StreamName, shard.id, bytes)) {
         stats.throttled++;
-        results[i] = { ErrorCode: 'ProvisionedThroughputExceededException', ErrorMessage: `Rate exceeded for shard ${shard.id} in stream ${doc.StreamName} under account 000000000000.` };
+        results[i] = {
+          ErrorCode: 'ProvisionedThroughputExceededException',
+          ErrorMessage: `Rate exceeded for shard ${shard.id} in stream ${doc.StreamName} under account 000000000000.`,
+        };
       } else admitted.push(i);
     });
     if (admitted.length) {
-      const up = await call(req, Buffer.from(JSON.stringify({ StreamName: doc.StreamName, Records: admitted.map((i) => doc.Records[i]) })));
+      const up = await call(
+        req,
+        Buffer.from(
+          JSON.stringify({ StreamName: doc.StreamName, Records: admitted.map((i) => doc.Records[i]) }),
+        ),
+      );
       if (up.status !== 200) {
-        res.writeHead(up.status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(up.json));
+        res
+          .writeHead(up.status, { 'content-type': 'application/x-amz-json-1.1' })
+          .end(JSON.stringify(up.json));
         return;
       }
       const got = (up.json.Records as Record<string, unknown>[]) ?? [];
-      admitted.forEach((idx, j) => (results[idx] = got[j]));
+      admitted.forEach(
+        (idx, j) =>
+          (results[idx] = got[j] ?? {
+            ErrorCode: 'InternalFailure',
+            ErrorMessage: 'no result from the stand-in',
+          }),
+      );
       stats.admitted += admitted.length;
     }
     const failed = results.filter((r) => r && 'ErrorCode' in r).length;

@@ -2,14 +2,26 @@ import { join } from 'node:path';
 import { startFmpSandbox, type FmpSandbox } from '@finlake/fmp-sandbox';
 import { deadLettersPrefix, FMP_NEWS, NEWS_DELIVERY, checkpointKey } from '@finlake/platform';
 import { LocalFirehose } from '../src/index.ts';
-import { deliveredRecords, readSilver, silverBatch, spawnProducer, STREAM, streamStack, waitFor } from './support.ts';
+import {
+  deliveredRecords,
+  readSilver,
+  silverBatch,
+  spawnProducer,
+  STREAM,
+  streamStack,
+  waitFor,
+} from './support.ts';
 
 let sandbox: FmpSandbox;
 const NOW = Date.parse('2025-09-23T02:00:00Z');
 
 beforeAll(async () => {
   // A fixed clock: the feed holds exactly the articles published before it.
-  sandbox = await startFmpSandbox({ apiKey: 'k', ratePerMin: 100_000, news: { now: () => NOW, intervalMs: 5 * 60_000 } });
+  sandbox = await startFmpSandbox({
+    apiKey: 'k',
+    ratePerMin: 100_000,
+    news: { now: () => NOW, intervalMs: 5 * 60_000 },
+  });
 });
 afterAll(() => sandbox.close());
 
@@ -35,11 +47,15 @@ async function expectedIds(symbols: string, since: string): Promise<Set<string>>
   const { createHash } = await import('node:crypto');
   const ids = new Set<string>();
   for (let page = 0; page < 100; page++) {
-    const r = await fetch(`${sandbox.url}/stable/news/stock?symbols=${symbols}&from=${since}&page=${page}&limit=250&apikey=k`);
+    const r = await fetch(
+      `${sandbox.url}/stable/news/stock?symbols=${symbols}&from=${since}&page=${page}&limit=250&apikey=k`,
+    );
     const items = (await r.json()) as Record<string, unknown>[];
     for (const i of items) {
       if (typeof i.publishedDate === 'string' && i.publishedDate < `${since} 00:00:00`) continue;
-      const id = createHash('sha256').update(`${String(i.symbol ?? '')}|${String(i.url ?? '')}`).digest('hex');
+      const id = createHash('sha256')
+        .update(`${String(i.symbol ?? '')}|${String(i.url ?? '')}`)
+        .digest('hex');
       ids.add(id);
     }
     if (items.length < 250) break;
@@ -62,7 +78,7 @@ describe('producer -> Kinesis (limits proxy) -> local Firehose -> bronze', () =>
     });
     await firehose.start();
     const p = spawnProducer(producerEnv(stack));
-    await waitFor(async () => (await stack.bronze.exists(checkpointKey(FMP_NEWS, 'news-producer'))));
+    await waitFor(async () => await stack.bronze.exists(checkpointKey(FMP_NEWS, 'news-producer')));
     p.child.kill('SIGTERM');
     expect(await p.exited, p.stderr()).toBe(0);
     await firehose.stop();
@@ -78,7 +94,10 @@ describe('producer -> Kinesis (limits proxy) -> local Firehose -> bronze', () =>
     expect(dead).toEqual([]);
     // Objects are named and placed as Firehose names them, under the contract's prefix.
     expect(files.length).toBeGreaterThan(0);
-    for (const f of files) expect(f).toMatch(/^year=\d{4}\/month=\d{2}\/day=\d{2}\/hour=\d{2}\/finlake-local-news-to-bronze-1-\d{4}(-\d{2}){5}-[0-9a-f-]{36}\.gz$/);
+    for (const f of files)
+      expect(f).toMatch(
+        /^year=\d{4}\/month=\d{2}\/day=\d{2}\/hour=\d{2}\/finlake-local-news-to-bronze-1-\d{4}(-\d{2}){5}-[0-9a-f-]{36}\.gz$/,
+      );
     // Malformed items travel too: silver rejects them with a reason.
     expect(records.some((r) => !('url' in JSON.parse(r.item)))).toBe(true);
 

@@ -4,8 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { LocalZoneStore } from '@finlake/lake';
-import { NEWS_DELIVERY, streamLandingPrefix } from '@finlake/platform';
-import { ensureStream, localKinesisClient, startKinesis, startLimitsProxy, type LimitsProxyOptions } from '../src/index.ts';
+import { NEWS_DELIVERY, SERVICES, streamLandingPrefix } from '@finlake/platform';
+import {
+  ensureStream,
+  localKinesisClient,
+  startKinesis,
+  startLimitsProxy,
+  type LimitsProxyOptions,
+} from '../src/index.ts';
 
 export const REPO = join(import.meta.dirname, '..', '..', '..');
 /** The deployable artefact, run the way its container runs it. */
@@ -32,9 +38,14 @@ export async function streamStack(proxy: Omit<LimitsProxyOptions, 'target' | 'cl
   };
 }
 
-export function spawnProducer(env: Record<string, string>): { child: ChildProcess; exited: Promise<number | null>; stderr: () => string } {
+export function spawnProducer(env: Record<string, string>): {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  stderr: () => string;
+} {
   let err = '';
-  const child = spawn(process.execPath, [PRODUCER_BUNDLE], {
+  const [, ...flags] = SERVICES.newsProducer.command.slice(0, -1);
+  const child = spawn(process.execPath, [...flags, PRODUCER_BUNDLE], {
     env: { PATH: process.env.PATH ?? '', AWS_MAX_ATTEMPTS: '2', HEALTH_PORT: '0', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -46,10 +57,21 @@ export function spawnProducer(env: Record<string, string>): { child: ChildProces
 /** Every record line in the delivered objects (gunzipped), and the objects' keys. */
 export async function deliveredRecords(lakeRoot: string) {
   const root = join(lakeRoot, 'bronze', streamLandingPrefix(NEWS_DELIVERY));
-  const files = (await readdir(root, { recursive: true }).catch(() => [] as string[])).filter((f) => f.endsWith('.gz'));
+  const files = (await readdir(root, { recursive: true }).catch(() => [] as string[])).filter((f) =>
+    f.endsWith('.gz'),
+  );
   const lines: string[] = [];
-  for (const f of files) lines.push(...gunzipSync(await readFile(join(root, f))).toString('utf8').split('\n').filter(Boolean));
-  return { files, records: lines.map((l) => JSON.parse(l) as { article_id: string; fetched_at: string; item: string }) };
+  for (const f of files)
+    lines.push(
+      ...gunzipSync(await readFile(join(root, f)))
+        .toString('utf8')
+        .split('\n')
+        .filter(Boolean),
+    );
+  return {
+    files,
+    records: lines.map((l) => JSON.parse(l) as { article_id: string; fetched_at: string; item: string }),
+  };
 }
 
 export const waitFor = async (what: () => boolean | Promise<boolean>, ms = 30_000) => {
@@ -66,13 +88,27 @@ const PYTHON = join(REPO, '.venv', 'bin', 'python');
 export function silverBatch(lakeRoot: string, runId: string) {
   return spawnSync(
     PYTHON,
-    ['-m', 'finlake_glue.job', '--dataset', 'fmp_news', '--bronze_uri', join(lakeRoot, 'bronze'), '--silver_uri', join(lakeRoot, 'silver'), '--run_id', runId],
+    [
+      '-m',
+      'finlake_glue.job',
+      '--dataset',
+      'fmp_news',
+      '--bronze_uri',
+      join(lakeRoot, 'bronze'),
+      '--silver_uri',
+      join(lakeRoot, 'silver'),
+      '--run_id',
+      runId,
+    ],
     { encoding: 'utf8', timeout: 120_000 },
   );
 }
 
 /** Silver news rows and rejects, read with DuckDB (the reader dbt uses locally). */
-export function readSilver(lakeRoot: string): { rows: { article_id: string }[]; rejects: { article_id: string; reject_reason: string }[] } {
+export function readSilver(lakeRoot: string): {
+  rows: { article_id: string }[];
+  rejects: { article_id: string; reject_reason: string }[];
+} {
   const script = `
 import duckdb, json, sys
 root = sys.argv[1]

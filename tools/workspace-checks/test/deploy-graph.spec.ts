@@ -102,7 +102,11 @@ describe('deploy graph', () => {
     const steps = Object.values(deploy.jobs).flatMap((j) => j.steps);
     expect(steps.filter((s) => s.uses?.startsWith('actions/cache'))).toEqual([]);
     // The image targets themselves are never cached by Nx.
-    for (const p of ['apps/fmp-ingester/package.json', 'apps/blocks-sync/package.json']) {
+    for (const p of [
+      'apps/fmp-ingester/package.json',
+      'apps/blocks-sync/package.json',
+      'apps/news-producer/package.json',
+    ]) {
       const image = JSON.parse(readFileSync(join(root, p), 'utf8')).nx.targets.image;
       expect(image.cache, p).toBe(false);
     }
@@ -151,6 +155,7 @@ describe('Dockerfiles', () => {
     'docker/python/Dockerfile',
     'apps/fmp-ingester/Dockerfile',
     'apps/blocks-sync/Dockerfile',
+    'apps/news-producer/Dockerfile',
     'apps/flows/Dockerfile',
     'dbt/Dockerfile',
   ];
@@ -189,6 +194,7 @@ describe('Dockerfiles', () => {
     const cmd = (f: string) => JSON.parse(read(f).match(/^CMD (\[.*\])$/m)![1]!) as string[];
     expect(cmd('apps/fmp-ingester/Dockerfile')).toEqual(SERVICES.fmpIngester.command);
     expect(cmd('dbt/Dockerfile')).toEqual(SERVICES.dbt.command);
+    expect(cmd('apps/news-producer/Dockerfile')).toEqual(SERVICES.newsProducer.command);
     expect(cmd('apps/flows/Dockerfile')).toEqual(SERVICES.prefectWorker.command);
     // The bundle the ingester's command runs is what its Dockerfile copies to /app.
     expect(read('apps/fmp-ingester/Dockerfile')).toMatch(

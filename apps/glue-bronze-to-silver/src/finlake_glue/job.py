@@ -315,7 +315,12 @@ def main(argv: list[str]) -> int:
         from finlake_glue import news  # the streamed dataset's Arrow path: no Spark session
 
         try:
-            log(logger, logging.INFO, "run summary", **news.transform(a.bronze_uri, a.silver_uri, a.run_id, a.mode))
+            log(
+                logger,
+                logging.INFO,
+                "run summary",
+                **news.transform(a.bronze_uri, a.silver_uri, a.run_id, a.mode),
+            )
             return 0
         except Exception:
             logger.exception("job failed", extra={"fields": {"status": "failed"}})

@@ -28,10 +28,21 @@ export const dailySymbolNewsPrice = defineDataset({
   properties: {
     symbol: col.string('Ticker symbol.', { pattern: TICKER_PATTERN }),
     trade_date: col.date('Trading date (a session the symbol has a close for).'),
-    close_price: col.decimal(18, 6, 'Closing price, exact to 6 places.', { ...jsonExactRange(18, 6), exclusiveMinimum: 0 }),
+    close_price: col.decimal(18, 6, 'Closing price, exact to 6 places.', {
+      ...jsonExactRange(18, 6),
+      exclusiveMinimum: 0,
+    }),
     daily_return: nullable(col.double('close / previous close of the symbol - 1; null on its first day.')),
-    news_count: col.integer('Articles that count for this session (published after the previous close, up to this close).', { minimum: 0 }),
-    avg_sentiment: nullable(col.double('Mean VADER compound score of those articles; null without news.', { minimum: -1, maximum: 1 })),
+    news_count: col.integer(
+      'Articles that count for this session (published after the previous close, up to this close).',
+      { minimum: 0 },
+    ),
+    avg_sentiment: nullable(
+      col.double('Mean VADER compound score of those articles; null without news.', {
+        minimum: -1,
+        maximum: 1,
+      }),
+    ),
     first_headline: nullable(col.string('Headline of the earliest of those articles; null without news.')),
     has_news: col.boolean('Whether any article counts for this session.'),
   },

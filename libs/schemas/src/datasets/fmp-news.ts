@@ -103,7 +103,9 @@ export const fmpNewsRejects = defineDataset({
     source_object: col.string('Key of the bronze object the record came from.'),
     record_index: col.integer('Line of the record in the object (0-based); -1 for the whole object.'),
     record: nullable(col.string('The raw record text.')),
-    reject_reason: col.string('Named rule that failed, e.g. missing_url, invalid_published_date, empty_title.'),
+    reject_reason: col.string(
+      'Named rule that failed, e.g. missing_url, invalid_published_date, empty_title.',
+    ),
     article_id: nullable(col.string('The record article_id, when it had one.')),
     rejected_at: col.timestamp('When the record was rejected (UTC).'),
   },

@@ -5,7 +5,13 @@ import { findRepoRoot } from '@finlake/lake';
 import type { BenchResult, Measurement } from '../report.ts';
 
 // What an app may add to its base: a Node service is its bundle; a Python one its locked environment.
-const ADDED_MB: Record<string, number> = { 'fmp-ingester': 50, 'blocks-sync': 50, flows: 400, dbt: 400 };
+const ADDED_MB: Record<string, number> = {
+  'fmp-ingester': 50,
+  'blocks-sync': 50,
+  'news-producer': 50,
+  flows: 400,
+  dbt: 400,
+};
 
 /**
  * `make images` (tools/scripts/images.sh) timed, and every image's size against the base it is built

@@ -5,7 +5,13 @@ import { startFmpSandbox } from '@finlake/fmp-sandbox';
 import { findRepoRoot, openLake } from '@finlake/lake';
 import { runIdFromEnv } from '@finlake/logging';
 import { deliveryStreamName, NEWS_DELIVERY, streamName } from '@finlake/platform';
-import { ensureStream, LocalFirehose, localKinesisClient, startKinesis, startLimitsProxy } from '@finlake/stream-local';
+import {
+  ensureStream,
+  LocalFirehose,
+  localKinesisClient,
+  startKinesis,
+  startLimitsProxy,
+} from '@finlake/stream-local';
 import { repoPython, runAttached } from '../process.ts';
 
 const DURATION = /^(\d+)(s|m)$/;
@@ -33,7 +39,9 @@ async function runNews(opts: {
   const lake = openLake();
   const clock = opts.sandboxClock ? Date.parse(opts.sandboxClock) : undefined;
   if (clock !== undefined && Number.isNaN(clock))
-    throw new InvalidArgumentError(`--sandbox-clock ${JSON.stringify(opts.sandboxClock)} is not an ISO instant`);
+    throw new InvalidArgumentError(
+      `--sandbox-clock ${JSON.stringify(opts.sandboxClock)} is not an ISO instant`,
+    );
   const sandbox = opts.fmpUrl
     ? undefined
     : await startFmpSandbox({
@@ -52,7 +60,11 @@ async function runNews(opts: {
     deliveryStreamName: deliveryStreamName(NEWS_DELIVERY, env),
     delivery: NEWS_DELIVERY,
     bronze: lake.bronze,
-    stateFile: join(process.env.FINLAKE_LAKE_ROOT ?? join(findRepoRoot(), '.lake'), '.stream-local', `${stream}.json`),
+    stateFile: join(
+      process.env.FINLAKE_LAKE_ROOT ?? join(findRepoRoot(), '.lake'),
+      '.stream-local',
+      `${stream}.json`,
+    ),
     onDelivered: (o) => console.error(`firehose: ${o.records} records -> bronze/${o.key}`),
   });
   await firehose.start();
@@ -98,16 +110,26 @@ async function runNews(opts: {
 }
 
 export function registerNews(program: Command): void {
-  const news = program.command('news').description('the news stream: producer -> Kinesis -> Firehose -> bronze (local stand-ins)');
+  const news = program
+    .command('news')
+    .description('the news stream: producer -> Kinesis -> Firehose -> bronze (local stand-ins)');
   news
     .command('run')
-    .description('run the stream for a while: FMP news into bronze, then stop cleanly with everything delivered')
+    .description(
+      'run the stream for a while: FMP news into bronze, then stop cleanly with everything delivered',
+    )
     .requiredOption('--symbols <list>', 'comma-separated tickers, e.g. AAPL,MSFT')
-    .option('--since <date>', 'first watermark when there is no checkpoint (YYYY-MM-DD or ISO instant; default 24 h ago)')
+    .option(
+      '--since <date>',
+      'first watermark when there is no checkpoint (YYYY-MM-DD or ISO instant; default 24 h ago)',
+    )
     .option('--for <duration>', 'how long to run, e.g. 60s or 5m', parseDuration, 60_000)
     .option('--fmp-url <url>', 'FMP origin (default: start the sandbox); FMP_API_KEY holds the key')
     .option('--shards <n>', 'shards of the local stream', '1')
-    .option('--sandbox-clock <instant>', "the sandbox's news clock (default now): articles after it do not exist yet")
+    .option(
+      '--sandbox-clock <instant>',
+      "the sandbox's news clock (default now): articles after it do not exist yet",
+    )
     .action(async (opts) => {
       process.exitCode = await runNews(opts);
     });
