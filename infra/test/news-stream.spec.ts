@@ -9,6 +9,7 @@ import {
   firehoseObjectName,
   NEWS_DELIVERY,
   renderFirehosePrefix,
+  streamLandingPrefix,
 } from '@finlake/platform';
 import { deniedKeys } from '../components/seams.ts';
 
@@ -65,7 +66,7 @@ describe('one delivery config for Pulumi and the local delivery', () => {
     );
     expect(() => renderFirehosePrefix('x/!{timestamp:yyyy-ww}/', new Date())).toThrow(/not a pattern letter/);
     expect(renderFirehosePrefix(NEWS_DELIVERY.prefix, new Date(Date.UTC(2025, 8, 23, 1)))).toBe(
-      'source=fmp/dataset=news/year=2025/month=09/day=23/hour=01/',
+      `${streamLandingPrefix(NEWS_DELIVERY)}year=2025/month=09/day=23/hour=01/`,
     );
   });
 });

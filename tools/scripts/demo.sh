@@ -66,7 +66,8 @@ import json, sys
 import duckdb
 r, lake = json.load(open(sys.argv[1])), sys.argv[2]
 silver = duckdb.sql(f"select count(*), count(distinct symbol), min(session_date), max(session_date) from read_parquet('{lake}/silver/fmp_news/*/*.parquet', hive_partitioning=true)").fetchone()
-mart = f"{lake}/gold/_candidates/{r['run_id']}/daily_symbol_news_price.parquet"
+from finlake_flows import platform
+mart = f"{lake}/gold/{platform.gold_candidate_prefix(r['run_id'])}daily_symbol_news_price.parquet"
 rows = duckdb.sql(f"select symbol, trade_date, close_price, round(daily_return, 4), news_count, round(avg_sentiment, 3), first_headline from read_parquet('{mart}') where has_news order by trade_date desc, symbol limit 4").fetchall()
 print(f"   news       {silver[0]} articles in silver for {silver[1]} symbols, sessions {silver[2]}..{silver[3]}")
 print(f"   news mart  daily_symbol_news_price (this run's candidate), latest sessions with news:")

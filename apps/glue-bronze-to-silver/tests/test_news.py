@@ -67,9 +67,8 @@ class Stream:
         ).fetchall()
 
     def rejects(self):
-        return duckdb.sql(
-            f"select reject_reason from read_parquet('{self.silver}/_rejects/fmp_news/*/*.parquet')"
-        ).fetchall()
+        rejects = self.silver / platform()["lake"]["silver"]["rejects"].format(table="fmp_news")
+        return duckdb.sql(f"select reject_reason from read_parquet('{rejects}*/*.parquet')").fetchall()
 
 
 @pytest.fixture

@@ -92,6 +92,7 @@ export class KinesisSink {
     await this.loop;
   }
 
+  /** Entries not yet on the stream nor dead-lettered: queued, due for a resend, being taken or in a call. */
   private pending() {
     return this.queue.depth + this.retries.length + this.inFlight;
   }
@@ -114,6 +115,8 @@ export class KinesisSink {
       }
       return true;
     });
+    // Counted as in flight the moment they leave the queue or the retries, so a drain never sees them nowhere.
+    this.inFlight = batch.length;
     if (batch.length === 0 && this.queue.depth === 0 && this.retries.length > 0) {
       // Only retries left, none due yet: wait for the first.
       await this.sleep(Math.max(1, Math.min(...this.retries.map((p) => p.notBefore ?? 0)) - now));
@@ -128,6 +131,7 @@ export class KinesisSink {
           const size = taken.reduce((n, e) => n + entryBytes(e), 0);
           return bytes + size + entryBytes(next) <= MAX_CALL_BYTES;
         },
+        (n) => (this.inFlight += n),
       );
       bytes += fresh.reduce((n, e) => n + entryBytes(e), 0);
       batch.push(...fresh.map((entry) => ({ entry, tries: 0 })));
@@ -151,13 +155,12 @@ export class KinesisSink {
   }
 
   private async run(): Promise<void> {
-    while (this.running) {
+    while (this.running || this.pending() > 0) {
       const batch = await this.nextBatch();
       if (batch.length === 0) {
         this.wakeIdle();
         continue;
       }
-      this.inFlight = batch.length;
       try {
         await this.deliver(batch);
       } catch (err) {

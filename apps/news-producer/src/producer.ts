@@ -13,7 +13,7 @@ import type { ZoneStore } from '@finlake/lake';
 import { readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.ts';
 import type { KinesisSink } from './kinesis-sink.ts';
 import { stampOf, toEntry } from './records.ts';
-import { fromNewYorkStamp, newYorkStamp } from './time.ts';
+import { fromNewYorkStamp, newYorkStamp } from '@finlake/market-calendar';
 
 export interface ProducerOptions {
   client: FmpClient;

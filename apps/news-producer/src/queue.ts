@@ -27,6 +27,8 @@ export class BoundedQueue<T> {
     max: number,
     waitMs: number,
     accept: (taken: T[], next: T) => boolean = () => true,
+    /** Called as the items leave the queue, before the promise resolves (a caller's accounting). */
+    onTaken?: (n: number) => void,
   ): Promise<T[]> {
     if (this.items.length === 0 && waitMs > 0) {
       await new Promise<void>((r) => {
@@ -40,7 +42,10 @@ export class BoundedQueue<T> {
     const out: T[] = [];
     while (out.length < max && this.items.length > 0 && (out.length === 0 || accept(out, this.items[0]!)))
       out.push(this.items.shift()!);
-    if (out.length) this.spaceWaiters.splice(0).forEach((w) => w());
+    if (out.length) {
+      onTaken?.(out.length);
+      this.spaceWaiters.splice(0).forEach((w) => w());
+    }
     return out;
   }
 

@@ -87,3 +87,13 @@ describe('dates', () => {
     expect(isTradingDay('2020-02-29')).toBe(false);
   });
 });
+
+describe('New York stamps', () => {
+  it('writes and reads FMP news time (EDT and EST), the round trip exact', async () => {
+    const { fromNewYorkStamp, newYorkStamp } = await import('./new-york-time.ts');
+    expect(newYorkStamp(Date.parse('2025-09-23T01:31:48Z'))).toBe('2025-09-22 21:31:48');
+    expect(newYorkStamp(Date.parse('2025-12-01T15:00:00Z'))).toBe('2025-12-01 10:00:00');
+    expect(fromNewYorkStamp('2025-09-22 21:31:48').toISOString()).toBe('2025-09-23T01:31:48.000Z');
+    expect(fromNewYorkStamp('2025-12-01 10:00:00').toISOString()).toBe('2025-12-01T15:00:00.000Z');
+  });
+});

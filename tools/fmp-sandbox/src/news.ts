@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { FMP_WIRE_FIXTURES } from '@finlake/schemas/testing';
+import { newYorkStamp } from '@finlake/market-calendar';
 import { rng } from './data.ts';
 import { errorBody, jsonBody } from './wire.ts';
 
@@ -55,23 +56,6 @@ const HEADLINES = [
 ] as const;
 const MALFORMED = ['no_url', 'empty_title', 'bad_date'] as const;
 const RECORDED = JSON.parse(readFileSync(FMP_WIRE_FIXTURES.newsStockAaplMsftLimit1, 'utf8')) as NewsItem[];
-
-const NY = new Intl.DateTimeFormat('en-CA', {
-  timeZone: 'America/New_York',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-  hourCycle: 'h23',
-});
-
-/** An instant as FMP writes it: New York local "YYYY-MM-DD HH:MM:SS". */
-export function newYorkStamp(ms: number): string {
-  const p = Object.fromEntries(NY.formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
-  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
-}
 
 function hash(s: string): number {
   let h = 2166136261;

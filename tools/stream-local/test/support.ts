@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { LocalZoneStore } from '@finlake/lake';
-import { NEWS_DELIVERY, SERVICES, streamLandingPrefix } from '@finlake/platform';
+import { NEWS_DELIVERY, SERVICES, silverRejectsPrefix, streamLandingPrefix } from '@finlake/platform';
 import {
   ensureStream,
   localKinesisClient,
@@ -114,10 +114,13 @@ import duckdb, json, sys
 root = sys.argv[1]
 con = duckdb.connect()
 rows = con.execute(f"select article_id from read_parquet('{root}/silver/fmp_news/*/*.parquet', hive_partitioning=true)").fetchall()
-rej = con.execute(f"select article_id, reject_reason from read_parquet('{root}/silver/_rejects/fmp_news/*/*.parquet')").fetchall()
+rej = con.execute(f"select article_id, reject_reason from read_parquet('{root}/silver/{sys.argv[2]}*/*.parquet')").fetchall()
 print(json.dumps({"rows": [{"article_id": r[0]} for r in rows], "rejects": [{"article_id": r[0], "reject_reason": r[1]} for r in rej]}))
 `;
-  const r = spawnSync(PYTHON, ['-c', script, lakeRoot], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(PYTHON, ['-c', script, lakeRoot, silverRejectsPrefix('fmp_news')], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   if (r.status !== 0) throw new Error(r.stderr);
   return JSON.parse(r.stdout);
 }

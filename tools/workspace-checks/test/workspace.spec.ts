@@ -34,7 +34,7 @@ describe('module boundaries (enforced by @nx/enforce-module-boundaries)', () => 
   // violation rather than a dependency cycle. Apps expose no package entry at all, so nothing can
   // import one (TypeScript cannot even resolve it).
   it.each([
-    ['a lib', 'libs/market-calendar/src/boundary-probe.ts', 'type:lib'],
+    ['a lib', 'libs/logging/src/boundary-probe.ts', 'type:lib'],
     // Apps only use libs; they meet other apps over the wire.
     ['an app', 'apps/fmp-ingester/src/boundary-probe.ts', 'type:app'],
   ])('forbids %s from importing a tool', async (_what, probe, tag) => {

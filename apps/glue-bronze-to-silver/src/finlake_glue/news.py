@@ -14,7 +14,7 @@ version and switches the day's pointer; readers see the old version or the new, 
     silver/fmp_news/session_date=D            -> a symlink to the day's current version (Glue: the partition's location)
     silver/_versions/fmp_news/session_date=D/v=<version>/part-<run>.parquet
 
-A batch is committed by its ledger entry (`_runs/fmp_news/batches/<run>.json`, the bronze keys it consumed),
+A batch is committed by its ledger entry (the contract's `silver.streamBatches`: the bronze keys it consumed),
 written last: a killed batch left files named for its run, which its rerun replaces and any other batch's
 dedupe already counts, so nothing is lost or doubled.
 """

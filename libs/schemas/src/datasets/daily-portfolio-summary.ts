@@ -6,6 +6,14 @@ import { defineDataset } from '../dataset.ts';
 const amount = (description: string, extra: Record<string, unknown> = {}) =>
   col.decimal(18, 2, description, { ...jsonExactRange(18, 2), ...extra });
 
+/** Plausibility, not a rule: a day's move beyond 50 % is worth a look (warn) but may be real. */
+export const DAILY_RETURN_PLAUSIBLE = {
+  expect_column_values_to_be_between: {
+    arguments: { min_value: -0.5, max_value: 0.5 },
+    config: { severity: 'warn' },
+  },
+} as const;
+
 export const PORTFOLIO_ID_PATTERN = '^[A-Z][A-Z0-9_-]{0,31}$';
 
 /** Gold: one row per (portfolio_id, summary_date) for every trading date from the first holding on. */
@@ -25,19 +33,7 @@ export const dailyPortfolioSummary = defineDataset({
       description: 'YYYY-MM of summary_date: the Athena partition (a folder, not a column of the files).',
     },
   ],
-  dbtTests: {
-    columns: {
-      // Plausibility, not a rule: a day's move beyond 50 % is worth a look but may be real.
-      daily_return: [
-        {
-          expect_column_values_to_be_between: {
-            arguments: { min_value: -0.5, max_value: 0.5 },
-            config: { severity: 'warn' },
-          },
-        },
-      ],
-    },
-  },
+  dbtTests: { columns: { daily_return: [DAILY_RETURN_PLAUSIBLE] } },
   properties: {
     portfolio_id: col.string('Portfolio identifier.', { pattern: PORTFOLIO_ID_PATTERN }),
     summary_date: col.date('Trading date the row summarises (a date on which any symbol has a price).'),

@@ -1,5 +1,6 @@
 import { col, jsonExactRange, nullable } from '../columns.ts';
 import { defineDataset } from '../dataset.ts';
+import { DAILY_RETURN_PLAUSIBLE } from './daily-portfolio-summary.ts';
 import { TICKER_PATTERN } from './fmp-eod-wire-row.ts';
 
 /**
@@ -13,18 +14,7 @@ export const dailySymbolNewsPrice = defineDataset({
     "Each symbol's close and daily return beside the news that counts for that trading session; one row per (symbol, trade_date), days without news included.",
   primaryKey: ['symbol', 'trade_date'],
   partitionBy: [],
-  dbtTests: {
-    columns: {
-      daily_return: [
-        {
-          expect_column_values_to_be_between: {
-            arguments: { min_value: -0.5, max_value: 0.5 },
-            config: { severity: 'warn' },
-          },
-        },
-      ],
-    },
-  },
+  dbtTests: { columns: { daily_return: [DAILY_RETURN_PLAUSIBLE] } },
   properties: {
     symbol: col.string('Ticker symbol.', { pattern: TICKER_PATTERN }),
     trade_date: col.date('Trading date (a session the symbol has a close for).'),

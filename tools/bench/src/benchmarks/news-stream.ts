@@ -10,6 +10,7 @@ import {
   deliveryStreamName,
   NEWS_DELIVERY,
   SERVICES,
+  silverRejectsPrefix,
   streamLandingPrefix,
   streamName,
 } from '@finlake/platform';
@@ -197,8 +198,9 @@ export async function benchNewsStream(): Promise<BenchResult> {
       py,
       [
         '-c',
-        'import duckdb, json, sys; s = sys.argv[1]; r = duckdb.sql(f"select count(*), count(distinct article_id) from read_parquet(\'{s}/fmp_news/*/*.parquet\')").fetchone(); j = duckdb.sql(f"select count(distinct coalesce(article_id, source_object || record_index)) from read_parquet(\'{s}/_rejects/fmp_news/*/*.parquet\')").fetchone(); print(json.dumps({"rows": r[0], "ids": r[1], "rejectedIds": j[0]}))',
+        'import duckdb, json, sys; s = sys.argv[1]; r = duckdb.sql(f"select count(*), count(distinct article_id) from read_parquet(\'{s}/fmp_news/*/*.parquet\')").fetchone(); j = duckdb.sql(f"select count(distinct coalesce(article_id, source_object || record_index)) from read_parquet(\'{s}/{sys.argv[2]}*/*.parquet\')").fetchone(); print(json.dumps({"rows": r[0], "ids": r[1], "rejectedIds": j[0]}))',
         join(lake, 'silver'),
+        silverRejectsPrefix('fmp_news'),
       ],
       { encoding: 'utf8' },
     );

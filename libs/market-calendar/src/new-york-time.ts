@@ -9,9 +9,9 @@ const NY = new Intl.DateTimeFormat('en-CA', {
   hourCycle: 'h23',
 });
 
-/** An instant as FMP stamps news: New York local "YYYY-MM-DD HH:MM:SS". */
-export function newYorkStamp(at: Date): string {
-  const p = Object.fromEntries(NY.formatToParts(at).map((x) => [x.type, x.value]));
+/** An instant as New York local "YYYY-MM-DD HH:MM:SS" (how FMP stamps news). */
+export function newYorkStamp(at: Date | number): string {
+  const p = Object.fromEntries(NY.formatToParts(new Date(at)).map((x) => [x.type, x.value]));
   return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
 }
 
@@ -20,7 +20,7 @@ export function fromNewYorkStamp(stamp: string): Date {
   const asUtc = Date.parse(`${stamp.replace(' ', 'T')}Z`);
   let guess = asUtc;
   for (let i = 0; i < 3; i++) {
-    const shown = Date.parse(`${newYorkStamp(new Date(guess)).replace(' ', 'T')}Z`);
+    const shown = Date.parse(`${newYorkStamp(guess).replace(' ', 'T')}Z`);
     guess += asUtc - shown;
   }
   return new Date(guess);

@@ -1,0 +1,159 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { LocalZoneStore } from '@finlake/lake';
+import { deadLettersPrefix, FMP_NEWS } from '@finlake/platform';
+import { loadProducerConfig } from '../src/config.ts';
+import { KinesisSink, MAX_CALL_RECORDS } from '../src/kinesis-sink.ts';
+import { BoundedQueue } from '../src/queue.ts';
+import { articleId, toEntry } from '../src/records.ts';
+
+/** A Kinesis whose answers a test scripts: per call, which entry indexes fail with which code. */
+function fakeKinesis(fail: (call: number, n: number) => Map<number, string>) {
+  const calls: { keys: string[]; ids: string[] }[] = [];
+  const client = {
+    send: async (cmd: PutRecordsCommand) => {
+      const records = cmd.input.Records!;
+      const failing = fail(calls.length, records.length);
+      calls.push({
+        keys: records.map((r) => r.PartitionKey!),
+        ids: records.map((r) => JSON.parse(Buffer.from(r.Data!).toString('utf8')).article_id),
+      });
+      return {
+        FailedRecordCount: failing.size,
+        Records: records.map((_, i) =>
+          failing.has(i)
+            ? { ErrorCode: failing.get(i), ErrorMessage: 'Rate exceeded for shard' }
+            : { SequenceNumber: String(i), ShardId: 'shardId-0' },
+        ),
+      };
+    },
+  } as unknown as KinesisClient;
+  return { client, calls };
+}
+
+const item = (i: number, extra: Record<string, unknown> = {}) => ({
+  symbol: i % 2 ? 'AAPL' : 'MSFT',
+  publishedDate: '2025-09-22 10:00:00',
+  title: `t${i}`,
+  url: `https://x.com/${i}`,
+  ...extra,
+});
+
+async function sink(kinesis: KinesisClient, maxTries = 3) {
+  const bronze = new LocalZoneStore('bronze', join(await mkdtemp(join(tmpdir(), 'sink-')), 'bronze'));
+  const s = new KinesisSink({
+    kinesis,
+    streamName: 's',
+    bronze,
+    producer: 'p',
+    maxTries,
+    backoffBaseMs: 1,
+    backoffCapMs: 5,
+    queueCapacity: 2000,
+    lingerMs: 5,
+  });
+  s.rate = 100_000;
+  return { s, bronze };
+}
+
+describe('KinesisSink', () => {
+  it('resends only the entries that carry an ErrorCode, and nothing is put twice', async () => {
+    const { client, calls } = fakeKinesis((call) =>
+      call === 0
+        ? new Map([
+            [1, 'ProvisionedThroughputExceededException'],
+            [3, 'InternalFailure'],
+          ])
+        : new Map(),
+    );
+    const { s } = await sink(client);
+    for (let i = 0; i < 10; i++) await s.queue.push(toEntry(item(i), new Date()));
+    s.start();
+    // Closing at once still delivers everything (entries being taken off the queue count as pending).
+    await s.close();
+    const put = calls.flatMap((c, n) => c.ids.filter((_, i) => !(n === 0 && (i === 1 || i === 3))));
+    expect(new Set(put).size).toBe(10);
+    expect(put).toHaveLength(10);
+    expect(calls[1]!.ids).toEqual(expect.arrayContaining([calls[0]!.ids[1], calls[0]!.ids[3]]));
+    expect(s.stats).toMatchObject({ put: 10, throttled: 1, failedEntries: 2, deadLettered: 0 });
+  });
+
+  it('calls carry at most 500 records and the partition key is the symbol', async () => {
+    const { client, calls } = fakeKinesis(() => new Map());
+    const { s } = await sink(client);
+    for (let i = 0; i < 1200; i++) await s.queue.push(toEntry(item(i), new Date()));
+    s.start();
+    await s.close();
+    expect(Math.max(...calls.map((c) => c.ids.length))).toBeLessThanOrEqual(MAX_CALL_RECORDS);
+    expect(calls.flatMap((c) => c.keys).filter((k) => k !== 'AAPL' && k !== 'MSFT')).toEqual([]);
+  });
+
+  it('dead-letters an entry after its last try and a record over 1 MiB at once, keeping each in the lake', async () => {
+    const { client } = fakeKinesis(() => new Map([[0, 'ProvisionedThroughputExceededException']]));
+    const { s, bronze } = await sink(client, 2);
+    s.start();
+    await s.queue.push(toEntry(item(1, { text: 'x'.repeat(1024 * 1024) }), new Date()));
+    await s.queue.push(toEntry(item(2), new Date()));
+    await s.close();
+    const keys: string[] = [];
+    for await (const o of bronze.list(deadLettersPrefix(FMP_NEWS))) keys.push(o.key);
+    const lines = (await Promise.all(keys.map(async (k) => (await bronze.get(k))!.toString('utf8'))))
+      .join('')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.error_code).sort()).toEqual([
+      'ProvisionedThroughputExceededException',
+      'RecordTooLarge',
+    ]);
+    expect(lines.find((l) => l.error_code !== 'RecordTooLarge').tries).toBe(2);
+    expect(s.stats.deadLettered).toBe(2);
+  });
+});
+
+describe('records and the queue', () => {
+  it('ids an article by sha256(symbol|url), and still ids an item without a url', () => {
+    expect(articleId('AAPL', 'https://x')).toMatch(/^[0-9a-f]{64}$/);
+    expect(toEntry({ symbol: 'AAPL', url: 'https://x' }, new Date()).articleId).toBe(
+      articleId('AAPL', 'https://x'),
+    );
+    expect(toEntry({ title: 'no url, no symbol' }, new Date()).partitionKey).toBe('_unknown');
+  });
+
+  it('makes a producer wait while the queue is full instead of dropping', async () => {
+    const q = new BoundedQueue<number>(2);
+    await q.push(1);
+    await q.push(2);
+    let third = false;
+    const pending = q.push(3).then(() => (third = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(third).toBe(false);
+    expect(await q.take(1, 0)).toEqual([1]);
+    await pending;
+    expect(q.depth).toBe(2);
+  });
+});
+
+describe('configuration', () => {
+  it('names every bad setting at once', () => {
+    expect(() =>
+      loadProducerConfig({
+        NEWS_SYMBOLS: 'AAPL,not a ticker',
+        KINESIS_STREAM_NAME: 'bad name!',
+        FMP_API_KEY: 'k',
+      }),
+    ).toThrow(/KINESIS_STREAM_NAME[\s\S]*|NEWS_SYMBOLS/);
+    expect(() =>
+      loadProducerConfig({ NEWS_SYMBOLS: 'AAPL,not a ticker', KINESIS_STREAM_NAME: 's', FMP_API_KEY: 'k' }),
+    ).toThrow(/"not a ticker" not a ticker/);
+    const c = loadProducerConfig({
+      NEWS_SYMBOLS: 'AAPL,MSFT,AAPL',
+      KINESIS_STREAM_NAME: 's',
+      FMP_API_KEY: 'k',
+      NEWS_SYMBOLS_PER_CALL: '1',
+    });
+    expect(c.symbolGroups).toEqual([['AAPL'], ['MSFT']]);
+  });
+});
