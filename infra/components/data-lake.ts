@@ -1,6 +1,13 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { dailyPortfolioSummary, fmpEodPrices, fmpEodPricesRejects, type Dataset } from '@finlake/schemas';
+import {
+  dailyPortfolioSummary,
+  fmpEodPrices,
+  fmpEodPricesRejects,
+  fmpNews,
+  fmpNewsRejects,
+  type Dataset,
+} from '@finlake/schemas';
 import {
   GOLD_MARTS,
   glueDatabase,
@@ -161,6 +168,9 @@ export class DataLake extends pulumi.ComponentResource {
       );
     table(silverDb, this.silver, fmpEodPrices, silverTablePrefix(fmpEodPrices.name));
     table(silverDb, this.silver, fmpEodPricesRejects, silverRejectsPrefix(fmpEodPrices.name));
+    // The streamed news table: its session_date partitions are registered as the job writes them.
+    table(silverDb, this.silver, fmpNews, silverTablePrefix(fmpNews.name));
+    table(silverDb, this.silver, fmpNewsRejects, silverRejectsPrefix(fmpNews.name));
     // Gold's served tables: one owner (this program: name, columns from the contract, partitioning). The
     // publish step switches only their location to an audited candidate's (UpdateTable, versions kept), so
     // the program must not reset it.
