@@ -35,7 +35,7 @@ def scan(silver: Path, day: str, repeats: int = 3) -> float:
 
 def main(files: int, rows_per_file: int) -> dict:
     root = Path(tempfile.mkdtemp(prefix="bench-compaction-"))
-    layout = news.Layout(root / "bronze", root / "silver")
+    layout = news.Layout(root / "silver")
     day = "2025-09-22"
     version = layout.version_dir(day, "seed")
     version.mkdir(parents=True)

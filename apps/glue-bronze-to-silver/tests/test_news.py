@@ -161,7 +161,7 @@ def test_a_batch_killed_before_its_commit_loses_and_doubles_nothing(stream, monk
     with pytest.raises(KeyboardInterrupt):
         stream.batch("r1")
     monkeypatch.setattr(news, "_atomic_write", real)
-    assert not news.Layout(stream.bronze, stream.silver).lock().exists()
+    assert not news.Layout(stream.silver, stream.bronze).lock().exists()
     # The next batch (another run) takes the same objects: its dedupe counts what the killed one wrote.
     s = stream.batch("r2")
     assert s["objects_read"] == 1 and s["already_in_silver"] == 5
@@ -172,7 +172,7 @@ def test_compaction_rewrites_a_day_into_one_file_and_readers_never_see_a_partial
     for i in range(6):
         stream.land([record(item(url=f"https://www.reuters.com/{i}-{j}")) for j in range(3)])
         stream.batch(f"r{i}")
-    layout = news.Layout(stream.bronze, stream.silver)
+    layout = news.Layout(stream.silver, stream.bronze)
     before = sorted(r[0] for r in stream.rows())
     assert len(list(news.current_version(layout, "2025-09-22").glob("*.parquet"))) == 6
 
@@ -198,7 +198,7 @@ def test_compaction_rewrites_a_day_into_one_file_and_readers_never_see_a_partial
 
 
 def test_a_live_writer_holds_the_table(stream):
-    layout = news.Layout(stream.bronze, stream.silver)
+    layout = news.Layout(stream.silver, stream.bronze)
     with news.writer_lock(layout, "other"), pytest.raises(RuntimeError, match="being written by run other"):
         stream.batch("r1")
 

@@ -7,16 +7,17 @@
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { awsSettingsFromEnv, createClient } from '@finlake/aws';
 import { ConfigError } from '@finlake/config';
-import { FmpClient, resolveApiKey } from '@finlake/fmp-connector';
+import { FmpClient, fmpClientOptions, resolveApiKey } from '@finlake/fmp-connector';
 import { openLake } from '@finlake/lake';
+import { createLogger } from '@finlake/logging';
 import { loadProducerConfig } from './config.ts';
 import { KinesisSink } from './kinesis-sink.ts';
 import { NewsProducer } from './producer.ts';
 
-const log = (level: string, msg: string, fields: Record<string, unknown> = {}) =>
-  process.stderr.write(
-    `${JSON.stringify({ ts: new Date().toISOString(), level, service: 'news-producer', msg, ...fields })}\n`,
-  );
+// JSON lines with service, env and version like every service's; infra's dead-letter metric filter reads `msg`.
+const logger = createLogger({ service: 'news-producer', pretty: false });
+const log = (level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown> = {}) =>
+  logger[level](fields, msg);
 
 async function main(): Promise<number> {
   let config;
@@ -32,13 +33,7 @@ async function main(): Promise<number> {
   const apiKey = await resolveApiKey(config);
   const lake = openLake();
   const client = new FmpClient({
-    baseUrl: config.baseUrl,
-    apiKey,
-    ratePerMin: config.ratePerMin,
-    timeoutMs: config.timeoutMs,
-    maxAttempts: config.maxAttempts,
-    backoffBaseMs: config.backoffBaseMs,
-    backoffCapMs: config.backoffCapMs,
+    ...fmpClientOptions(config, apiKey),
     onRetry: ({ unit, attempt, delayMs, error }) =>
       log('warn', 'fmp retry', {
         poll: unit.symbol,

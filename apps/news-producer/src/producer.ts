@@ -1,5 +1,4 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   FatalAuthError,
   FmpClient,
@@ -216,5 +215,3 @@ export class NewsProducer {
     return new Promise((resolve) => server.listen(port, host, () => resolve(server)));
   }
 }
-
-export const healthPort = (s: Server) => (s.address() as AddressInfo).port;

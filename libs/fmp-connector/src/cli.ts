@@ -4,7 +4,7 @@ import { openLake } from '@finlake/lake';
 import { createLogger, runIdFromEnv, type Logger } from '@finlake/logging';
 import { parseIngestArgs, USAGE, UsageError } from './args.ts';
 import { FmpClient } from './client.ts';
-import { loadIngesterConfig, resolveApiKey } from './config.ts';
+import { fmpClientOptions, loadIngesterConfig, resolveApiKey } from './config.ts';
 import { splitWindow } from './datasets.ts';
 import { runIngestion, type IngestSummary } from './run.ts';
 
@@ -50,13 +50,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const lake = openLake(env);
     const abort = new AbortController();
     const client = new FmpClient({
-      baseUrl: config.baseUrl,
-      apiKey,
-      ratePerMin: config.ratePerMin,
-      timeoutMs: config.timeoutMs,
-      maxAttempts: config.maxAttempts,
-      backoffBaseMs: config.backoffBaseMs,
-      backoffCapMs: config.backoffCapMs,
+      ...fmpClientOptions(config, apiKey),
       signal: abort.signal,
       onRetry: ({ unit, attempt, delayMs, error }) =>
         logger!.warn(

@@ -81,6 +81,25 @@ export function loadIngesterConfig(env: NodeJS.ProcessEnv = process.env) {
   return config;
 }
 
+/** The FMP client's pacing, timeouts and retries from the shared settings (the connector's and the news producer's). */
+export function fmpClientOptions(
+  config: Pick<
+    ReturnType<typeof loadIngesterConfig>,
+    'baseUrl' | 'ratePerMin' | 'timeoutMs' | 'maxAttempts' | 'backoffBaseMs' | 'backoffCapMs'
+  >,
+  apiKey: string,
+) {
+  return {
+    baseUrl: config.baseUrl,
+    apiKey,
+    ratePerMin: config.ratePerMin,
+    timeoutMs: config.timeoutMs,
+    maxAttempts: config.maxAttempts,
+    backoffBaseMs: config.backoffBaseMs,
+    backoffCapMs: config.backoffCapMs,
+  };
+}
+
 /** The key from the environment, else from Secrets Manager (the contract's fmpApiKey secret unless FMP_API_KEY_SECRET_ID says otherwise). */
 export async function resolveApiKey(
   config: Pick<ReturnType<typeof loadIngesterConfig>, 'apiKey' | 'apiKeySecretId' | 'env'>,

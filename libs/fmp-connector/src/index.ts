@@ -9,7 +9,7 @@ export {
   type FmpClientOptions,
 } from './client.ts';
 export { EXIT, main } from './cli.ts';
-export { ingesterConfigSpec, loadIngesterConfig, resolveApiKey } from './config.ts';
+export { fmpClientOptions, ingesterConfigSpec, loadIngesterConfig, resolveApiKey } from './config.ts';
 export {
   datasetByName,
   DATASETS,

@@ -47,8 +47,9 @@ export function spawnProducer(env: Record<string, string>): {
   const [, ...flags] = SERVICES.newsProducer.command.slice(0, -1);
   const child = spawn(process.execPath, [...flags, PRODUCER_BUNDLE], {
     env: { PATH: process.env.PATH ?? '', AWS_MAX_ATTEMPTS: '2', HEALTH_PORT: '0', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  child.stdout!.on('data', (c: Buffer) => (err += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   return { child, exited, stderr: () => err };

@@ -38,6 +38,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from finlake_glue import args as job_args
 from finlake_glue import sessions
 from finlake_glue.contract import load_contract, platform, source_dataset
 
@@ -57,11 +58,12 @@ def _local(uri: str) -> Path:
 
 @dataclass(frozen=True)
 class Layout:
-    bronze: Path
     silver: Path
+    bronze: Path | None = None  # compaction reads silver only
 
     @property
     def landing(self) -> Path:
+        assert self.bronze is not None, "reading bronze needs Layout(silver, bronze)"
         return self.bronze / source_dataset(TABLE)["bronze_prefix"]
 
     @property
@@ -168,15 +170,13 @@ def landed_objects(layout: Layout) -> list[str]:
     )
 
 
-def _reason(record: dict, item: object) -> str | None:
+def _reason(record: dict, item: object, ticker: re.Pattern) -> str | None:
     if not isinstance(item, dict):
         return "item_not_an_object"
     symbol, url, title, stamp = (item.get(k) for k in ("symbol", "url", "title", "publishedDate"))
-    ticker = load_contract("fmp_news")
-    pattern = ticker.schema["properties"]["symbol"]["pattern"]
     if not isinstance(symbol, str) or not symbol:
         return "missing_symbol"
-    if not re.match(pattern, symbol):
+    if not ticker.match(symbol):
         return "invalid_symbol"
     if url in (None, ""):
         return "missing_url"
@@ -227,6 +227,7 @@ def parse_objects(layout: Layout, keys: list[str], run_id: str) -> Parsed:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     analyzer = SentimentIntensityAnalyzer()
+    ticker = re.compile(load_contract(TABLE).schema["properties"]["symbol"]["pattern"])
     rows: list[dict] = []
     rejects: list[dict] = []
     records = 0
@@ -261,7 +262,7 @@ def parse_objects(layout: Layout, keys: list[str], run_id: str) -> Parsed:
             except (ValueError, KeyError, TypeError):
                 reject(key, index, line, "invalid_record_json")
                 continue
-            reason = _reason(record, item)
+            reason = _reason(record, item, ticker)
             when = _published(item["publishedDate"]) if reason is None else None
             fetched = _fetched(record.get("fetched_at"))
             if reason is None and when is None:
@@ -335,7 +336,7 @@ def day_ids(version: Path | None, except_file: str) -> set[str]:
 
 
 def transform(bronze_uri: str, silver_uri: str, run_id: str, mode: str = "stream") -> dict:
-    layout = Layout(_local(bronze_uri), _local(silver_uri))
+    layout = Layout(_local(silver_uri), _local(bronze_uri))
     started = time.monotonic()
     with writer_lock(layout, run_id):
         done = layout.batch_doc(run_id)
@@ -397,7 +398,7 @@ def transform(bronze_uri: str, silver_uri: str, run_id: str, mode: str = "stream
 def compact(silver_uri: str, run_id: str, days: list[str] | None = None, min_files: int = 2) -> dict:
     """Rewrites each day with at least `min_files` files into one file in a new version, then switches the
     day's pointer and removes the old version. Rows are deduplicated again and ordered by publication."""
-    layout = Layout(Path("/nonexistent"), _local(silver_uri))
+    layout = Layout(_local(silver_uri))
     started = time.monotonic()
     report: dict[str, dict] = {}
     with writer_lock(layout, run_id):
@@ -453,8 +454,17 @@ def main(argv: list[str]) -> int:
     a = parser.parse_args(argv)
     days = [d for d in a.days.split(",") if d]
     bad = [d for d in days if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", d)]
-    if bad:
-        print(f"--days: {', '.join(bad)} not YYYY-MM-DD", file=sys.stderr)
+    problems = [f"--days: {', '.join(bad)} not YYYY-MM-DD"] if bad else []
+    if a.min_files < 2:
+        problems.append(f"--min_files {a.min_files}: a day needs at least 2 files to be worth rewriting")
+    if not job_args.URI.match(a.silver_uri):
+        problems.append(
+            f"--silver_uri {a.silver_uri!r} must be s3://bucket[/prefix] or an absolute local path"
+        )
+    if not job_args.RUN_ID.match(a.run_id):
+        problems.append("--run_id must be 1-128 of A-Z a-z 0-9 _ . - starting alphanumeric")
+    if problems:
+        print("finlake_glue.news: " + "; ".join(problems), file=sys.stderr)
         return 2
     print(json.dumps(compact(a.silver_uri, a.run_id, days or None, a.min_files), indent=2))
     return 0

@@ -90,9 +90,10 @@ export async function benchNewsStream(): Promise<BenchResult> {
         NEWS_MAX_PAGES: '100',
         HEALTH_PORT: '0',
       },
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let log = '';
+    child.stdout.on('data', (c: Buffer) => (log += c.toString()));
     child.stderr.on('data', (c: Buffer) => (log += c.toString()));
     let peakKb = 0;
     const rss = setInterval(() => {

@@ -12,7 +12,14 @@ import {
   startKinesis,
   startLimitsProxy,
 } from '@finlake/stream-local';
-import { repoPython, runAttached } from '../process.ts';
+import { repoPython, runAttached, runGlueJob } from '../process.ts';
+
+const shardCount = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 16)
+    throw new InvalidArgumentError(`${JSON.stringify(v)} is not a shard count from 1 to 16`);
+  return n;
+};
 
 const DURATION = /^(\d+)(s|m)$/;
 const parseDuration = (v: string) => {
@@ -32,7 +39,7 @@ async function runNews(opts: {
   since?: string;
   for: number;
   fmpUrl?: string;
-  shards: string;
+  shards: number;
   sandboxClock?: string;
 }) {
   const env = 'local';
@@ -52,7 +59,7 @@ async function runNews(opts: {
   const kinesis = await startKinesis();
   const direct = localKinesisClient(kinesis.url);
   const stream = streamName(NEWS_DELIVERY, env);
-  await ensureStream(direct, stream, Number(opts.shards));
+  await ensureStream(direct, stream, opts.shards);
   const proxy = await startLimitsProxy({ target: kinesis.url, client: direct });
   const firehose = new LocalFirehose({
     kinesis: direct,
@@ -125,7 +132,7 @@ export function registerNews(program: Command): void {
     )
     .option('--for <duration>', 'how long to run, e.g. 60s or 5m', parseDuration, 60_000)
     .option('--fmp-url <url>', 'FMP origin (default: start the sandbox); FMP_API_KEY holds the key')
-    .option('--shards <n>', 'shards of the local stream', '1')
+    .option('--shards <n>', 'shards of the local stream (1-16)', shardCount, 1)
     .option(
       '--sandbox-clock <instant>',
       "the sandbox's news clock (default now): articles after it do not exist yet",
@@ -143,21 +150,7 @@ export function registerNewsSilver(transform: Command, program: Command): void {
     .option('--full', 'reprocess every landed object (silver still holds each article once)')
     .option('--run-id <id>', 'run id (default: PREFECT__FLOW_RUN_ID, else generated)')
     .action(async (opts) => {
-      const lake = openLake();
-      process.exitCode = await runAttached(repoPython(), [
-        '-m',
-        'finlake_glue.job',
-        '--dataset',
-        'fmp_news',
-        '--bronze_uri',
-        lake.bronze.uri(),
-        '--silver_uri',
-        lake.silver.uri(),
-        '--run_id',
-        opts.runId ?? runIdFromEnv(),
-        '--mode',
-        opts.full ? 'full' : 'stream',
-      ]);
+      process.exitCode = await runGlueJob('fmp_news', opts.full ? 'full' : 'stream', opts.runId);
     });
   program
     .command('compact')

@@ -1,8 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { openLake } from '@finlake/lake';
 import { flag, isoDate } from '../options.ts';
-import { repoPython, runAttached } from '../process.ts';
-import { runIdFromEnv } from '@finlake/logging';
+import { runGlueJob } from '../process.ts';
 import { registerNewsSilver } from './news.ts';
 
 /**
@@ -24,24 +22,10 @@ export function registerTransform(program: Command): void {
     .action(async (opts) => {
       if (!opts.full && (!opts.from || !opts.to))
         throw new InvalidArgumentError('give --from and --to, or --full');
-      const lake = openLake();
-      const args = [
-        '-m',
-        'finlake_glue.job',
-        '--dataset',
-        'fmp_eod_prices',
-        '--bronze_uri',
-        lake.bronze.uri(),
-        '--silver_uri',
-        lake.silver.uri(),
-        '--run_id',
-        opts.runId ?? runIdFromEnv(),
-        '--mode',
-        opts.full ? 'full' : 'window',
+      process.exitCode = await runGlueJob('fmp_eod_prices', opts.full ? 'full' : 'window', opts.runId, [
         ...(opts.full ? [] : ['--from', opts.from, '--to', opts.to]),
         ...flag('--symbols', opts.symbols),
-      ];
-      process.exitCode = await runAttached(repoPython(), args);
+      ]);
     });
   registerNewsSilver(transform, program);
 }
