@@ -1,7 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import {
-  dailyPortfolioSummary,
+  DATASETS,
   fmpEodPrices,
   fmpEodPricesRejects,
   fmpNews,
@@ -19,6 +19,8 @@ import {
   fill,
 } from '@finlake/platform';
 import { glueTableArgs } from './catalog.ts';
+
+const GOLD_CONTRACTS = DATASETS.filter((d) => d.zone === 'gold');
 import { elbLogDelivery, SecureBucket } from './secure-bucket.ts';
 
 export interface DataLakeArgs {
@@ -174,10 +176,12 @@ export class DataLake extends pulumi.ComponentResource {
     // Gold's served tables: one owner (this program: name, columns from the contract, partitioning). The
     // publish step switches only their location to an audited candidate's (UpdateTable, versions kept), so
     // the program must not reset it.
-    const [mart] = GOLD_MARTS;
-    if (mart !== dailyPortfolioSummary.name) throw new Error(`gold mart ${mart} has no contract here`);
-    const gold = table(goldDb, this.gold, dailyPortfolioSummary, goldPublishedPrefix(mart), {
-      ignoreChanges: ['storageDescriptor.location'],
+    const [gold] = GOLD_MARTS.map((mart) => {
+      const contract = GOLD_CONTRACTS.find((d) => d.name === mart);
+      if (!contract) throw new Error(`gold mart ${mart} has no contract in libs/schemas`);
+      return table(goldDb, this.gold, contract, goldPublishedPrefix(mart), {
+        ignoreChanges: ['storageDescriptor.location'],
+      });
     });
 
     const wg = new aws.athena.Workgroup(
@@ -205,7 +209,8 @@ export class DataLake extends pulumi.ComponentResource {
     this.silverDatabase = silverDb.name;
     this.goldDatabase = goldDb.name;
     this.goldCandidatesDatabase = candidatesDb.name;
-    this.goldTable = pulumi.interpolate`${goldDb.name}.${gold.name}`;
+    // GOLD_MARTS is a non-empty tuple: its first entry is the batch-built summary the API's GOLD_TABLE names.
+    this.goldTable = pulumi.interpolate`${goldDb.name}.${gold!.name}`;
     this.workGroupName = wg.name;
     this.workGroupArn = wg.arn;
     this.registerOutputs({

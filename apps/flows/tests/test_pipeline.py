@@ -1,5 +1,6 @@
 """The master flow end to end on the bundled sample: real sandbox, connector, Spark, dbt, Prefect."""
 
+import os
 import shutil
 from datetime import date
 from pathlib import Path
@@ -111,3 +112,62 @@ def test_a_backfill_run_twice_changes_nothing(pipeline_env):
     )
     assert third["ingest"]["units"] == 3  # 2018-10-01..2018-10-31 per symbol
     assert third["gate"]["passed"]
+
+
+def test_the_news_flows_feed_silver_and_the_master_pipeline_publishes_both_marts(pipeline_env):
+    """The stream's real writer (producer -> local Kinesis -> local Firehose) lands news in bronze; the news
+    flows clean and compact it; the nightly's dbt joins it with prices and publishes both marts."""
+    import subprocess
+
+    from finlake_flows.flows import news_compaction, news_stream_to_silver
+
+    lake = Path(pipeline_env["FINLAKE_LAKE_ROOT"])
+
+    def stream(clock: str) -> None:
+        cli = [
+            "node", str(REPO / "tools" / "cli" / "bin" / "finlake.mjs"), "news", "run", "--symbols", "AAPL,SPY",
+            "--since", "2020-12-01", "--for", "6s", "--sandbox-clock", clock,
+        ]  # fmt: skip
+        run = subprocess.run(cli, capture_output=True, text=True, timeout=300, env={**os.environ})
+        assert run.returncode == 0, run.stderr[-2000:]
+
+    # The feed as of 10:00 New York on Dec 31, a batch; then as of after the close, another: the session
+    # of Dec 31 gets a file from each batch (what compaction is for).
+    stream("2020-12-31T15:00:00Z")
+    first = news_stream_to_silver()
+    assert first["objects_read"] > 0 and first["rows_written"] > 0
+    # The sandbox's malformed items are in rejects with their reason, never in silver.
+    assert first["rows_rejected"] > 0
+    assert {"missing_url", "empty_title"} <= set(first["rejected_by_reason"])
+    stream("2020-12-31T22:00:00Z")
+    second = news_stream_to_silver()
+    assert second["rows_written"] > 0 and second["already_in_silver"] > 0  # the feed repeats what it sent
+    again = news_stream_to_silver()
+    assert again["objects_read"] == 0 and again["rows_written"] == 0
+
+    def silver():
+        return duckdb.sql(
+            f"select article_id from read_parquet('{lake}/silver/fmp_news/*/*.parquet') order by 1"
+        ).fetchall()
+
+    articles = silver()
+    compacted = news_compaction()
+    assert silver() == articles  # the same articles, each once, whatever was rewritten
+    assert "2020-12-31" in compacted["days"]
+    for day in compacted["days"].values():
+        assert day["files_after"] == 1 and day["files_before"] >= 2
+
+    report = master_fmp_pipeline(date(2020, 12, 1), date(2020, 12, 31), ["AAPL", "SPY"])
+    assert report["gate"]["passed"] and "daily_symbol_news_price" in report["published"]["marts"]
+    served = published_file(lake / "gold", "daily_symbol_news_price")
+    [(rows, with_news, articles_counted)] = duckdb.sql(
+        f"select count(*), count(*) filter (where has_news), sum(news_count) from '{served}'"
+    ).fetchall()
+    assert rows > 0 and with_news > 0
+    # Every article in silver of a symbol with prices counts for exactly one served session.
+    [(in_silver,)] = duckdb.sql(
+        f"select count(*) from read_parquet('{lake}/silver/fmp_news/*/*.parquet', hive_partitioning=true) "
+        f"where symbol in (select distinct symbol from '{served}') "
+        "and session_date between '2020-12-01' and '2020-12-31'"
+    ).fetchall()
+    assert articles_counted == in_silver

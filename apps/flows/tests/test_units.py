@@ -424,6 +424,36 @@ def test_a_batch_is_refused_on_an_unpartitioned_table_and_an_empty_candidate_is_
         flat.publish("s3://gold", "r1", date(2020, 12, 1), "fp")
 
 
+def test_every_served_mart_is_published_or_none_is(tmp_path):
+    gold = tmp_path / "gold"
+    summary, news = publish.MARTS
+    cand = publish.candidate_dir(gold, "r1")
+    cand.mkdir(parents=True)
+    (cand / f"{summary}.parquet").write_bytes(b"s1")
+    # dbt built the summary but not the news mart: nothing is switched.
+    with pytest.raises(FileNotFoundError, match=f"lacks {news}"):
+        publish.publish_marts(gold, "r1")
+    assert not publish.published_file(gold).exists()
+    (cand / f"{news}.parquet").write_bytes(b"n1")
+    meta = publish.publish_marts(gold, "r1")
+    assert publish.published_file(gold, news).read_bytes() == b"n1"
+    assert publish.published_file(gold).read_bytes() == b"s1"
+    assert list(meta["marts"]) == [news] and meta["kept"] == []
+    assert (
+        json.loads((publish.published_file(gold, news).parent / "_published.json").read_text())["run_id"]
+        == "r1"
+    )
+    # A run from before the news mart existed: a rollback to it keeps the news served as it is.
+    old = publish.candidate_dir(gold, "r0")
+    old.mkdir(parents=True)
+    (old / f"{summary}.parquet").write_bytes(b"s0")
+    with (publish.published_file(gold).parent / "_history.jsonl").open("a") as fh:
+        fh.write(json.dumps({"run_id": "r0"}) + "\n")
+    assert publish.rollback_local(gold, "r0")["kept"] == [news]
+    assert publish.published_file(gold).read_bytes() == b"s0"
+    assert publish.published_file(gold, news).read_bytes() == b"n1"
+
+
 def test_local_rollback_republishes_an_earlier_candidate(tmp_path):
     gold = tmp_path / "gold"
     for run, body in (("r1", b"v1"), ("r2", b"v2")):

@@ -206,7 +206,7 @@ def test_a_live_writer_holds_the_table(stream):
 def test_the_job_rejects_a_window_mode_for_the_stream():
     from finlake_glue import args
 
-    with pytest.raises(args.ArgumentError, match="streamed dataset takes stream or full"):
+    with pytest.raises(args.ArgumentError, match="streamed dataset takes stream, full or compact"):
         args.validate(
             {"dataset": "fmp_news", "bronze_uri": "/b", "silver_uri": "/s", "run_id": "r", "mode": "window"}
         )
@@ -214,6 +214,16 @@ def test_the_job_rejects_a_window_mode_for_the_stream():
         args.validate({"dataset": "fmp_news", "bronze_uri": "/b", "silver_uri": "/s", "run_id": "r"}).mode
         == "stream"
     )
+    with pytest.raises(args.ArgumentError, match="compact does not apply to fmp_eod_prices"):
+        args.validate(
+            {
+                "dataset": "fmp_eod_prices",
+                "bronze_uri": "/b",
+                "silver_uri": "/s",
+                "run_id": "r",
+                "mode": "compact",
+            }
+        )
 
 
 def test_session_calendar_refuses_years_it_does_not_hold():

@@ -14,7 +14,8 @@ export interface SinkOptions {
   streamName: string;
   bronze: ZoneStore;
   producer: string;
-  /** Tries per record (the first put included) before it goes to the dead-letter area. */
+  /** Tries per record (the first put included) before it goes to the dead-letter area; a throttled send
+   * is not a try (it is resent until the shards take it). */
   maxTries: number;
   backoffBaseMs: number;
   backoffCapMs: number;
@@ -36,9 +37,17 @@ export interface SinkStats {
 
 const entryBytes = (e: StreamEntry) => e.data.length + Buffer.byteLength(e.partitionKey);
 
+const THROTTLED = 'ProvisionedThroughputExceededException';
+const THROTTLE_TOLERANCE = 0.1;
+/** Records/s the adaptive rate never goes below (a tenth of one shard's 1,000). */
+export const MIN_RATE = 100;
+
 interface Pending {
   entry: StreamEntry;
+  /** Failed sends that count against maxTries (throttling does not). */
   tries: number;
+  /** Every failed send, throttled or not: what the backoff grows with. */
+  sends: number;
   /** A failed entry is resent no earlier than this (its own full-jitter backoff). */
   notBefore?: number;
   lastError?: { code: string; message: string };
@@ -49,7 +58,8 @@ interface Pending {
  * with an `ErrorCode` are resent: they go back to the front of the queue, so the next call carries them
  * with fresh entries, after a full-jitter backoff that grows while calls keep being throttled. The sink
  * paces itself to an adaptive rate (records/s: cut on throttling, raised while calls succeed), so it runs
- * close to what the stream's shards take instead of bouncing off them. After `maxTries` an entry is written,
+ * close to what the stream's shards take instead of bouncing off them. Throttled entries are resent until
+ * accepted; after `maxTries` failures of another kind (InternalFailure, KMS errors) an entry is written,
  * with its last error, to the lake's dead-letter area (one object per call), so nothing is dropped. A record
  * over 1 MiB can never be put: it is dead-lettered at once.
  */
@@ -134,7 +144,7 @@ export class KinesisSink {
         (n) => (this.inFlight += n),
       );
       bytes += fresh.reduce((n, e) => n + entryBytes(e), 0);
-      batch.push(...fresh.map((entry) => ({ entry, tries: 0 })));
+      batch.push(...fresh.map((entry) => ({ entry, tries: 0, sends: 0 })));
     }
     return batch;
   }
@@ -187,22 +197,28 @@ export class KinesisSink {
     if (sendable.length) {
       await this.pace(sendable.length);
       const failed = await this.putOnce(sendable);
-      for (const p of failed) p.tries++;
+      // Throttling is the shards saying "slower", not a fault of the entry: it is resent until accepted
+      // (the rate below adapts) and never uses up the entry's tries. Other errors do.
+      for (const p of failed) {
+        p.sends++;
+        if (p.lastError?.code !== THROTTLED) p.tries++;
+      }
       dead.push(...failed.filter((p) => p.tries >= this.o.maxTries));
       const again = failed.filter((p) => p.tries < this.o.maxTries);
       const now = Date.now();
       for (const p of again) {
-        // Full jitter per entry: random(0, min(cap, base * 2^(tries - 1))).
-        const ceiling = Math.min(this.o.backoffCapMs, this.o.backoffBaseMs * 2 ** (p.tries - 1));
+        // Full jitter per entry: random(0, min(cap, base * 2^(sends - 1))).
+        const ceiling = Math.min(this.o.backoffCapMs, this.o.backoffBaseMs * 2 ** Math.min(20, p.sends - 1));
         p.notBefore = now + Math.floor(this.random() * ceiling);
       }
       this.retries.push(...again);
-      const throttled = failed.filter(
-        (p) => p.lastError?.code === 'ProvisionedThroughputExceededException',
-      ).length;
-      // Additive increase while calls go through, a cut in proportion to what the shards refused.
-      if (throttled) this.rate = Math.max(10, this.rate * (1 - (0.3 * throttled) / sendable.length));
-      else this.rate = Math.min(100_000, this.rate + Math.max(5, this.rate * 0.01));
+      const throttled = failed.filter((p) => p.lastError?.code === THROTTLED).length / sendable.length;
+      // Run just above what the shards take: a few refused entries per call cost only their resend, so the
+      // rate is cut only when more than a tenth of a call is refused (then in proportion), and it rises
+      // while calls mostly go through. The floor keeps a storm of refusals unrelated to the rate (a hot
+      // shard, an injected fault) from starving the stream.
+      if (throttled > THROTTLE_TOLERANCE) this.rate = Math.max(MIN_RATE, this.rate * (1 - throttled / 2));
+      else this.rate = Math.min(100_000, this.rate + Math.max(5, this.rate * 0.02));
     }
     if (dead.length) await this.deadLetter(dead);
   }

@@ -57,6 +57,7 @@ export class NewsProducer {
   private seen = new Set<string>();
   /** A backlog deeper than maxPages: where the next poll resumes paging, and the newest stamp seen so far. */
   private resume = new Map<string, { page: number; newest?: string }>();
+  private lastPollFailed = false;
   private stopWaiters: (() => void)[] = [];
   private readonly now: () => Date;
 
@@ -86,9 +87,13 @@ export class NewsProducer {
     while (!this.status.stopping) {
       const started = Date.now();
       const marks = await this.pollOnce();
-      // Everything enqueued by this poll (and before) is on the stream or dead-lettered: now the watermark.
-      await this.o.sink.drain();
+      // A backlog deeper than a poll: the next poll resumes it at once (no interval, no drain), so the sink
+      // never idles while the producer catches up; the bounded queue keeps memory flat meanwhile.
+      // (Not after a failed poll: FMP refusing is a reason to wait the interval.)
+      const behind = this.resume.size > 0 && !this.lastPollFailed;
       if (Object.keys(marks).length) {
+        // Everything enqueued by this poll (and before) is on the stream or dead-lettered: now the watermark.
+        await this.o.sink.drain();
         this.checkpoint = {
           producer: this.o.producer,
           updated_at: this.now().toISOString(),
@@ -99,7 +104,7 @@ export class NewsProducer {
       }
       this.status.polls++;
       this.status.lastPollAt = this.now().toISOString();
-      const wait = this.o.pollIntervalMs - (Date.now() - started);
+      const wait = behind ? 0 : this.o.pollIntervalMs - (Date.now() - started);
       if (wait > 0 && !this.status.stopping)
         await new Promise<void>((r) => {
           const t = setTimeout(r, wait);
@@ -115,6 +120,7 @@ export class NewsProducer {
   /** One pass over every poll; returns the new watermark of each poll that got articles. */
   private async pollOnce(): Promise<Record<string, string>> {
     const marks: Record<string, string> = {};
+    this.lastPollFailed = false;
     const polls: (string[] | 'latest')[] = [
       ...this.o.symbolGroups,
       ...(this.o.latest ? ['latest' as const] : []),
@@ -128,6 +134,7 @@ export class NewsProducer {
         if (newest && newest > watermark) marks[key] = newest;
       } catch (err) {
         if (err instanceof FatalAuthError) throw err;
+        this.lastPollFailed = true;
         // A group that cannot be served (plan-restricted, retries exhausted) keeps its watermark: next poll retries.
         this.o.log(err instanceof UnitFailedError ? 'warn' : 'error', 'poll failed', {
           poll: key,

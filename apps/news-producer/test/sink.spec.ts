@@ -5,7 +5,7 @@ import type { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { LocalZoneStore } from '@finlake/lake';
 import { deadLettersPrefix, FMP_NEWS } from '@finlake/platform';
 import { loadProducerConfig } from '../src/config.ts';
-import { KinesisSink, MAX_CALL_RECORDS } from '../src/kinesis-sink.ts';
+import { KinesisSink, MAX_CALL_RECORDS, MIN_RATE } from '../src/kinesis-sink.ts';
 import { BoundedQueue } from '../src/queue.ts';
 import { articleId, toEntry } from '../src/records.ts';
 
@@ -90,8 +90,43 @@ describe('KinesisSink', () => {
     expect(calls.flatMap((c) => c.keys).filter((k) => k !== 'AAPL' && k !== 'MSFT')).toEqual([]);
   });
 
+  it('resends a throttled entry until the shards take it: throttling never uses up its tries', async () => {
+    // The first entry of each of the first six calls is throttled: with 2 tries it would be dead-lettered.
+    const { client, calls } = fakeKinesis((call) =>
+      call < 6 ? new Map([[0, 'ProvisionedThroughputExceededException']]) : new Map(),
+    );
+    const { s } = await sink(client, 2);
+    s.start();
+    await s.queue.push(toEntry(item(1), new Date()));
+    await s.close();
+    expect(calls).toHaveLength(7);
+    expect(s.stats).toMatchObject({ put: 1, throttled: 6, deadLettered: 0 });
+  });
+
+  it('cuts its rate when a call is mostly refused, never below the floor, and raises it while calls go through', async () => {
+    const rates: number[] = [];
+    const probe: { sink?: KinesisSink } = {};
+    const { client, calls } = fakeKinesis((call, n) => {
+      rates.push(probe.sink!.rate);
+      return call < 20
+        ? new Map(Array.from({ length: n }, (_, i) => [i, 'ProvisionedThroughputExceededException']))
+        : new Map();
+    });
+    const { s } = await sink(client);
+    probe.sink = s;
+    s.rate = 400;
+    for (let i = 0; i < 5; i++) await s.queue.push(toEntry(item(i), new Date()));
+    s.start();
+    await s.close();
+    expect(calls.length).toBeGreaterThan(20);
+    expect(Math.min(...rates)).toBe(MIN_RATE);
+    expect(rates.slice(1, 20).every((r, i) => r <= rates[i]!)).toBe(true); // only cut while refused
+    expect(s.rate).toBeGreaterThan(MIN_RATE);
+    expect(s.stats.deadLettered).toBe(0);
+  });
+
   it('dead-letters an entry after its last try and a record over 1 MiB at once, keeping each in the lake', async () => {
-    const { client } = fakeKinesis(() => new Map([[0, 'ProvisionedThroughputExceededException']]));
+    const { client } = fakeKinesis(() => new Map([[0, 'InternalFailure']]));
     const { s, bronze } = await sink(client, 2);
     s.start();
     await s.queue.push(toEntry(item(1, { text: 'x'.repeat(1024 * 1024) }), new Date()));
@@ -104,10 +139,7 @@ describe('KinesisSink', () => {
       .split('\n')
       .filter(Boolean)
       .map((l) => JSON.parse(l));
-    expect(lines.map((l) => l.error_code).sort()).toEqual([
-      'ProvisionedThroughputExceededException',
-      'RecordTooLarge',
-    ]);
+    expect(lines.map((l) => l.error_code).sort()).toEqual(['InternalFailure', 'RecordTooLarge']);
     expect(lines.find((l) => l.error_code !== 'RecordTooLarge').tries).toBe(2);
     expect(s.stats.deadLettered).toBe(2);
   });

@@ -15,6 +15,12 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
   const status = err.statusCode ?? 500;
   if (status >= 400 && status < 500)
     return reply.code(status).send({ error: NAMES[status] ?? 'bad_request', message: err.message });
+  // A mart not published yet (MartNotPublished): the caller may retry later; the message says why.
+  if (status === 503)
+    return reply
+      .code(503)
+      .header('retry-after', '3600')
+      .send({ error: 'not_published', message: err.message });
   req.log.error({ err }, 'request failed');
   return reply
     .code(500)

@@ -9,6 +9,7 @@ import Type from 'typebox';
 import { awsSettingsFromEnv, createClient, type AwsClientSettings } from '@finlake/aws';
 import { setting, type ConfigOf } from '@finlake/config';
 import { AthenaEngine, CachingEngine, callerFromAuthorizerContext } from '@finlake/serving';
+import { dailySymbolNewsPrice } from '@finlake/schemas';
 import { buildApp } from './app.ts';
 
 /** The API's configuration on Lambda (environment variables set by the ServingApi Pulumi component). */
@@ -63,6 +64,8 @@ export async function buildLambdaApp(config: LambdaConfig, aws: AwsClientSetting
     client: createClient(AthenaClient, aws),
     workGroup: config.workGroup,
     table: config.table,
+    // Every served mart is a table of the same gold database (infra declares one per GOLD_MARTS entry).
+    newsTable: `${config.table.split('.')[0]}.${dailySymbolNewsPrice.name}`,
     deadlineMs: config.deadlineMs,
   });
   // A warm Lambda reuses answers for a few minutes (no cheap way to see a publish from here).

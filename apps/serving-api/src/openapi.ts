@@ -14,7 +14,8 @@ export async function openApi(app: FastifyInstance, swaggerUiDir?: string) {
       info: {
         title: 'Finlake gold API',
         version: '1.0.0',
-        description: 'daily_portfolio_summary, per portfolio and per date.',
+        description:
+          'Gold marts: daily_portfolio_summary (per portfolio, per date) and daily_symbol_news_price (per symbol).',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       security: [{ bearer: [] }],

@@ -1,4 +1,6 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { goldPublishedFile } from '@finlake/platform';
+import { dailyPortfolioSummary, dailySymbolNewsPrice } from '@finlake/schemas';
 import Type from 'typebox';
 import { loadConfig, setting } from '@finlake/config';
 import { findRepoRoot } from '@finlake/lake';
@@ -58,16 +60,19 @@ export const localServerConfigSpec = {
 export async function startLocalServer(options: LocalServerOptions) {
   const config = loadConfig('serving-api', localServerConfigSpec);
   const lake = options.lakeRoot ?? (config.lakeRoot || join(findRepoRoot(), '.lake'));
-  const goldDir = join(lake, 'gold', 'daily_portfolio_summary');
-  const goldFile = join(goldDir, 'daily_portfolio_summary.parquet');
+  const [summary, news] = [dailyPortfolioSummary.name, dailySymbolNewsPrice.name].map((mart) =>
+    join(lake, 'gold', goldPublishedFile(mart)),
+  ) as [string, string];
+  const goldFile = summary;
   // Each published version indexed in memory (GoldIndexEngine: the uncached path is as fast as the cache);
   // answers cached per gold version: the publisher replaces the file atomically (a new inode), so its
   // identity is the version.
-  const duckdb = await GoldIndexEngine.open(goldFile);
+  const duckdb = await GoldIndexEngine.open(goldFile, { newsFile: news });
   const cache = options.cache ?? config.cache === 'on';
   const engine = cache
     ? new CachingEngine(duckdb, {
-        version: async () => (await fileIdentity(goldFile)) ?? 'missing',
+        // Both marts' files: a publish replaces each, and no answer may outlive either.
+        version: async () => `${await fileIdentity(goldFile)}|${await fileIdentity(news)}`,
       })
     : duckdb;
   const { publicKeyPem } = devKeyPair(join(lake, '_state', 'dev-keys'));
@@ -76,7 +81,7 @@ export async function startLocalServer(options: LocalServerOptions) {
     authenticate: bearerAuthentication(
       createVerifier({ issuer: DEV_ISSUER, audience: API_AUDIENCE, publicKeyPem }),
     ),
-    publishedMetaFile: join(goldDir, '_published.json'),
+    publishedMetaFile: join(dirname(goldFile), '_published.json'),
     logger: { level: options.logLevel ?? config.logLevel },
   });
   app.addHook('onClose', () => engine.close());

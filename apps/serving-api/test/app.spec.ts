@@ -14,7 +14,7 @@ import {
 import { DuckDBInstance } from '@duckdb/node-api';
 import { DuckDbEngine } from '@finlake/serving/duckdb';
 import { bearerAuthentication, buildApp } from '../src/app.ts';
-import { writeGoldFixture } from '@finlake/serving/testing';
+import { writeGoldFixture, writeNewsFixture } from '@finlake/serving/testing';
 import { loadConfig } from '@finlake/config';
 import { localServerConfigSpec } from '../src/server.ts';
 
@@ -23,10 +23,12 @@ const gold = join(dir, 'gold', 'daily_portfolio_summary', 'daily_portfolio_summa
 const keys = devKeyPair(join(dir, 'keys'));
 let app: FastifyInstance;
 let engine: DuckDbEngine;
+let news: string;
 
 beforeAll(async () => {
   await writeGoldFixture(dir);
-  engine = await DuckDbEngine.open(gold);
+  news = await writeNewsFixture(dir);
+  engine = await DuckDbEngine.open(gold, { newsFile: news, versionCheckMs: 0 });
   app = await buildApp({
     engine,
     authenticate: bearerAuthentication(
@@ -164,6 +166,107 @@ describe('portfolio summaries', () => {
     // DECIMAL(18,2) text without trailing zeros is what a JSON number of that value prints as.
     expect(served).toEqual(stored.map(([v]) => String(v).replace(/\.?0+$/, '')));
     expect(served).toContain('1234567890123.52');
+  });
+});
+
+describe('symbol news (the second mart, its own route plugin)', () => {
+  const url = (symbol: string, q = 'from=2020-01-01&to=2020-01-30') =>
+    `/v1/symbols/${symbol}/daily-news?${q}`;
+
+  it('pages through a symbol`s sessions in date order, for any authenticated caller', async () => {
+    const t = await token(['P001']); // market data: no portfolio entitlement needed
+    const seen: string[] = [];
+    let next = url('AAPL', 'from=2020-01-01&to=2020-01-30&limit=7');
+    for (let i = 0; i < 10 && next; i++) {
+      const body = (await get(next, t)).json();
+      expect(body.symbol).toBe('AAPL');
+      seen.push(...body.items.map((r: { trade_date: string }) => r.trade_date));
+      next = body.next_cursor
+        ? url('AAPL', `from=2020-01-01&to=2020-01-30&limit=7&cursor=${body.next_cursor}`)
+        : '';
+    }
+    expect(seen).toHaveLength(30);
+    expect(new Set(seen).size).toBe(30);
+    expect([...seen].sort()).toEqual(seen);
+  });
+
+  it('serves rows in the contract`s shape, an index symbol URL-encoded, days without news included', async () => {
+    const body = (await get(url('%5EGSPC', 'from=2020-01-01&to=2020-01-02'), await token('*'))).json();
+    expect(body.items).toEqual([
+      {
+        symbol: '^GSPC',
+        trade_date: '2020-01-01',
+        close_price: 100.123456,
+        daily_return: null,
+        news_count: 2,
+        avg_sentiment: 0.25,
+        first_headline: '^GSPC v1 headline 0',
+        has_news: true,
+      },
+      {
+        symbol: '^GSPC',
+        trade_date: '2020-01-02',
+        close_price: 101.123456,
+        daily_return: 0.01,
+        news_count: 0,
+        avg_sentiment: null,
+        first_headline: null,
+        has_news: false,
+      },
+    ]);
+  });
+
+  it('serves the new version right after a publish replaces the file', async () => {
+    const t = await token('*');
+    const first = async () => (await get(url('AAPL', 'from=2020-01-01&to=2020-01-01'), t)).json().items[0];
+    expect((await first()).first_headline).toBe('AAPL v1 headline 0');
+    await writeNewsFixture(dir, ['AAPL', '^GSPC'], 30, 'v2');
+    expect((await first()).first_headline).toBe('AAPL v2 headline 0');
+  });
+
+  it('answers 401 without a token and 400 for bad symbols, ranges, cursors and unknown parameters', async () => {
+    expect((await get(url('AAPL'))).statusCode).toBe(401);
+    const t = await token('*');
+    for (const bad of [
+      url('aapl'),
+      url("AAPL'%20OR%201=1--"),
+      url('A'.repeat(40)),
+      url('AAPL', 'from=2020-03-01&to=2020-02-01'),
+      url('AAPL', 'from=1980-01-01&to=2020-02-01'),
+      url('AAPL', 'from=2020-01-01&to=2020-02-01&cursor=%27%3B--'),
+      url('AAPL', 'from=2020-01-01&to=2020-02-01&cursor=eyJrIjoicG9ydGZvbGlvIiwiYSI6IlAwMDEifQ'),
+      url('AAPL', 'from=2020-01-01&to=2020-02-01&portfolio=P001'),
+      url('AAPL', 'from=2020-01-01'),
+    ]) {
+      const res = await get(bad, t);
+      expect(res.statusCode, bad).toBe(400);
+      expect(res.json().message.length, bad).toBeGreaterThan(5);
+    }
+  });
+
+  it('answers 503 with what to wait for when the mart has not been published yet', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'serving-unpublished-'));
+    const unpublished = await DuckDbEngine.open(gold, {
+      newsFile: join(empty, 'gold', 'daily_symbol_news_price', 'daily_symbol_news_price.parquet'),
+    });
+    const bare = await buildApp({
+      engine: unpublished,
+      authenticate: bearerAuthentication(
+        createVerifier({ issuer: DEV_ISSUER, audience: API_AUDIENCE, publicKeyPem: keys.publicKeyPem }),
+      ),
+    });
+    try {
+      const res = await bare.inject({
+        url: url('AAPL'),
+        headers: { authorization: `Bearer ${await token('*')}` },
+      });
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toMatchObject({ error: 'not_published' });
+      expect(res.json().message).toMatch(/daily_symbol_news_price has not been published yet/);
+    } finally {
+      await bare.close();
+      await unpublished.close();
+    }
   });
 });
 

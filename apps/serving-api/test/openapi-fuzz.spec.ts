@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { repoRoot } from '@finlake/aws/testing';
 import { devKeyPair, mintToken } from '@finlake/serving';
 import { startLocalServer } from '../src/server.ts';
-import { writeGoldFixture } from '@finlake/serving/testing';
+import { writeGoldFixture, writeNewsFixture } from '@finlake/serving/testing';
 
 // A property-based run of Schemathesis (from the repo's Python env) over the API's own OpenAPI
 // document, against the real local server on 127.0.0.1: generated valid and invalid inputs for every
@@ -19,6 +19,7 @@ let address: string;
 
 beforeAll(async () => {
   await writeGoldFixture(lake);
+  await writeNewsFixture(lake);
   ({ app, address } = await startLocalServer({ port: 0, lakeRoot: lake, logLevel: 'silent' }));
 });
 afterAll(async () => app?.close());
@@ -72,5 +73,6 @@ describe('OpenAPI property/fuzz run (Schemathesis)', () => {
     const events = readFileSync(report, 'utf8');
     expect(events).toContain('/v1/portfolios/{portfolioId}/daily-summary');
     expect(events).toContain('/v1/daily-portfolio-summary');
+    expect(events).toContain('/v1/symbols/{symbol}/daily-news');
   }, 660_000);
 });

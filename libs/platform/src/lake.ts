@@ -93,6 +93,8 @@ export const LAKE_LAYOUT = {
     /** dbt writes each run's gold here; the gate audits it; publish serves it. */
     candidate: '_candidates/{run_id}/',
     published: '{mart}/',
+    /** The served file of a mart in the local lake (on AWS the Glue table's location says where). */
+    publishedFile: '{mart}/{mart}.parquet',
   },
 } as const;
 
@@ -174,3 +176,4 @@ export const goldCandidatePrefix = (runId: string) => fill(LAKE_LAYOUT.gold.cand
 /** Every run's candidate: what publish lists to find a candidate's partitions. */
 export const goldCandidatesPrefix = () => staticPrefix(LAKE_LAYOUT.gold.candidate);
 export const goldPublishedPrefix = (mart: string) => fill(LAKE_LAYOUT.gold.published, { mart });
+export const goldPublishedFile = (mart: string) => fill(LAKE_LAYOUT.gold.publishedFile, { mart });

@@ -10,6 +10,8 @@ export const FLOWS = {
   bronzeToSilver: 'bronze-to-silver-fmp',
   dbt: 'dbt-build-gold',
   backfill: 'fmp-backfill',
+  newsToSilver: 'news-stream-to-silver',
+  newsCompaction: 'news-compaction',
 } as const;
 
 export interface Deployment {
@@ -69,6 +71,27 @@ export const DEPLOYMENTS = {
     description: 'Ingest and clean a long range in windows, then one dbt build, the gate and publish.',
     concurrencyLimit: 1,
     parameters: { max_concurrency: 2 },
+  },
+  // The stream's silver: Firehose delivers every 60-900 s (per stack), so a micro-batch every 10 minutes
+  // keeps silver within minutes of the feed; one at a time (the job also holds the table's writer lock).
+  newsToSilver: {
+    flow: FLOWS.newsToSilver,
+    name: 'news-micro-batch',
+    entrypoint: 'finlake_flows.flows:news_stream_to_silver',
+    pool: 'ecs',
+    description: 'Streamed news landed by Firehose since the last batch -> silver fmp_news (deduplicated).',
+    schedule: { cron: '*/10 * * * *', timezone: 'UTC', active: true },
+    concurrencyLimit: 1,
+  },
+  // Daily at 17:45 New York: after the session's news is in, before the 18:30 nightly reads silver.
+  newsCompaction: {
+    flow: FLOWS.newsCompaction,
+    name: 'news-compaction-daily',
+    entrypoint: 'finlake_flows.flows:news_compaction',
+    pool: 'ecs',
+    description: "Rewrites each streamed day's small files into one; readers switch to it atomically.",
+    schedule: { cron: '45 17 * * *', timezone: 'America/New_York', active: true },
+    concurrencyLimit: 1,
   },
 } as const satisfies Record<string, Deployment>;
 

@@ -170,5 +170,8 @@ export const ARTIFACTS = {
   prefectResults: 'prefect-results',
 } as const;
 
-/** The gold marts served by the API; each is a served Glue table whose location publish switches. */
-export const GOLD_MARTS = ['daily_portfolio_summary'] as const;
+/**
+ * The gold marts served by the API; each is a served Glue table whose location publish switches. The first
+ * is built incrementally (a night's batch of months); the others are rebuilt whole every run.
+ */
+export const GOLD_MARTS = ['daily_portfolio_summary', 'daily_symbol_news_price'] as const;

@@ -6,9 +6,18 @@ import {
   type AthenaClient,
   type GetQueryResultsCommandOutput,
 } from '@aws-sdk/client-athena';
-import type { DateQuery, GoldFreshness, PortfolioQuery, QueryEngine, SummaryRow } from './engine.ts';
-import { dailyPortfolioSummary } from '@finlake/schemas';
-import { rowFromStrings, selectList } from './gold-columns.ts';
+import {
+  MartNotPublished,
+  type DateQuery,
+  type GoldFreshness,
+  type PortfolioQuery,
+  type QueryEngine,
+  type SummaryRow,
+  type SymbolNewsQuery,
+  type SymbolNewsRow,
+} from './engine.ts';
+import { dailyPortfolioSummary, dailySymbolNewsPrice } from '@finlake/schemas';
+import { NEWS_COLUMNS, rowFromStrings, selectList } from './gold-columns.ts';
 
 export class AthenaQueryError extends Error {
   constructor(
@@ -25,6 +34,8 @@ export interface AthenaEngineOptions {
   workGroup: string;
   /** Fully qualified table, from configuration only (never from a request): `gold_db.daily_portfolio_summary`. */
   table: string;
+  /** The served daily_symbol_news_price table, also from configuration: `gold_db.daily_symbol_news_price`. */
+  newsTable?: string;
   /** Give up after this long (ms); Athena has a ~2 s floor per query. */
   deadlineMs?: number;
   pollInitialMs?: number;
@@ -41,6 +52,7 @@ function checkedLimit(limit: number): number {
   return limit;
 }
 const COLUMNS = selectList();
+const NEWS_COLUMNS_SQL = selectList(NEWS_COLUMNS);
 // The served table's partition (the contract's): each question names the months it reads, so Athena
 // prunes to them (a portfolio's year is 12 small partitions, not all of gold).
 const [MONTH] = dailyPortfolioSummary.partitionBy.map((p) => p.name);
@@ -58,10 +70,9 @@ export class AthenaEngine implements QueryEngine {
   readonly name = 'athena';
 
   constructor(private readonly o: AthenaEngineOptions) {
-    if (!TABLE.test(o.table))
-      throw new Error(
-        `Athena table ${JSON.stringify(o.table)} must be database.table in lowercase identifiers`,
-      );
+    for (const t of [o.table, ...(o.newsTable === undefined ? [] : [o.newsTable])])
+      if (!TABLE.test(t))
+        throw new Error(`Athena table ${JSON.stringify(t)} must be database.table in lowercase identifiers`);
   }
 
   portfolioSummary(q: PortfolioQuery): Promise<SummaryRow[]> {
@@ -83,6 +94,18 @@ export class AthenaEngine implements QueryEngine {
        order by portfolio_id limit ${checkedLimit(q.limit)}`,
       [month(q.date), q.date, q.after ?? '', entitled[0] === '*' ? '*' : '-', entitled.join(',')],
     );
+  }
+
+  async symbolDailyNews(q: SymbolNewsQuery): Promise<SymbolNewsRow[]> {
+    if (!this.o.newsTable) throw new MartNotPublished(dailySymbolNewsPrice.name);
+    const rows = await this.raw(
+      `select ${NEWS_COLUMNS_SQL} from ${this.o.newsTable}
+       where symbol = ? and trade_date between cast(? as date) and cast(? as date)
+         and trade_date > cast(? as date)
+       order by trade_date limit ${checkedLimit(q.limit)}`,
+      [q.symbol, q.from, q.to, q.after ?? '0001-01-01'],
+    );
+    return rows.map((r) => rowFromStrings<SymbolNewsRow>(r, NEWS_COLUMNS));
   }
 
   async freshness(): Promise<GoldFreshness> {

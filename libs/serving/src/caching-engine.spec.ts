@@ -1,5 +1,12 @@
 import { CachingEngine } from './caching-engine.ts';
-import type { DateQuery, PortfolioQuery, QueryEngine, SummaryRow } from './engine.ts';
+import type {
+  DateQuery,
+  PortfolioQuery,
+  QueryEngine,
+  SummaryRow,
+  SymbolNewsQuery,
+  SymbolNewsRow,
+} from './engine.ts';
 
 /** An engine that records its queries and answers with whatever gold version is "published". */
 function recordingEngine() {
@@ -22,6 +29,12 @@ function recordingEngine() {
       return all
         .filter((p) => q.entitlement.all || q.entitlement.portfolios.includes(p))
         .map((p) => row(p, q.date));
+    },
+    async symbolDailyNews(q: SymbolNewsQuery) {
+      calls.push(`n:${q.symbol}:${q.from}`);
+      return [
+        { symbol: q.symbol, trade_date: q.from, news_count: published === 'v1' ? 1 : 2 } as SymbolNewsRow,
+      ];
     },
     freshness: async () => ({ latestSummaryDate: null, rows: 0 }),
     close: async () => undefined,
@@ -56,6 +69,23 @@ describe('CachingEngine', () => {
     const after = await cache.portfolioSummary(q('P001'));
     expect(after[0]!.market_value).toBe(2);
     expect(f.calls).toHaveLength(3);
+  });
+
+  it('caches the news mart per question and version too, apart from the summary questions', async () => {
+    let now = 0;
+    const f = recordingEngine();
+    const cache = new CachingEngine(f.engine, { version: f.version, versionCheckMs: 1000, now: () => now });
+    const news = (symbol: string) =>
+      cache.symbolDailyNews({ symbol, from: '2020-01-01', to: '2020-12-31', limit: 101 });
+    await news('AAPL');
+    await news('AAPL');
+    await news('MSFT');
+    await cache.portfolioSummary(q('P001'));
+    expect(f.calls).toEqual(['n:AAPL:2020-01-01', 'n:MSFT:2020-01-01', 'p:P001:2020-01-01']);
+    f.publish('v2');
+    now += 1500;
+    expect((await news('AAPL'))[0]!.news_count).toBe(2);
+    expect(f.calls).toHaveLength(4);
   });
 
   it('shares one engine query between concurrent identical misses', async () => {

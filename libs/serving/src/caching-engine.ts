@@ -1,4 +1,12 @@
-import type { DateQuery, GoldFreshness, PortfolioQuery, QueryEngine, SummaryRow } from './engine.ts';
+import type {
+  DateQuery,
+  GoldFreshness,
+  PortfolioQuery,
+  QueryEngine,
+  SummaryRow,
+  SymbolNewsQuery,
+  SymbolNewsRow,
+} from './engine.ts';
 
 export interface CachingOptions {
   /**
@@ -16,7 +24,7 @@ export interface CachingOptions {
 }
 
 interface Entry {
-  rows: Promise<SummaryRow[]>;
+  rows: Promise<object[]>;
   expires: number;
   /** The gold version current when the query started: a query racing a publish is never served after it. */
   version: string | undefined;
@@ -53,6 +61,12 @@ export class CachingEngine implements QueryEngine {
     return this.cached(`d|${q.date}|${q.after ?? ''}|${q.limit}|${who}`, () => this.engine.summaryForDate(q));
   }
 
+  symbolDailyNews(q: SymbolNewsQuery): Promise<SymbolNewsRow[]> {
+    return this.cached(`n|${q.symbol}|${q.from}|${q.to}|${q.after ?? ''}|${q.limit}`, () =>
+      this.engine.symbolDailyNews(q),
+    );
+  }
+
   /** Not cached: health must say what the engine sees now. */
   freshness(): Promise<GoldFreshness> {
     return this.engine.freshness();
@@ -67,7 +81,7 @@ export class CachingEngine implements QueryEngine {
     return this.entries.size;
   }
 
-  private async cached(key: string, load: () => Promise<SummaryRow[]>): Promise<SummaryRow[]> {
+  private async cached<R extends object>(key: string, load: () => Promise<R[]>): Promise<R[]> {
     await this.checkVersion();
     const now = (this.o.now ?? Date.now)();
     const hit = this.entries.get(key);
@@ -75,7 +89,7 @@ export class CachingEngine implements QueryEngine {
       // Re-insert: Map order is the LRU order.
       this.entries.delete(key);
       this.entries.set(key, hit);
-      return hit.rows;
+      return hit.rows as Promise<R[]>;
     }
     const rows = load();
     const entry = {

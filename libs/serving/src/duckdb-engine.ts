@@ -1,10 +1,20 @@
 import { DuckDBInstance, type DuckDBConnection, type DuckDBPreparedStatement } from '@duckdb/node-api';
-import type { DateQuery, GoldFreshness, PortfolioQuery, QueryEngine, SummaryRow } from './engine.ts';
+import {
+  type DateQuery,
+  type GoldFreshness,
+  type PortfolioQuery,
+  type QueryEngine,
+  type SummaryRow,
+  type SymbolNewsQuery,
+  type SymbolNewsRow,
+} from './engine.ts';
+import { askNewsMart, openNewsMart, type NewsMart } from './news-mart.ts';
 import { selectList } from './gold-columns.ts';
 import { goldDuckDb } from './duckdb-instance.ts';
 import { fileIdentity, PublishedVersions } from './published-versions.ts';
 
 export { GoldIndexEngine, type GoldIndexEngineOptions } from './gold-index.ts';
+export { NewsMart } from './news-mart.ts';
 
 // Typed as the gold contract says, whatever the file's physical types.
 const COLUMNS = selectList();
@@ -14,6 +24,8 @@ export interface DuckDbEngineOptions {
   poolSize?: number;
   /** How often the file's identity is looked at for a new published version (a stat, not per query). */
   versionCheckMs?: number;
+  /** The published daily_symbol_news_price file (none: its route answers 503 until one is given). */
+  newsFile?: string;
 }
 
 /**
@@ -30,6 +42,7 @@ export class DuckDbEngine implements QueryEngine {
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly versions: PublishedVersions<Generation>,
+    private readonly news: NewsMart | undefined,
   ) {}
 
   static async open(goldFile: string, o: DuckDbEngineOptions = {}): Promise<DuckDbEngine> {
@@ -39,7 +52,7 @@ export class DuckDbEngine implements QueryEngine {
     const versions = new PublishedVersions(goldFile, o.versionCheckMs ?? 1000, load, await load(), (old) =>
       old.retire(),
     );
-    return new DuckDbEngine(instance, versions);
+    return new DuckDbEngine(instance, versions, await openNewsMart(instance, o.newsFile, o.versionCheckMs));
   }
 
   /** Why the file on disk is not the version served, when a new version failed to load. */
@@ -76,6 +89,10 @@ export class DuckDbEngine implements QueryEngine {
     });
   }
 
+  symbolDailyNews(q: SymbolNewsQuery): Promise<SymbolNewsRow[]> {
+    return askNewsMart(this.news, q);
+  }
+
   freshness(): Promise<GoldFreshness> {
     return this.with(async (c) => {
       const row = (await c.fresh.runAndReadAll()).getRowObjectsJson()[0] as {
@@ -89,6 +106,7 @@ export class DuckDbEngine implements QueryEngine {
   async close(): Promise<void> {
     await this.versions.settle();
     this.versions.served.retire();
+    this.news?.close();
     this.instance.closeSync();
   }
 }

@@ -1,7 +1,8 @@
 import type { Row } from '@finlake/schemas';
-import type { dailyPortfolioSummary } from '@finlake/schemas';
+import type { dailyPortfolioSummary, dailySymbolNewsPrice } from '@finlake/schemas';
 
 export type SummaryRow = Row<typeof dailyPortfolioSummary>;
+export type SymbolNewsRow = Row<typeof dailySymbolNewsPrice>;
 
 /** Which portfolios a caller may see: a list, or every one. */
 export type Entitlement = { all: true } | { all: false; portfolios: readonly string[] };
@@ -23,6 +24,24 @@ export interface DateQuery {
   limit: number;
 }
 
+export interface SymbolNewsQuery {
+  symbol: string;
+  from: string;
+  to: string;
+  /** Rows strictly after this trade_date (the cursor). */
+  after?: string;
+  limit: number;
+}
+
+/** A mart the pipeline has not published yet (a new deployment): a 503 that says so, not a 500. */
+export class MartNotPublished extends Error {
+  readonly statusCode = 503;
+  constructor(readonly mart: string) {
+    super(`gold mart ${mart} has not been published yet; it is served after the next pipeline run`);
+    this.name = 'MartNotPublished';
+  }
+}
+
 export interface GoldFreshness {
   latestSummaryDate: string | null;
   rows: number;
@@ -37,6 +56,8 @@ export interface QueryEngine {
   readonly name: string;
   portfolioSummary(q: PortfolioQuery): Promise<SummaryRow[]>;
   summaryForDate(q: DateQuery): Promise<SummaryRow[]>;
+  /** The daily_symbol_news_price mart: one symbol over a date range, in trade_date order. */
+  symbolDailyNews(q: SymbolNewsQuery): Promise<SymbolNewsRow[]>;
   freshness(): Promise<GoldFreshness>;
   close(): Promise<void>;
 }

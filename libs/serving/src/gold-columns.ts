@@ -1,6 +1,7 @@
 import {
   columnsOf,
   dailyPortfolioSummary,
+  dailySymbolNewsPrice,
   decimalOf,
   type BaseSqlType,
   type ColumnInfo,
@@ -14,6 +15,7 @@ import type { SummaryRow } from './engine.ts';
  * as a string; a date is served as YYYY-MM-DD), and one mapping of Athena's all-string rows back to them.
  */
 export const SUMMARY_COLUMNS: readonly ColumnInfo[] = columnsOf(dailyPortfolioSummary);
+export const NEWS_COLUMNS: readonly ColumnInfo[] = columnsOf(dailySymbolNewsPrice);
 
 // Both engines read these as SQL: Athena (Trino) and DuckDB spell them alike.
 const CAST_TO: Record<BaseSqlType, string> = {
@@ -43,7 +45,10 @@ export function selectList(columns: readonly ColumnInfo[] = SUMMARY_COLUMNS): st
 export const isNumeric = (t: SqlType): boolean => ['double', 'bigint', 'integer'].includes(servedType(t));
 
 /** A row of strings (Athena's GetQueryResults; null for SQL NULL), in `columns` order, typed by the contract. */
-export function rowFromStrings(values: readonly (string | null)[], columns = SUMMARY_COLUMNS): SummaryRow {
+export function rowFromStrings<R = SummaryRow>(
+  values: readonly (string | null)[],
+  columns = SUMMARY_COLUMNS,
+): R {
   const row: Record<string, unknown> = {};
   columns.forEach((c, i) => {
     const v = values[i] ?? null;
@@ -52,5 +57,5 @@ export function rowFromStrings(values: readonly (string | null)[], columns = SUM
     else if (c.sqlType === 'boolean') row[c.name] = v === 'true';
     else row[c.name] = v;
   });
-  return row as SummaryRow;
+  return row as R;
 }

@@ -1,6 +1,15 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { ColumnInfo } from '@finlake/schemas';
-import type { DateQuery, GoldFreshness, PortfolioQuery, QueryEngine, SummaryRow } from './engine.ts';
+import type {
+  DateQuery,
+  GoldFreshness,
+  PortfolioQuery,
+  QueryEngine,
+  SummaryRow,
+  SymbolNewsQuery,
+  SymbolNewsRow,
+} from './engine.ts';
+import { askNewsMart, openNewsMart, type NewsMart } from './news-mart.ts';
 import { isNumeric, SUMMARY_COLUMNS } from './gold-columns.ts';
 import { goldDuckDb } from './duckdb-instance.ts';
 import { fileIdentity, PublishedVersions } from './published-versions.ts';
@@ -185,6 +194,8 @@ class GoldIndex {
 export interface GoldIndexEngineOptions {
   /** How often the file's identity is looked at for a new published version (a stat, not per query). */
   versionCheckMs?: number;
+  /** The published daily_symbol_news_price file (small: read through DuckDB, not indexed). */
+  newsFile?: string;
 }
 
 /**
@@ -199,13 +210,15 @@ export class GoldIndexEngine implements QueryEngine {
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly versions: PublishedVersions<GoldIndex>,
+    private readonly news: NewsMart | undefined,
   ) {}
 
   static async open(goldFile: string, options: GoldIndexEngineOptions = {}): Promise<GoldIndexEngine> {
     const instance = await goldDuckDb(goldFile);
     const load = () => GoldIndex.load(instance, goldFile);
     const versions = new PublishedVersions(goldFile, options.versionCheckMs ?? 1000, load, await load());
-    return new GoldIndexEngine(instance, versions);
+    const news = await openNewsMart(instance, options.newsFile, options.versionCheckMs);
+    return new GoldIndexEngine(instance, versions, news);
   }
 
   /** Why the file on disk is not the version served, when a new version failed to load. */
@@ -221,6 +234,10 @@ export class GoldIndexEngine implements QueryEngine {
     return (await this.versions.current()).summaryForDate(q);
   }
 
+  symbolDailyNews(q: SymbolNewsQuery): Promise<SymbolNewsRow[]> {
+    return askNewsMart(this.news, q);
+  }
+
   async freshness(): Promise<GoldFreshness> {
     const g = await this.versions.current();
     return { latestSummaryDate: g.latest, rows: g.rows };
@@ -228,6 +245,7 @@ export class GoldIndexEngine implements QueryEngine {
 
   async close(): Promise<void> {
     await this.versions.settle();
+    this.news?.close();
     this.instance.closeSync();
   }
 }

@@ -3,6 +3,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import {
+  DescribeStreamSummaryCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
   ListShardsCommand,
@@ -26,6 +27,12 @@ export interface LocalFirehoseOptions {
   onDelivered?: (object: { key: string; records: number; bytes: number }) => void;
 }
 
+/** What survives a restart: the stream incarnation the positions were read from, and the positions. */
+interface SavedState {
+  incarnation: string;
+  positions: Record<string, string>;
+}
+
 interface Buffered {
   data: Buffer[];
   bytes: number;
@@ -46,8 +53,11 @@ export class LocalFirehose {
   objects = 0;
   private running = false;
   private loop?: Promise<void>;
+  /** Rejects when reading or delivering fails (never resolves): race it against what the caller waits for. */
+  failed: Promise<never> = new Promise<never>(() => undefined);
   private buffer?: Buffered;
   private positions: Record<string, string> = {};
+  private incarnation = '';
   private readonly sizeBytes: number;
   private readonly intervalMs: number;
 
@@ -61,12 +71,20 @@ export class LocalFirehose {
   }
 
   async start(): Promise<void> {
-    this.positions = JSON.parse(await readFile(this.o.stateFile, 'utf8').catch(() => '{}')) as Record<
-      string,
-      string
-    >;
+    // Positions belong to one incarnation of the stream (a sequence number means nothing in another): a
+    // stream created again since they were saved (the local Kinesis is in memory) is read from its start.
+    const summary = await this.o.kinesis.send(
+      new DescribeStreamSummaryCommand({ StreamName: this.o.streamName }),
+    );
+    this.incarnation = `${summary.StreamDescriptionSummary?.StreamARN}@${summary.StreamDescriptionSummary?.StreamCreationTimestamp?.toISOString()}`;
+    const saved = JSON.parse(
+      await readFile(this.o.stateFile, 'utf8').catch(() => '{}'),
+    ) as Partial<SavedState>;
+    this.positions = saved.incarnation === this.incarnation ? (saved.positions ?? {}) : {};
     this.running = true;
     this.loop = this.run();
+    this.failed = this.loop.then(() => new Promise<never>(() => undefined));
+    this.failed.catch(() => undefined); // handled by whoever races it; stop() rethrows it too
   }
 
   /** Stops reading and writes what is buffered: "everything buffered delivered". */
@@ -74,6 +92,16 @@ export class LocalFirehose {
     this.running = false;
     await this.loop;
     await this.flush();
+  }
+
+  /**
+   * The delivery process dying (kill -9): it stops reading and what it buffered is lost, unwritten; its saved
+   * positions are those of the last object written, so a new delivery reads the lost records again.
+   */
+  async crash(): Promise<void> {
+    this.running = false;
+    await this.loop?.catch(() => undefined);
+    this.buffer = undefined;
   }
 
   /** Reads until every shard is caught up, then flushes: for tests and `news run`'s end. */
@@ -151,7 +179,8 @@ export class LocalFirehose {
     this.buffer = undefined;
     this.positions = { ...this.positions, ...b.positions };
     await mkdir(dirname(this.o.stateFile), { recursive: true });
-    await writeFile(`${this.o.stateFile}.tmp`, JSON.stringify(this.positions));
+    const state: SavedState = { incarnation: this.incarnation, positions: this.positions };
+    await writeFile(`${this.o.stateFile}.tmp`, JSON.stringify(state));
     await rename(`${this.o.stateFile}.tmp`, this.o.stateFile);
     this.delivered += b.data.length;
     this.objects++;

@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from aws_twin.athena_standin import partitions
+from aws_twin.athena_standin import partitions, table_location
 from aws_twin.ecs_executor import docker_run, local_image
 from aws_twin.moto_aws import ACCOUNT, REGION, Moto, allowed, role_policy
 from aws_twin.s3_mirror import mirror_down
@@ -200,7 +200,47 @@ def serving_seams(moto: Moto, stack: Rendered, athena, idp, location: str) -> li
                       f"P002 {other.get('statusCode')} (not entitled), {len(queries)} Athena queries",
                       mine.get("statusCode") == 200 and got == want and len(want) > 0 and other.get("statusCode") == 403,
                       "" if mine.get("statusCode") == 200 else str(mine.get("body"))[:400] + str([q.error for q in athena.ran])[:400]))  # fmt: skip
+    seams.append(news_route_seam(moto, stack, athena, lambda path, q: event(path, q, allowed_ctx)))
     return seams
+
+
+def news_route_seam(moto: Moto, stack: Rendered, athena, event) -> Seam:
+    """The second mart's route: the Lambda derives the news table from its GOLD_TABLE setting, Athena reads
+    the location the flow's publish switched that table to, and the answer equals the published Parquet."""
+    import duckdb
+
+    from aws_twin.lambdas import invoke
+
+    db, _ = stack.outputs["goldTable"].split(".")
+    mart = platform.contract()["gold_marts"][1]
+    location = table_location(moto, db, mart)
+    with tempfile.TemporaryDirectory() as tmp:
+        mirror_down(moto.client("s3"), location, Path(tmp))
+        files = f"{tmp}/**/*.parquet"
+        pick = duckdb.execute(
+            "select symbol, cast(max(trade_date) - 30 as varchar), cast(max(trade_date) as varchar) "
+            "from read_parquet(?) group by symbol order by symbol limit 1", [files]
+        ).fetchone()  # fmt: skip
+        if pick is None:
+            return Seam("serving-api zip, news route (the second mart)", f"the served table {db}.{mart}",
+                        f"the published location {location} holds no rows", False)  # fmt: skip
+        symbol, first, last = pick
+        want = duckdb.execute(
+            "select cast(trade_date as varchar), cast(close_price as double), news_count from read_parquet(?) "
+            "where symbol = ? and trade_date between cast(? as date) and cast(? as date) order by trade_date",
+            [files, symbol, first, last],
+        ).fetchall()  # fmt: skip
+    [answer] = invoke(moto, stack, f"finlake-{stack.stack}-api", [
+        event(f"/v1/symbols/{symbol}/daily-news", {"from": first, "to": last}),
+    ])  # fmt: skip
+    ok = answer.get("ok") or {}
+    rows = json.loads(ok.get("body") or "{}").get("items") or []
+    got = [(r["trade_date"], r["close_price"], r["news_count"]) for r in rows]
+    return Seam("serving-api zip, news route (the second mart)", f"the served table {db}.{mart} via Athena",
+                f"{symbol} {first}..{last}: {ok.get('statusCode')} with {len(rows)} rows, equal to the published "
+                f"Parquet's {len(want)}: {got == want}",
+                ok.get("statusCode") == 200 and got == want and len(want) > 0,
+                "" if got == want else str(ok.get("body"))[:400] + str([q.error for q in athena.ran][-2:])[:400])  # fmt: skip
 
 
 def increment_seam(prefect, moto: Moto, stack: Rendered, docker: str, extra_env) -> Seam:

@@ -1,6 +1,8 @@
 """The platform's Prefect flows: ingestion, cleansing, modelling, the quality gate and publishing.
 
     master-fmp-pipeline = fmp-api-ingestion -> bronze-to-silver-fmp -> dbt build -> gate -> publish
+    news-stream-to-silver (every few minutes) and news-compaction (daily) keep silver fmp_news current;
+    the master's dbt build reads it and builds both marts behind the same gate.
 
 Retries are on I/O tasks only (fetching, the Spark job, publishing, alerts); the gate is pure.
 Every stage gets the master run's flow_run_id as its run id, so one id follows the data through
@@ -20,7 +22,7 @@ from prefect import flow, get_run_logger, task, unmapped
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from prefect.runtime import flow_run
 
-from finlake_flows import notify, publish, quality, runners, settings
+from finlake_flows import notify, platform, publish, quality, runners, settings
 from finlake_flows.records import IngestManifest, SilverRunSummary
 
 I_O_RETRIES = {"retries": 3, "retry_delay_seconds": [2, 5, 15]}
@@ -110,14 +112,25 @@ def publish_task(run_id: str, built: dict | None = None) -> dict:
     locally the candidate folder says it."""
     s = settings.load()
     if s.runner == "local":
-        return publish.publish(s.gold, run_id)
+        return publish.publish_marts(s.gold, run_id)
     import boto3
 
     aws = settings.load_aws()
     built = built or {}
     gold_from = date.fromisoformat(built["gold_from"]) if built.get("gold_from") else None
-    publisher = publish.GlueTablePublisher(boto3.client("glue"), aws.gold_database, boto3.client("s3"))
-    return publisher.publish(aws.gold_uri, run_id, gold_from, built.get("dbt_fingerprint"))
+    glue, s3 = boto3.client("glue"), boto3.client("s3")
+    fingerprint = built.get("dbt_fingerprint")
+    # The batch-built summary first (only it takes a batch), then each mart rebuilt whole by this run.
+    summary = publish.GlueTablePublisher(glue, aws.gold_database, s3).publish(
+        aws.gold_uri, run_id, gold_from, fingerprint
+    )
+    summary["marts"] = {
+        m: publish.GlueTablePublisher(glue, aws.gold_database, s3, m).publish(
+            aws.gold_uri, run_id, None, fingerprint
+        )["location"]
+        for m in publish.MARTS[1:]
+    }
+    return summary
 
 
 @task(name="notify-slack", **I_O_RETRIES)
@@ -256,6 +269,38 @@ def master_fmp_pipeline(
         logger.error("pipeline failed: %s\n%s", err, _report_text(report))
         err.add_note(_report_text(report))  # the failure hook's alert carries the run report
         raise
+
+
+NEWS_TABLE = next(d["silverTable"] for d in platform.contract()["source_datasets"] if d["kind"] == "stream")
+
+
+# The table's writer lock may be held by the other streamed job (a micro-batch vs the compaction): retry.
+@task(name="news-job", retries=3, retry_delay_seconds=[30, 60, 120])
+def news_job_task(mode: str, run_id: str) -> dict:
+    return runners.transform_runner(settings.load()).stream(NEWS_TABLE, mode, run_id)
+
+
+@flow(name="news-stream-to-silver", **ALERTS)
+def news_stream_to_silver(full: bool = False) -> dict:
+    """One micro-batch: every object Firehose landed in bronze since the last committed batch, validated
+    (rejects with their reason), each article once across batches, into its session's day. A rerun after a
+    crash redoes the uncommitted batch; `full` reads every landed object again (silver still holds each once).
+    """
+    summary = news_job_task("full" if full else "stream", _run_id(None))
+    get_run_logger().info(
+        "news batch: %s objects, %s rows written, %s rejected, %s already in silver",
+        summary["objects_read"], summary["rows_written"], summary["rows_rejected"], summary["already_in_silver"],
+    )  # fmt: skip
+    return summary
+
+
+@flow(name="news-compaction", **ALERTS)
+def news_compaction() -> dict:
+    """Rewrites each day of silver fmp_news that holds several files into one, switching readers to it
+    atomically; a day the stream is still writing is compacted again the next time."""
+    summary = news_job_task("compact", _run_id(None))
+    get_run_logger().info("news compaction: %s days rewritten", summary["days_compacted"])
+    return summary
 
 
 def symbol_groups(symbols: list[str], n: int) -> list[list[str]]:

@@ -27,19 +27,24 @@ from pathlib import Path
 
 from finlake_flows import platform
 
-TABLE = "daily_portfolio_summary"
+# The served marts, from the contract: the first is built in batches of months (and completed here); the
+# others are rebuilt whole by every run and published as they were built.
+MARTS: tuple[str, ...] = tuple(platform.contract()["gold_marts"])
+TABLE = MARTS[0]
+if TABLE != "daily_portfolio_summary":
+    raise RuntimeError(f"the batch-built mart is {TABLE}; publish completes daily_portfolio_summary batches")
 
 
 def candidate_dir(gold: Path, run_id: str) -> Path:
     return gold / platform.gold_candidate_prefix(run_id)
 
 
-def published_file(gold: Path) -> Path:
-    return gold / TABLE / f"{TABLE}.parquet"
+def published_file(gold: Path, table: str = TABLE) -> Path:
+    return gold / platform.contract()["lake"]["gold"]["publishedFile"].format(mart=table)
 
 
-def _history(gold: Path) -> Path:
-    return published_file(gold).parent / "_history.jsonl"
+def _history(gold: Path, table: str = TABLE) -> Path:
+    return published_file(gold, table).parent / "_history.jsonl"
 
 
 BATCH_FILE = "_batch.json"
@@ -139,7 +144,18 @@ def publish(gold: Path, run_id: str, rows: int | None = None) -> dict:
                     "now; rerun the pipeline so its batch is built on what is served"
                 )
             _complete(gold, candidate, date.fromisoformat(batch["gold_from"]))
-    target = published_file(gold)
+    return _serve(
+        gold,
+        TABLE,
+        source,
+        run_id,
+        {"rows": rows, "gold_from": batch["gold_from"], "dbt_fingerprint": batch["dbt_fingerprint"]},
+    )
+
+
+def _serve(gold: Path, table: str, source: Path, run_id: str, extra: dict) -> dict:
+    """Serves `source` as the mart's file in one atomic step (copy, fsync, rename), then records it."""
+    target = published_file(gold, table)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.parent / f".tmp-{run_id}.parquet"
     shutil.copyfile(source, tmp)
@@ -147,20 +163,42 @@ def publish(gold: Path, run_id: str, rows: int | None = None) -> dict:
         os.fsync(fh.fileno())
     os.replace(tmp, target)  # atomic on one filesystem
     meta = {
-        "table": TABLE,
+        "table": table,
         "run_id": run_id,
         "published_at": datetime.now(UTC).isoformat(),
         "sha256": hashlib.sha256(target.read_bytes()).hexdigest(),
-        "rows": rows,
         "candidate": str(source),
-        "gold_from": batch["gold_from"],
-        "dbt_fingerprint": batch["dbt_fingerprint"],
+        **extra,
     }
     meta_tmp = target.parent / f".tmp-{run_id}.json"
     meta_tmp.write_text(json.dumps(meta, indent=2) + "\n")
     os.replace(meta_tmp, target.parent / "_published.json")
-    with _history(gold).open("a") as fh:
+    with _history(gold, table).open("a") as fh:
         fh.write(json.dumps(meta) + "\n")
+    return meta
+
+
+def publish_marts(gold: Path, run_id: str, require_all: bool = True) -> dict:
+    """Publishes every mart the run's dbt built: the batch-built summary (which may refuse, see `publish`),
+    then each whole-built mart. Each mart's switch is atomic on its own; all candidates are checked first,
+    so a run missing one publishes none. `require_all=False` (a rollback to a run from before a mart
+    existed) keeps a mart the candidate lacks as it is served. The summary's record, with `marts`."""
+    candidate = candidate_dir(gold, run_id)
+    whole = [m for m in MARTS[1:] if (candidate / f"{m}.parquet").is_file()]
+    missing = [m for m in MARTS[1:] if m not in whole]
+    if missing and require_all:
+        raise FileNotFoundError(
+            f"run {run_id}'s candidate {candidate} lacks {', '.join(missing)}: dbt did not build every served "
+            "mart; nothing was published (rerun dbt, or check the mart's model)"
+        )
+    meta = publish(gold, run_id)
+    meta["marts"] = {
+        m: _serve(gold, m, candidate / f"{m}.parquet", run_id, {"dbt_fingerprint": meta["dbt_fingerprint"]})[
+            "sha256"
+        ]
+        for m in whole
+    }
+    meta["kept"] = missing
     return meta
 
 
@@ -175,7 +213,7 @@ def rollback_local(gold: Path, to_run: str | None = None) -> dict:
         to_run = earlier[-1]
     elif to_run not in runs:
         raise LookupError(f"run {to_run} never published gold; published runs: {', '.join(runs) or 'none'}")
-    return publish(gold, to_run)
+    return publish_marts(gold, to_run, require_all=False)
 
 
 PUBLISHED_RUN = "finlake.published_run_id"

@@ -65,6 +65,11 @@ class IngestionRunner(Protocol):
 class TransformRunner(Protocol):
     def transform(self, date_from: date, date_to: date, run_id: str) -> SilverRunSummary: ...
 
+    def stream(self, dataset: str, mode: str, run_id: str) -> dict:
+        """A streamed dataset's job run: `stream` (one micro-batch of what landed since the last),
+        `full` (every landed object again) or `compact` (rewrite each day's small files); its summary."""
+        ...
+
 
 _peak_rss_kb: dict[str, int] = {}
 _peak_lock = threading.Lock()
@@ -176,16 +181,28 @@ class LocalTransform:
         self.s = settings
 
     def transform(self, date_from: date, date_to: date, run_id: str) -> SilverRunSummary:
-        env = {**os.environ, "PREFECT__FLOW_RUN_ID": run_id}
         cmd = [
             str(self.s.python), "-m", "finlake_glue.job", "--dataset", SILVER_TABLE,
             "--bronze_uri", str(self.s.bronze), "--silver_uri", str(self.s.silver),
             "--mode", "window", "--from", date_from.isoformat(), "--to", date_to.isoformat(), "--run_id", run_id,
         ]  # fmt: skip
-        code = _run(cmd, env, "glue-bronze-to-silver")
-        summary_file = self.s.silver / platform.silver_run_summary_key(SILVER_TABLE, run_id)
+        return self._job(cmd, SILVER_TABLE, run_id)
+
+    def stream(self, dataset: str, mode: str, run_id: str) -> dict:
+        cmd = [
+            str(self.s.python), "-m", "finlake_glue.job", "--dataset", dataset,
+            "--bronze_uri", str(self.s.bronze), "--silver_uri", str(self.s.silver),
+            "--mode", mode, "--run_id", run_id,
+        ]  # fmt: skip
+        return self._job(cmd, dataset, run_id)
+
+    def _job(self, cmd: list[str], table: str, run_id: str) -> dict:
+        code = _run(cmd, {**os.environ, "PREFECT__FLOW_RUN_ID": run_id}, "glue-bronze-to-silver")
+        summary_file = self.s.silver / platform.silver_run_summary_key(table, run_id)
         if code != 0 or not summary_file.is_file():
-            raise StageFailed(f"the bronze-to-silver job exited {code}; its log lines above say why")
+            raise StageFailed(
+                f"the bronze-to-silver job ({table}) exited {code}; its log lines above say why"
+            )
         return json.loads(summary_file.read_text())
 
 
@@ -282,17 +299,17 @@ class GlueTransform:
         self.poll_s, self.timeout_s = poll_s, timeout_s
 
     def transform(self, date_from: date, date_to: date, run_id: str) -> SilverRunSummary:
-        job = self.aws.glue_job_name
         # The zones and the dataset are the job's default arguments (infra); these are the run's own.
-        run = self.glue.start_job_run(
-            JobName=job,
-            Arguments={
-                "--mode": "window",
-                "--from": date_from.isoformat(),
-                "--to": date_to.isoformat(),
-                "--run_id": run_id,
-            },
-        )
+        arguments = {"--mode": "window", "--from": date_from.isoformat(), "--to": date_to.isoformat()}
+        return self._job(arguments, SILVER_TABLE, run_id)
+
+    def stream(self, dataset: str, mode: str, run_id: str) -> dict:
+        # The same job, its default --dataset overridden for this run.
+        return self._job({"--dataset": dataset, "--mode": mode}, dataset, run_id)
+
+    def _job(self, arguments: dict[str, str], table: str, run_id: str) -> dict:
+        job = self.aws.glue_job_name
+        run = self.glue.start_job_run(JobName=job, Arguments={**arguments, "--run_id": run_id})
         glue_run = run["JobRunId"]
         deadline = time.monotonic() + self.timeout_s
         while True:
@@ -310,7 +327,7 @@ class GlueTransform:
                     f"Glue job {job} run {glue_run} did not finish in {self.timeout_s} s; stopped it"
                 )
             time.sleep(self.poll_s)
-        return _s3_json(self.s3, self.aws.silver_uri, platform.silver_run_summary_key(SILVER_TABLE, run_id))
+        return _s3_json(self.s3, self.aws.silver_uri, platform.silver_run_summary_key(table, run_id))
 
 
 def ingestion_runner(settings: Settings) -> IngestionRunner:

@@ -7,10 +7,11 @@ underscores because Glue job parameters do.
     --dataset     fmp_eod_prices | fmp_news           (the silver table to build: a declared source dataset)
     --bronze_uri  s3://bucket/prefix | /path/bronze    (the bronze zone root)
     --silver_uri  s3://bucket/prefix | /path/silver    (the silver zone root)
-    --mode        window | full | stream               (window: bronze objects overlapping the
+    --mode        window | full | stream | compact     (window: bronze objects overlapping the
                                                          months of [from, to]; full: all of them;
                                                          stream, a streamed dataset's default: the
-                                                         objects no earlier batch consumed)
+                                                         objects no earlier batch consumed; compact,
+                                                         streamed only: rewrite each day's small files)
     --from, --to  YYYY-MM-DD                           (required in window mode)
     --run_id      the Prefect flow_run_id              (lineage column, log field, rejects partition)
     --symbols     optional comma-separated filter of bronze symbol= partitions
@@ -28,7 +29,8 @@ from finlake_glue.contract import platform
 # The declared source datasets (libs/platform): the job builds any of them, by its engine.
 DATASETS = tuple(d["silverTable"] for d in platform()["source_datasets"])
 ENGINE = {d["silverTable"]: d["engine"] for d in platform()["source_datasets"]}
-MODES = ("window", "full", "stream")
+MODES = ("window", "full", "stream", "compact")
+STREAM_ONLY = ("stream", "compact")
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 URI = re.compile(r"^(s3a?://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?|file:/.+|/.+)$")
 REQUIRED = ["dataset", "bronze_uri", "silver_uri", "run_id"]
@@ -82,10 +84,10 @@ def validate(raw: dict[str, str | None]) -> JobArgs:
     mode = raw.get("mode") or ("stream" if streamed else "window")
     if mode not in MODES:
         problems.append(f"--mode {mode!r} is not one of {', '.join(MODES)}")
-    elif (mode == "stream") != streamed and mode != "full":
+    elif (mode in STREAM_ONLY) != streamed and mode != "full":
         problems.append(
             f"--mode {mode} does not apply to {dataset}: "
-            + ("a streamed dataset takes stream or full" if streamed else "use window or full")
+            + ("a streamed dataset takes stream, full or compact" if streamed else "use window or full")
         )
     run_id = raw.get("run_id") or ""
     if run_id and not RUN_ID.match(run_id):

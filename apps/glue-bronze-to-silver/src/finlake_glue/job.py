@@ -315,12 +315,11 @@ def main(argv: list[str]) -> int:
         from finlake_glue import news  # the streamed dataset's Arrow path: no Spark session
 
         try:
-            log(
-                logger,
-                logging.INFO,
-                "run summary",
-                **news.transform(a.bronze_uri, a.silver_uri, a.run_id, a.mode),
-            )
+            if a.mode == "compact":
+                summary = news.compact(a.silver_uri, a.run_id)
+            else:
+                summary = news.transform(a.bronze_uri, a.silver_uri, a.run_id, a.mode)
+            log(logger, logging.INFO, "run summary", **summary)
             return 0
         except Exception:
             logger.exception("job failed", extra={"fields": {"status": "failed"}})

@@ -435,12 +435,18 @@ def compact(silver_uri: str, run_id: str, days: list[str] | None = None, min_fil
                     for f in stale.iterdir():
                         f.unlink()
                     stale.rmdir()
-    return {
-        "run_id": run_id,
-        "days_compacted": len(report),
-        "days": report,
-        "duration_s": round(time.monotonic() - started, 3),
-    }
+        summary = {
+            "run_id": run_id,
+            "dataset": TABLE,
+            "mode": "compact",
+            "days_compacted": len(report),
+            "days": report,
+            "status": "succeeded",
+            "duration_s": round(time.monotonic() - started, 3),
+        }
+        # The run's summary, where the flows read every run's (its own run id: never a batch's).
+        _atomic_write(layout.summary(run_id), (json.dumps(summary, indent=2) + "\n").encode())
+    return summary
 
 
 def main(argv: list[str]) -> int:

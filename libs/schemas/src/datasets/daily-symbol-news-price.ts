@@ -18,9 +18,11 @@ export const dailySymbolNewsPrice = defineDataset({
   properties: {
     symbol: col.string('Ticker symbol.', { pattern: TICKER_PATTERN }),
     trade_date: col.date('Trading date (a session the symbol has a close for).'),
+    // Positive: the smallest DECIMAL(18,6) above 0 as an inclusive bound, since the served OpenAPI 3.0
+    // document cannot spell a numeric exclusiveMinimum.
     close_price: col.decimal(18, 6, 'Closing price, exact to 6 places.', {
       ...jsonExactRange(18, 6),
-      exclusiveMinimum: 0,
+      minimum: 0.000001,
     }),
     daily_return: nullable(col.double('close / previous close of the symbol - 1; null on its first day.')),
     news_count: col.integer(

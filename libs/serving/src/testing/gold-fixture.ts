@@ -1,19 +1,25 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { SUMMARY_COLUMNS } from '../gold-columns.ts';
+import type { ColumnInfo } from '@finlake/schemas';
+import { NEWS_COLUMNS, SUMMARY_COLUMNS } from '../gold-columns.ts';
 
 /**
  * A select list that casts each column's expression to the gold contract's type (DuckDB spells the
  * contract's types as they are written, `decimal(18,2)` included), in the contract's column order:
  * fixtures then have gold's physical schema, as dbt writes it, without restating it.
  */
-export function goldSelect(expressions: Record<string, string>): string {
-  return SUMMARY_COLUMNS.map((c) => {
-    const e = expressions[c.name];
-    if (e === undefined) throw new Error(`gold fixture: no expression for column ${c.name}`);
-    return `cast(${e} as ${c.sqlType === 'string' ? 'varchar' : c.sqlType}) as ${c.name}`;
-  }).join(',\n             ');
+export function goldSelect(
+  expressions: Record<string, string>,
+  columns: readonly ColumnInfo[] = SUMMARY_COLUMNS,
+): string {
+  return columns
+    .map((c) => {
+      const e = expressions[c.name];
+      if (e === undefined) throw new Error(`gold fixture: no expression for column ${c.name}`);
+      return `cast(${e} as ${c.sqlType === 'string' ? 'varchar' : c.sqlType}) as ${c.name}`;
+    })
+    .join(',\n             ');
 }
 
 /**
@@ -45,5 +51,47 @@ export async function writeGoldFixture(lakeRoot: string, portfolios = ['P001', '
     ) to '${file}' (format parquet)`);
   db.closeSync();
   instance.closeSync();
+  return file;
+}
+
+/**
+ * Writes the news mart in its contract's columns and types, where the local server reads it
+ * (`<lakeRoot>/gold/daily_symbol_news_price/daily_symbol_news_price.parquet`): `days` sessions from
+ * 2020-01-01 for each symbol, news on every third day. `tag` goes into the headlines (to tell versions apart).
+ */
+export async function writeNewsFixture(
+  lakeRoot: string,
+  symbols = ['AAPL', '^GSPC'],
+  days = 30,
+  tag = 'v1',
+): Promise<string> {
+  const dir = join(lakeRoot, 'gold', 'daily_symbol_news_price');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'daily_symbol_news_price.parquet');
+  const tmp = join(dir, `.tmp-${tag}.parquet`);
+  const instance = await DuckDBInstance.create(':memory:');
+  const db = await instance.connect();
+  const ids = symbols.map((s) => `('${s}')`).join(', ');
+  const news = 'i % 3 = 0';
+  await db.run(`copy (
+      select ${goldSelect(
+        {
+          symbol: 's.id',
+          trade_date: 'd',
+          close_price: '100.123456 + i',
+          daily_return: 'case when i = 0 then null else 0.01 end',
+          news_count: `case when ${news} then 2 else 0 end`,
+          avg_sentiment: `case when ${news} then 0.25 else null end`,
+          first_headline: `case when ${news} then s.id || ' ${tag} headline ' || i else null end`,
+          has_news: news,
+        },
+        NEWS_COLUMNS,
+      )}
+      from (values ${ids}) s(id),
+           (select range as i, date '2020-01-01' + range::integer as d from range(${days})) t
+    ) to '${tmp}' (format parquet)`);
+  db.closeSync();
+  instance.closeSync();
+  renameSync(tmp, file); // atomic, as the publisher replaces it
   return file;
 }

@@ -1,1 +1,1 @@
-export { goldSelect, writeGoldFixture } from './gold-fixture.ts';
+export { goldSelect, writeGoldFixture, writeNewsFixture } from './gold-fixture.ts';

@@ -49,7 +49,8 @@ export async function benchNewsStream(): Promise<BenchResult> {
   const sandbox = await startFmpSandbox({
     apiKey: 'bench',
     ratePerMin: 100_000,
-    news: { now: () => clock, intervalMs: 60_000, textBytes: 700, symbols },
+    // Text sized so a record (the envelope with the item) is about 1 KB, as the target states.
+    news: { now: () => clock, intervalMs: 60_000, textBytes: 540, symbols },
   });
   const kinesis = await startKinesis();
   const direct = localKinesisClient(kinesis.url);

@@ -102,13 +102,22 @@ async function runNews(opts: {
   const timer = setTimeout(stop, opts.for);
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  const code = await exited;
-  clearTimeout(timer);
-  await firehose.stop();
-  await firehose.drainNow();
-  await proxy.close();
-  await kinesis.close();
-  await sandbox?.close();
+  // Whatever fails here (the delivery, the stand-ins), the producer does not outlive this command.
+  const orphan = () => child.exitCode === null && child.kill('SIGKILL');
+  process.once('exit', orphan);
+  let code: number;
+  try {
+    code = await Promise.race([exited, firehose.failed]);
+    clearTimeout(timer);
+    await firehose.stop();
+    await firehose.drainNow();
+  } finally {
+    clearTimeout(timer);
+    orphan();
+    await proxy.close();
+    await kinesis.close();
+    await sandbox?.close();
+  }
   console.error(
     `news run: producer exited ${code}; ${firehose.delivered} records in ${firehose.objects} objects delivered; ` +
       `${proxy.stats.throttled} entries throttled by the shard limits`,

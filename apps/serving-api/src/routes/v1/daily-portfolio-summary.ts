@@ -3,7 +3,7 @@ import Type from 'typebox';
 import { dailyPortfolioSummary, PORTFOLIO_ID_PATTERN } from '@finlake/schemas';
 import { decodeCursor, encodeCursor, mayRead, type QueryEngine } from '@finlake/serving';
 import { BadRequest, Forbidden } from '../../errors.ts';
-import { CURSOR, DATE, ERRORS, LIMIT, MAX_RANGE_DAYS, Page, sendPage } from './page.ts';
+import { checkRange, CURSOR, DATE, ERRORS, LIMIT, Page, sendPage } from './page.ts';
 
 /** The gold mart daily_portfolio_summary: one portfolio over a date range, or every entitled one on a date. */
 export const dailyPortfolioSummaryRoutes: FastifyPluginAsyncTypebox<{ engine: QueryEngine }> = async (
@@ -27,9 +27,8 @@ export const dailyPortfolioSummaryRoutes: FastifyPluginAsyncTypebox<{ engine: Qu
     async (req, reply) => {
       const { portfolioId } = req.params;
       const { from, to, limit, cursor } = req.query;
-      if (from > to) throw new BadRequest(`from ${from} is after to ${to}`);
-      if ((Date.parse(to) - Date.parse(from)) / 86_400_000 > MAX_RANGE_DAYS)
-        throw new BadRequest(`the range may span at most ${MAX_RANGE_DAYS} days`);
+      const badRange = checkRange(from, to);
+      if (badRange) throw new BadRequest(badRange);
       if (!mayRead(req.caller!, portfolioId))
         throw new Forbidden(`portfolio ${portfolioId} is not in your entitlements`);
       const after = cursor ? decodeCursor('date', cursor, /^\d{4}-\d{2}-\d{2}$/) : undefined;

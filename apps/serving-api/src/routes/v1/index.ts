@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Caller, QueryEngine } from '@finlake/serving';
 import { dailyPortfolioSummaryRoutes } from './daily-portfolio-summary.ts';
+import { dailySymbolNewsPriceRoutes } from './daily-symbol-news-price.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -15,7 +16,7 @@ export interface V1Options {
 }
 
 /** One route plugin per gold mart: a second mart is a new file here and one line in this list. */
-const MARTS = [dailyPortfolioSummaryRoutes];
+const MARTS = [dailyPortfolioSummaryRoutes, dailySymbolNewsPriceRoutes];
 
 /**
  * The authenticated API: its hook runs for its own routes only (Fastify encapsulation), so being under

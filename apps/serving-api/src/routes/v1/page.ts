@@ -10,7 +10,15 @@ export const CURSOR = Type.String({
   description: 'next_cursor of the previous page',
 });
 const ErrorBody = Type.Object({ error: Type.String(), message: Type.String() });
-export const ERRORS = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 500: ErrorBody };
+export const ERRORS = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 500: ErrorBody, 503: ErrorBody };
+
+/** A from..to range: in order, and at most MAX_RANGE_DAYS long (one bounded scan per question). */
+export function checkRange(from: string, to: string): string | undefined {
+  if (from > to) return `from ${from} is after to ${to}`;
+  if ((Date.parse(to) - Date.parse(from)) / 86_400_000 > MAX_RANGE_DAYS)
+    return `the range may span at most ${MAX_RANGE_DAYS} days`;
+  return undefined;
+}
 
 /** A page of a mart's rows, keyed by what selected them (`portfolio_id`, `date`). */
 export const Page = (key: string, row: TObject) =>
