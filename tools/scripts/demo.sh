@@ -66,11 +66,12 @@ import json, sys
 import duckdb
 r, lake = json.load(open(sys.argv[1])), sys.argv[2]
 silver = duckdb.sql(f"select count(*), count(distinct symbol), min(session_date), max(session_date) from read_parquet('{lake}/silver/fmp_news/*/*.parquet', hive_partitioning=true)").fetchone()
-from finlake_flows import platform
-mart = f"{lake}/gold/{platform.gold_candidate_prefix(r['run_id'])}daily_symbol_news_price.parquet"
+from pathlib import Path
+from finlake_flows.publish import published_file
+mart = published_file(Path(lake) / "gold", "daily_symbol_news_price")
 rows = duckdb.sql(f"select symbol, trade_date, close_price, round(daily_return, 4), news_count, round(avg_sentiment, 3), first_headline from read_parquet('{mart}') where has_news order by trade_date desc, symbol limit 4").fetchall()
 print(f"   news       {silver[0]} articles in silver for {silver[1]} symbols, sessions {silver[2]}..{silver[3]}")
-print(f"   news mart  daily_symbol_news_price (this run's candidate), latest sessions with news:")
+print(f"   news mart  daily_symbol_news_price (published: {mart}), latest sessions with news:")
 for s in rows:
     print(f"              {s[0]:5} {s[1]} close {s[2]} return {s[3]} news {s[4]} sentiment {s[5]}  {s[6]!r}")
 PY
@@ -82,6 +83,7 @@ Example requests (a dev token for P001 and P002; mint others with: npx finlake t
   curl -s http://127.0.0.1:$port/healthz
   curl -s -H "authorization: Bearer $token" "http://127.0.0.1:$port/v1/portfolios/P001/daily-summary?from=2020-12-01&to=2020-12-31&limit=5"
   curl -s -H "authorization: Bearer $token" "http://127.0.0.1:$port/v1/daily-portfolio-summary?date=2020-12-31"
+  curl -s -H "authorization: Bearer $token" "http://127.0.0.1:$port/v1/symbols/AAPL/daily-news?from=2020-12-01&to=2020-12-31&limit=5"
   OpenAPI: http://127.0.0.1:$port/openapi.json   docs: http://127.0.0.1:$port/docs
 EOT
 if [[ -t 1 && ${DEMO_SERVE:-1} != 0 ]]; then

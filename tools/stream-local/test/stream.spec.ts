@@ -42,6 +42,21 @@ const producerEnv = (stack: Awaited<ReturnType<typeof streamStack>>, extra: Reco
   ...extra,
 });
 
+/** The local delivery over a stack's stream, into its bronze; positions kept in the stack's lake. */
+const firehoseFor = (
+  stack: Awaited<ReturnType<typeof streamStack>>,
+  buffering: { intervalMs: number; sizeBytes: number } = { intervalMs: 300, sizeBytes: 32 * 1024 },
+) =>
+  new LocalFirehose({
+    kinesis: stack.direct,
+    streamName: STREAM,
+    deliveryStreamName: 'finlake-local-news-to-bronze',
+    delivery: NEWS_DELIVERY,
+    bronze: stack.bronze,
+    stateFile: join(stack.lakeRoot, 'firehose-state.json'),
+    ...buffering,
+  });
+
 /** The articles the feed holds for the symbols since the watermark, by id (what must arrive, once). */
 async function expectedIds(symbols: string, since: string): Promise<Set<string>> {
   const { createHash } = await import('node:crypto');
@@ -66,16 +81,7 @@ async function expectedIds(symbols: string, since: string): Promise<Set<string>>
 describe('producer -> Kinesis (limits proxy) -> local Firehose -> bronze', () => {
   it('delivers every article of the feed, malformed ones included, and exits 0 on SIGTERM after flushing', async () => {
     const stack = await streamStack({ faultRate: 0.05, seed: 3 });
-    const firehose = new LocalFirehose({
-      kinesis: stack.direct,
-      streamName: STREAM,
-      deliveryStreamName: 'finlake-local-news-to-bronze',
-      delivery: NEWS_DELIVERY,
-      bronze: stack.bronze,
-      stateFile: join(stack.lakeRoot, 'firehose-state.json'),
-      intervalMs: 500,
-      sizeBytes: 64 * 1024,
-    });
+    const firehose = firehoseFor(stack, { intervalMs: 500, sizeBytes: 64 * 1024 });
     await firehose.start();
     const p = spawnProducer(producerEnv(stack));
     await waitFor(async () => await stack.bronze.exists(checkpointKey(FMP_NEWS, 'news-producer')));
@@ -135,18 +141,6 @@ async function watermark(stack: Awaited<ReturnType<typeof streamStack>>, group: 
     ? ((JSON.parse(body.toString()) as { watermarks: Record<string, string> }).watermarks[group] ?? '')
     : '';
 }
-
-const firehoseFor = (stack: Awaited<ReturnType<typeof streamStack>>) =>
-  new LocalFirehose({
-    kinesis: stack.direct,
-    streamName: STREAM,
-    deliveryStreamName: 'finlake-local-news-to-bronze',
-    delivery: NEWS_DELIVERY,
-    bronze: stack.bronze,
-    stateFile: join(stack.lakeRoot, 'firehose-state.json'),
-    intervalMs: 300,
-    sizeBytes: 32 * 1024,
-  });
 
 /** After a fault: silver holds every valid article of the feed once, every invalid one in rejects. */
 async function expectSilverExact(
