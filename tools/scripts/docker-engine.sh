@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The Docker engine the image and twin targets use: a running one when there is (DOCKER_HOST or the
-# default socket), else dockerd started here with its data under FINLAKE_DOCKER_ROOT (default
-# .tools/docker, git-ignored) and stopped again by `stop` (only what this script started).
+# default socket), else dockerd started here with its data under FINLAKE_DOCKER_ROOT and stopped again by
+# `stop` (only what this script started). The default is a per-user cache outside the checkout (like npm's):
+# a fresh clone reuses the image layers an earlier one built (every build still runs from its Dockerfile;
+# Docker's cache keys on the inputs), and deleting a checkout never meets the engine's mounts.
 #   eval "$(docker-engine.sh env)"   start if needed; print DOCKER_HOST for this shell
 #   docker-engine.sh stop            stop the engine this script started (no-op otherwise)
 set -euo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
-state=${FINLAKE_DOCKER_ROOT:-$root/.tools/docker}
+state=${FINLAKE_DOCKER_ROOT:-${XDG_CACHE_HOME:-$HOME/.cache}/finlake/docker}
 sock=$state/docker.sock
 pidfile=$state/dockerd.pid
 

@@ -16,7 +16,8 @@ describe('the AWS twin', () => {
     });
     const lines = run.stdout.split('\n').filter((l) => /^(pass|FAIL) /.test(l));
     expect(run.status, `${run.stdout}\n${run.stderr.slice(-3000)}`).toBe(0);
-    expect(lines.length).toBeGreaterThanOrEqual(14);
+    console.log(lines.join('\n')); // the seams, in the test log
+    expect(lines.length).toBeGreaterThanOrEqual(16);
     expect(lines.filter((l) => l.startsWith('FAIL'))).toEqual([]);
     // Five to six minutes alone; under CI's load (two test tasks at once) it has taken over ten.
   }, 1_200_000);
