@@ -4,6 +4,7 @@ import { deadLettersPrefix, FMP_NEWS, NEWS_DELIVERY, checkpointKey } from '@finl
 import { LocalFirehose } from '../src/index.ts';
 import {
   deliveredRecords,
+  killProducers,
   readSilver,
   silverBatch,
   spawnProducer,
@@ -24,6 +25,7 @@ beforeAll(async () => {
   });
 });
 afterAll(() => sandbox.close());
+afterEach(() => killProducers());
 
 const producerEnv = (stack: Awaited<ReturnType<typeof streamStack>>, extra: Record<string, string> = {}) => ({
   FMP_API_KEY: 'k',

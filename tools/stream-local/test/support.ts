@@ -52,7 +52,17 @@ export function spawnProducer(env: Record<string, string>): {
   child.stdout!.on('data', (c: Buffer) => (err += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  spawned.add(child);
+  void exited.then(() => spawned.delete(child));
   return { child, exited, stderr: () => err };
+}
+
+const spawned = new Set<ChildProcess>();
+
+/** Kills every producer a test started and did not stop (a failed test must leave no process behind). */
+export function killProducers(): void {
+  for (const child of spawned) if (child.exitCode === null) child.kill('SIGKILL');
+  spawned.clear();
 }
 
 /** Every record line in the delivered objects (gunzipped), and the objects' keys. */
