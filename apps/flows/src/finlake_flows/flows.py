@@ -118,19 +118,10 @@ def publish_task(run_id: str, built: dict | None = None) -> dict:
     aws = settings.load_aws()
     built = built or {}
     gold_from = date.fromisoformat(built["gold_from"]) if built.get("gold_from") else None
-    glue, s3 = boto3.client("glue"), boto3.client("s3")
-    fingerprint = built.get("dbt_fingerprint")
-    # The batch-built summary first (only it takes a batch), then each mart rebuilt whole by this run.
-    summary = publish.GlueTablePublisher(glue, aws.gold_database, s3).publish(
-        aws.gold_uri, run_id, gold_from, fingerprint
-    )
-    summary["marts"] = {
-        m: publish.GlueTablePublisher(glue, aws.gold_database, s3, m).publish(
-            aws.gold_uri, run_id, None, fingerprint
-        )["location"]
-        for m in publish.MARTS[1:]
-    }
-    return summary
+    return publish.publish_marts_glue(
+        boto3.client("glue"), boto3.client("s3"), aws.gold_database, aws.gold_uri, run_id,
+        gold_from, built.get("dbt_fingerprint"),
+    )  # fmt: skip
 
 
 @task(name="notify-slack", **I_O_RETRIES)

@@ -494,3 +494,16 @@ class GlueTablePublisher:
             "run_id": pick["run_id"],
             "location": pick["location"],
         }
+
+
+def publish_marts_glue(
+    glue, s3, database: str, gold_uri: str, run_id: str, gold_from: date | None, fingerprint: str | None
+) -> dict:
+    """On AWS, as `publish_marts` locally: the batch-built summary first (only it takes a batch), then each
+    mart the run rebuilt whole, each switched by its own UpdateTable. The summary's result, with `marts`."""
+    summary = GlueTablePublisher(glue, database, s3).publish(gold_uri, run_id, gold_from, fingerprint)
+    summary["marts"] = {
+        m: GlueTablePublisher(glue, database, s3, m).publish(gold_uri, run_id, None, fingerprint)["location"]
+        for m in MARTS[1:]
+    }
+    return summary

@@ -181,22 +181,18 @@ class LocalTransform:
         self.s = settings
 
     def transform(self, date_from: date, date_to: date, run_id: str) -> SilverRunSummary:
-        cmd = [
-            str(self.s.python), "-m", "finlake_glue.job", "--dataset", SILVER_TABLE,
-            "--bronze_uri", str(self.s.bronze), "--silver_uri", str(self.s.silver),
-            "--mode", "window", "--from", date_from.isoformat(), "--to", date_to.isoformat(), "--run_id", run_id,
-        ]  # fmt: skip
-        return self._job(cmd, SILVER_TABLE, run_id)
+        window = ["--mode", "window", "--from", date_from.isoformat(), "--to", date_to.isoformat()]
+        return self._job(SILVER_TABLE, window, run_id)
 
     def stream(self, dataset: str, mode: str, run_id: str) -> dict:
-        cmd = [
-            str(self.s.python), "-m", "finlake_glue.job", "--dataset", dataset,
-            "--bronze_uri", str(self.s.bronze), "--silver_uri", str(self.s.silver),
-            "--mode", mode, "--run_id", run_id,
-        ]  # fmt: skip
-        return self._job(cmd, dataset, run_id)
+        return self._job(dataset, ["--mode", mode], run_id)
 
-    def _job(self, cmd: list[str], table: str, run_id: str) -> dict:
+    def _job(self, table: str, args: list[str], run_id: str) -> dict:
+        """The job's argument contract: the dataset and zones, the run's own arguments, the run id."""
+        cmd = [
+            str(self.s.python), "-m", "finlake_glue.job", "--dataset", table,
+            "--bronze_uri", str(self.s.bronze), "--silver_uri", str(self.s.silver), *args, "--run_id", run_id,
+        ]  # fmt: skip
         code = _run(cmd, {**os.environ, "PREFECT__FLOW_RUN_ID": run_id}, "glue-bronze-to-silver")
         summary_file = self.s.silver / platform.silver_run_summary_key(table, run_id)
         if code != 0 or not summary_file.is_file():
