@@ -112,6 +112,9 @@ def test_a_backfill_run_twice_changes_nothing(pipeline_env):
     )
     assert third["ingest"]["units"] == 3  # 2018-10-01..2018-10-31 per symbol
     assert third["gate"]["passed"]
+    # Every landed body has its sidecar: concurrent ingesters never sweep each other's in-flight writes.
+    bodies = list((lake / "bronze" / BRONZE_PREFIX).rglob("*.json"))
+    assert len(bodies) == 6 and all(Path(f"{p}.meta").is_file() for p in bodies)
 
 
 def test_the_news_flows_feed_silver_and_the_master_pipeline_publishes_both_marts(pipeline_env):

@@ -1,6 +1,6 @@
 import type { ZoneStore } from '@finlake/lake';
 import type { IngestManifest, UnitOutcomeRecord } from '@finlake/schemas';
-import { bronzeDatasetPrefix, manifestKey, parseBronzeObjectKey, type Handoff } from '@finlake/platform';
+import { bronzeDatasetPrefix, manifestKey, parseBronzeObjectKey, sidecarKey, type Handoff } from '@finlake/platform';
 import type { Logger } from '@finlake/logging';
 import type { IsoDate } from '@finlake/market-calendar';
 import type { FmpClient } from './client.ts';
@@ -54,13 +54,19 @@ export function planUnits(req: IngestRequest, covered?: Coverage): Unit[] {
   return units;
 }
 
-/** What bronze holds per symbol: the windows of its landed objects (their keys carry them). */
-async function bronzeCoverage(bronze: ZoneStore, req: IngestRequest): Promise<Coverage> {
+/**
+ * What bronze holds per symbol: the windows of its landed objects (their keys carry them). An object counts
+ * only with its sidecar, which the landing writes last: a body without one is a landing that failed midway,
+ * and its window is still a gap.
+ */
+export async function bronzeCoverage(bronze: ZoneStore, req: IngestRequest): Promise<Coverage> {
   const wanted = new Set(req.symbols);
   const out = new Map<string, { from: IsoDate; to: IsoDate }[]>();
-  for await (const o of bronze.list(bronzeDatasetPrefix(req.dataset.lake))) {
-    const k = parseBronzeObjectKey(req.dataset.lake, o.key);
-    if (!k || !wanted.has(k.symbol)) continue;
+  const keys = new Set<string>();
+  for await (const o of bronze.list(bronzeDatasetPrefix(req.dataset.lake))) keys.add(o.key);
+  for (const key of keys) {
+    const k = parseBronzeObjectKey(req.dataset.lake, key);
+    if (!k || !wanted.has(k.symbol) || !keys.has(sidecarKey(key))) continue;
     const list = out.get(k.symbol) ?? [];
     list.push({ from: k.from, to: k.to });
     out.set(k.symbol, list);

@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, sep, dirname } from 'node:path';
 import { LocalZoneStore } from '@finlake/lake';
@@ -167,6 +167,18 @@ describe('fmp-ingester against the FMP sandbox (real HTTP on 127.0.0.1)', () => 
     const after = await files(join(root, 'bronze'));
     expect(after).toEqual(expect.arrayContaining(before)); // nothing held was fetched or replaced again
     await expectByteIdentical(root, s, sandbox);
+  });
+
+  it('filling gaps refetches a window whose landing failed after its body (no sidecar)', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'ingest-gaps-'));
+    await ingest(sandbox, root, ['AAPL'], { from: '2020-03-01', to: '2020-06-30' });
+    const key = bronzeKey(historicalPriceEod, { symbol: 'AAPL', from: '2020-03-01', to: '2020-06-30' });
+    await rm(join(root, 'bronze', sidecarKey(key))); // what a landing that died between its two writes leaves
+    const s = await ingest(sandbox, root, ['AAPL'], { from: '2020-03-01', to: '2020-06-30', fillGaps: true });
+    expect(s.outcomes.map((o) => [o.symbol, o.from, o.to, o.status])).toEqual([
+      ['AAPL', '2020-03-01', '2020-06-30', 'landed'],
+    ]);
+    expect(await readFile(join(root, 'bronze', sidecarKey(key)), 'utf8')).toContain('"sha256"');
   });
 
   it('lands [] for an unknown symbol as a valid empty answer', async () => {

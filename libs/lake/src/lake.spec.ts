@@ -1,5 +1,7 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { createClient } from '@finlake/aws';
@@ -82,9 +84,39 @@ describe('local atomicity', () => {
     const store = new LocalZoneStore('bronze', root);
     await store.put('p=1/ok.json', '[]');
     await writeFile(join(root, 'p=1', '.tmp-deadbeef'), '[{"partial"');
+    const old = new Date(Date.now() - 2 * 3600_000);
+    await utimes(join(root, 'p=1', '.tmp-deadbeef'), old, old);
     expect(await collect(store)).toEqual(['p=1/ok.json']);
     expect(await store.sweepTempFiles()).toBe(1);
     expect(await readdir(join(root, 'p=1'))).toEqual(['ok.json']);
+    await rm(root, { recursive: true });
+  });
+
+  it("sweeps only debris: a live writer's temp file stays while a concurrent ingester starts", async () => {
+    const root = await mkdtemp(join(tmpdir(), 'lake-'));
+    const store = new LocalZoneStore('bronze', root);
+    await store.put('p=1/ok.json', '[]');
+    const writer = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+    const dead = spawn(process.execPath, ['-e', '']);
+    await once(dead, 'exit');
+    const tmp = (name: string) => join(root, 'p=1', name);
+    await writeFile(tmp(`.tmp-${hostname()}.${writer.pid}.aa`), 'live writer, mid-put');
+    await writeFile(tmp(`.tmp-${hostname()}.${dead.pid}.bb`), 'killed writer');
+    await writeFile(tmp('.tmp-other-host.1.cc'), 'another host, just now');
+    await writeFile(tmp('.tmp-dd'), 'unnamed, two hours old');
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+    await utimes(tmp('.tmp-dd'), twoHoursAgo, twoHoursAgo);
+    try {
+      expect(await store.sweepTempFiles('p=1/')).toBe(2);
+      expect((await readdir(join(root, 'p=1'))).sort()).toEqual(
+        [`.tmp-${hostname()}.${writer.pid}.aa`, '.tmp-other-host.1.cc', 'ok.json'].sort(),
+      );
+    } finally {
+      writer.kill('SIGKILL');
+    }
+    // Once its writer is gone, the same file is debris.
+    await once(writer, 'exit');
+    expect(await store.sweepTempFiles()).toBe(1);
     await rm(root, { recursive: true });
   });
 });
