@@ -1,6 +1,12 @@
 import type { ZoneStore } from '@finlake/lake';
 import type { IngestManifest, UnitOutcomeRecord } from '@finlake/schemas';
-import { bronzeDatasetPrefix, manifestKey, parseBronzeObjectKey, sidecarKey, type Handoff } from '@finlake/platform';
+import {
+  bronzeDatasetPrefix,
+  manifestKey,
+  parseBronzeObjectKey,
+  sidecarKey,
+  type Handoff,
+} from '@finlake/platform';
 import type { Logger } from '@finlake/logging';
 import type { IsoDate } from '@finlake/market-calendar';
 import type { FmpClient } from './client.ts';
