@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join, relative, sep, dirname } from 'node:path';
 import { LocalZoneStore } from '@finlake/lake';
 import { createLogger } from '@finlake/logging';
@@ -275,8 +275,13 @@ describe('fmp-ingester against the FMP sandbox (real HTTP on 127.0.0.1)', () => 
     const landedBeforeKill = (await files(bronze)).filter((f) => f.endsWith('.json'));
     expect(landedBeforeKill.length).toBeGreaterThan(0);
     expect(landedBeforeKill.length).toBeLessThan(symbols.length * 2);
-    // What a kill in the middle of a write leaves behind: a temp file beside the target.
-    const partial = join(bronze, dirname(landedBeforeKill[0]!), '.tmp-killed0');
+    // What a kill in the middle of a write leaves behind: the killed writer's temp file beside the target
+    // (named for its host and pid, so the rerun's sweep knows its writer is gone).
+    const partial = join(
+      bronze,
+      dirname(landedBeforeKill[0]!),
+      `.tmp-${hostname()}.${child.pid}.0badc0ffee00`,
+    );
     await mkdir(dirname(partial), { recursive: true });
     await writeFile(partial, '[{"symbol":"SYN');
 
