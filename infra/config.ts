@@ -31,6 +31,8 @@ export interface StackConfig {
   jwksUrl: string;
   apiThrottle: { rateLimit: number; burstLimit: number };
   logRetentionDays: number;
+  /** Lake Formation admins besides the deployer (IAM role or user ARNs); optional. */
+  lakeFormationAdmins: string[];
   fmpApiKey?: pulumi.Output<string>;
   slackWebhookUrl?: pulumi.Output<string>;
 }
@@ -181,6 +183,17 @@ export function loadStackConfig(
       'an object with rateLimit and burstLimit >= rateLimit',
     ),
     logRetentionDays: int('logRetentionDays', 1, 3653),
+    lakeFormationAdmins: (() => {
+      const v = obj<string[]>('lakeFormationAdmins') ?? [];
+      const bad = Array.isArray(v)
+        ? v.filter((a) => !/^arn:aws:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/.test(String(a)))
+        : [v];
+      if (bad.length)
+        problems.push(
+          `finlake:lakeFormationAdmins: ${JSON.stringify(bad)} not IAM role or user ARNs (arn:aws:iam::<account>:role/<name>)`,
+        );
+      return Array.isArray(v) ? v : [];
+    })(),
     fmpApiKey: cfg.getSecret('fmpApiKey'),
     slackWebhookUrl: cfg.getSecret('slackWebhookUrl'),
   };

@@ -23,6 +23,8 @@ import {
   PrefectDatabase,
   PrefectWorker,
   GlueJob,
+  lakeFormationSettings,
+  LakeGovernance,
   PrefectServer,
   Secrets,
   SecureBucket,
@@ -57,13 +59,21 @@ const security = new Security(`${name}-sec`, {
   env: c.env,
   tags: tagsFor(ctx, 'security'),
 });
-const accountId = aws.getCallerIdentityOutput().accountId;
+const caller = aws.getCallerIdentityOutput();
+const accountId = caller.accountId;
+// Before the catalog: databases created after these settings get no IAMAllowedPrincipals super grant.
+const lakeFormation = lakeFormationSettings(`${name}-lake-formation`, {
+  // An assumed-role session's ARN is not a principal: Lake Formation needs the role's.
+  deployerArn: aws.iam.getSessionContextOutput({ arn: caller.arn }).issuerArn,
+  admins: c.lakeFormationAdmins,
+});
 const lake = new DataLake(`${name}-lake`, {
   env: c.env,
   region: c.region,
   accountId,
   athenaBytesScannedCutoff: c.athenaBytesScannedCutoff,
   forceDestroy: c.env === 'dev',
+  catalogDependsOn: [lakeFormation],
   tags: tagsFor(ctx, 'lake'),
 });
 const secrets = new Secrets(`${name}-secrets`, {
@@ -264,6 +274,29 @@ const flowRuns = new FlowRuns(`${name}-flow-runs`, {
   kmsKeyArn: lake.kmsKeyArn,
   tags: tagsFor(ctx, 'flow-runs'),
 });
+const governance = new LakeGovernance(`${name}-governance`, {
+  env: c.env,
+  region: c.region,
+  accountId,
+  settings: lakeFormation,
+  goldDatabase: lake.goldDatabase,
+  candidatesDatabase: lake.goldCandidatesDatabase,
+  silverDatabase: lake.silverDatabase,
+  goldBucketArn: lake.gold.arn,
+  silverBucketArn: lake.silver.arn,
+  kmsKeyArn: lake.kmsKeyArn,
+  workGroupArn: lake.workGroupArn,
+  resultsBucketArn: lake.athenaResults.arn,
+  goldTables: lake.goldTables,
+  roles: {
+    servingApi: serving.apiRoleArn,
+    dbt: dbt.taskRoleArn,
+    publisher: flowRuns.roleArn,
+    glue: glue.roleArn,
+  },
+  tags: tagsFor(ctx, 'governance'),
+});
+
 new PrefectWorker(`${name}-prefect-worker`, {
   env: c.env,
   cluster,
@@ -293,3 +326,4 @@ export const workPool = ecsWorkPool(c.env);
 export const flowRunJobVariables = flowRuns.jobVariables;
 export const prefectAuthSecret = secretNameOf(c.env, 'prefectApiAuthString');
 export const apiUrl = serving.url;
+export const analystRole = governance.analystRoleArn;

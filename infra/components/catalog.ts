@@ -47,6 +47,8 @@ export function glueTableArgs(
     parameters: {
       classification: 'parquet',
       EXTERNAL: 'TRUE',
+      // Which zone's rules apply (gold: every column LF-tagged, see infra/policy).
+      'finlake.zone': dataset.zone,
       'parquet.compression': 'SNAPPY',
       ...(dataset.partitionBy.length && projectable ? { 'projection.enabled': 'true', ...projection } : {}),
     },

@@ -35,6 +35,8 @@ export interface DataLakeArgs {
   /** Region and account, so the access-log bucket can take the load balancers' logs. */
   region: string;
   accountId: pulumi.Input<string>;
+  /** Created before the catalog's databases (Lake Formation's settings: no default super grant). */
+  catalogDependsOn?: pulumi.Resource[];
   tags: Record<string, string>;
 }
 
@@ -79,6 +81,8 @@ export class DataLake extends pulumi.ComponentResource {
   /** dbt's database: each run's gold candidate and the staging views (the served table is not in it). */
   readonly goldCandidatesDatabase: pulumi.Output<string>;
   readonly goldTable: pulumi.Output<string>;
+  /** The served gold tables (one per mart), for what must follow them (their columns' LF-Tags). */
+  readonly goldTables: aws.glue.CatalogTable[];
   readonly workGroupName: pulumi.Output<string>;
   readonly workGroupArn: pulumi.Output<string>;
 
@@ -143,7 +147,7 @@ export class DataLake extends pulumi.ComponentResource {
       new aws.glue.CatalogDatabase(
         `${name}-${id}`,
         { name: dbName, description: `Finlake ${args.env} ${id.replace(/-/g, ' ')}`, tags: args.tags },
-        parent,
+        { parent: this, dependsOn: args.catalogDependsOn ?? [] },
       );
     const silverDb = db('silver', glueDatabase(args.env, 'silver'));
     const goldDb = db('gold', glueDatabase(args.env, 'gold'));
@@ -176,7 +180,7 @@ export class DataLake extends pulumi.ComponentResource {
     // Gold's served tables: one owner (this program: name, columns from the contract, partitioning). The
     // publish step switches only their location to an audited candidate's (UpdateTable, versions kept), so
     // the program must not reset it.
-    const [gold] = GOLD_MARTS.map((mart) => {
+    this.goldTables = GOLD_MARTS.map((mart) => {
       const contract = GOLD_CONTRACTS.find((d) => d.name === mart);
       if (!contract) throw new Error(`gold mart ${mart} has no contract in libs/schemas`);
       return table(goldDb, this.gold, contract, goldPublishedPrefix(mart), {
@@ -210,7 +214,7 @@ export class DataLake extends pulumi.ComponentResource {
     this.goldDatabase = goldDb.name;
     this.goldCandidatesDatabase = candidatesDb.name;
     // GOLD_MARTS is a non-empty tuple: its first entry is the batch-built summary the API's GOLD_TABLE names.
-    this.goldTable = pulumi.interpolate`${goldDb.name}.${gold!.name}`;
+    this.goldTable = pulumi.interpolate`${goldDb.name}.${this.goldTables[0]!.name}`;
     this.workGroupName = wg.name;
     this.workGroupArn = wg.arn;
     this.registerOutputs({

@@ -34,6 +34,8 @@ export interface GlueJobArgs {
  */
 export class GlueJob extends pulumi.ComponentResource {
   readonly jobName: pulumi.Output<string>;
+  /** The job's role: Lake Formation grants it silver's tables and location. */
+  readonly roleArn: pulumi.Output<string>;
 
   constructor(name: string, args: GlueJobArgs, opts?: pulumi.ComponentResourceOptions) {
     super('finlake:transform:GlueJob', name, args, opts);
@@ -141,6 +143,7 @@ export class GlueJob extends pulumi.ComponentResource {
       parent,
     );
     this.jobName = job.name;
+    this.roleArn = role.arn;
     this.registerOutputs({ jobName: this.jobName });
   }
 }

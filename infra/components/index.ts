@@ -9,6 +9,7 @@ export * from './fargate-job.ts';
 export * from './flow-runs.ts';
 export * from './glue-job-layout.ts';
 export * from './glue-job.ts';
+export * from './governance.ts';
 export * from './https-load-balancer.ts';
 export * from './iam.ts';
 export * from './lambda-fn.ts';

@@ -30,6 +30,8 @@ export interface ServingApiArgs {
 export class ServingApi extends pulumi.ComponentResource {
   readonly url: pulumi.Output<string>;
   readonly restApiId: pulumi.Output<string>;
+  /** The API Lambda's role: Lake Formation grants it every gold column. */
+  readonly apiRoleArn: pulumi.Output<string>;
 
   constructor(name: string, args: ServingApiArgs, opts?: pulumi.ComponentResourceOptions) {
     super('finlake:serve:ServingApi', name, args, opts);
@@ -46,7 +48,7 @@ export class ServingApi extends pulumi.ComponentResource {
     };
 
     // --- The API Lambda: reads gold through Athena, nothing else.
-    const { fn: api } = nodeLambda(this, name, {
+    const { fn: api, role: apiRole } = nodeLambda(this, name, {
       ...common,
       id: 'api',
       service: 'servingApi',
@@ -102,6 +104,7 @@ export class ServingApi extends pulumi.ComponentResource {
     });
     this.url = pulumi.interpolate`${stage.invokeUrl}`;
     this.restApiId = rest.id;
+    this.apiRoleArn = apiRole.arn;
     this.registerOutputs({ url: this.url });
   }
 }

@@ -1,5 +1,6 @@
 // Finlake's guardrails as pure functions over a stack's resources (type, name, props), so they run the
 // same inside `pulumi preview --policy-pack infra/policy` and in the tests over the mocked program.
+import { GOVERNANCE } from '@finlake/platform';
 
 export interface PolicyResource {
   type: string;
@@ -34,6 +35,9 @@ const T = {
   sg: 'aws:ec2/securityGroup:SecurityGroup',
   ingressRule: 'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule',
   sgRule: 'aws:ec2/securityGroupRule:SecurityGroupRule',
+  catalogTable: 'aws:glue/catalogTable:CatalogTable',
+  lfTags: 'aws:lakeformation/resourceLfTags:ResourceLfTags',
+  lfPermissions: 'aws:lakeformation/permissions:Permissions',
 };
 
 const of = (rs: PolicyResource[], type: string | string[]) =>
@@ -214,10 +218,137 @@ const noOpenIngress: Rule = {
   },
 };
 
+interface LfTagPair {
+  key: string;
+  value: string;
+}
+interface TableWithColumns {
+  databaseName: string;
+  name: string;
+  columnNames?: string[];
+}
+/** A gold table's columns as the catalog holds them (the table's `finlake.zone` parameter says gold). */
+const goldTables = (rs: PolicyResource[]) =>
+  of(rs, T.catalogTable)
+    .filter((t) => (t.props.parameters as Record<string, string> | undefined)?.['finlake.zone'] === 'gold')
+    .map((t) => ({
+      r: t,
+      database: str(t.props.databaseName),
+      name: str(t.props.name),
+      columns: arr<{ name: string }>(
+        (t.props.storageDescriptor as { columns?: unknown } | undefined)?.columns,
+      ).map((c) => c.name),
+    }));
+
+/** Each gold column's sensitivity as Lake Formation will see it: `db.table.column` -> tag value. */
+export function goldColumnTags(rs: PolicyResource[]): Map<string, string> {
+  const tags = new Map<string, string>();
+  for (const r of of(rs, T.lfTags)) {
+    const t = r.props.tableWithColumns as TableWithColumns | undefined;
+    const tag = arr<LfTagPair>(r.props.lfTags).find((x) => x.key === GOVERNANCE.lfTagKey);
+    if (!t || !tag) continue;
+    for (const c of t.columnNames ?? []) tags.set(`${t.databaseName}.${t.name}.${c}`, tag.value);
+  }
+  return tags;
+}
+
+/**
+ * Who may SELECT which gold column: grants by tag expression on TABLE resources, evaluated against the
+ * columns' tags, and any named grant on a gold table. Principal -> set of `db.table.column`.
+ */
+export function goldColumnAccess(rs: PolicyResource[]): Map<string, Set<string>> {
+  const tags = goldColumnTags(rs);
+  const gold = goldTables(rs);
+  const access = new Map<string, Set<string>>();
+  const grant = (principal: string, column: string) => {
+    if (!access.has(principal)) access.set(principal, new Set());
+    access.get(principal)!.add(column);
+  };
+  for (const p of of(rs, T.lfPermissions)) {
+    const principal = str(p.props.principal);
+    if (!principal || !arr<string>(p.props.permissions).some((x) => x === 'SELECT' || x === 'ALL')) continue;
+    const policy = p.props.lfTagPolicy as
+      | { resourceType: string; expressions: { key: string; values: string[] }[] }
+      | undefined;
+    if (policy?.resourceType === 'TABLE') {
+      for (const [column, value] of tags)
+        if (policy.expressions.every((e) => e.key !== GOVERNANCE.lfTagKey || e.values.includes(value)))
+          grant(principal, column);
+      continue;
+    }
+    const named = (p.props.table ?? p.props.tableWithColumns) as
+      | (TableWithColumns & { wildcard?: boolean })
+      | undefined;
+    for (const t of gold)
+      if (named && named.databaseName === t.database && (named.wildcard || named.name === t.name))
+        for (const c of named.columnNames ?? t.columns) grant(principal, `${t.database}.${t.name}.${c}`);
+  }
+  return access;
+}
+
+const goldColumnsTagged: Rule = {
+  name: 'gold-columns-lf-tagged',
+  description: `Every column of every gold table carries exactly one ${GOVERNANCE.lfTagKey} LF-Tag (from its contract).`,
+  check(rs) {
+    const counts = new Map<string, number>();
+    for (const r of of(rs, T.lfTags)) {
+      const t = r.props.tableWithColumns as TableWithColumns | undefined;
+      if (t && arr<LfTagPair>(r.props.lfTags).some((x) => x.key === GOVERNANCE.lfTagKey))
+        for (const c of t.columnNames ?? [])
+          counts.set(
+            `${t.databaseName}.${t.name}.${c}`,
+            (counts.get(`${t.databaseName}.${t.name}.${c}`) ?? 0) + 1,
+          );
+    }
+    const out: Violation[] = [];
+    for (const t of goldTables(rs)) {
+      if (!t.database || !t.name) continue; // unknown at preview
+      for (const c of t.columns) {
+        const n = counts.get(`${t.database}.${t.name}.${c}`) ?? 0;
+        if (n !== 1)
+          out.push({
+            urn: t.r.urn,
+            message: `gold column ${t.name}.${c} has ${n} ${GOVERNANCE.lfTagKey} tags: give it its contract's sensitivity (libs/schemas)`,
+          });
+      }
+    }
+    return out;
+  },
+};
+
+const analystPublicOnly: Rule = {
+  name: 'analyst-reads-public-gold-only',
+  description: 'The analyst role is granted no restricted gold column, by tag expression or by name.',
+  check(rs) {
+    const tags = goldColumnTags(rs);
+    const roleName = new RegExp(`^${GOVERNANCE.analystRole.replace('{env}', '[a-z]+')}$`);
+    // The analyst role by its name (its ARN may be known only after it is created) or by its ARN.
+    const analysts = new Set(
+      of(rs, 'aws:iam/role:Role')
+        .filter((r) => roleName.test(str(r.props.name) ?? ''))
+        .map((r) => str(r.props.arn)),
+    );
+    const isAnalyst = (arn: string) => analysts.has(arn) || roleName.test(arn.split(':role/')[1] ?? '');
+    const out: Violation[] = [];
+    for (const [principal, columns] of goldColumnAccess(rs)) {
+      if (!isAnalyst(principal)) continue;
+      for (const c of columns)
+        if (tags.get(c) !== 'public')
+          out.push({
+            urn: of(rs, T.lfPermissions).find((p) => p.props.principal === principal)!.urn,
+            message: `the analyst role may read ${c}, which is ${tags.get(c) ?? 'untagged'}: grant analysts public columns only`,
+          });
+    }
+    return out;
+  },
+};
+
 export const RULES: Rule[] = [
   bucketsHardened,
   noWildcardOnDataBuckets,
   prodDatabases,
   listenersHttps,
   noOpenIngress,
+  goldColumnsTagged,
+  analystPublicOnly,
 ];

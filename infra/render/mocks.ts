@@ -130,6 +130,9 @@ export async function runUnderMocks(
             userId: 'AIDAMOCK',
             id: ACCOUNT,
           };
+        // The deployer: a user's ARN is its own principal (a session's would be its role's).
+        if (args.token === 'aws:iam/getSessionContext:getSessionContext')
+          return { arn: args.inputs.arn, issuerArn: args.inputs.arn, issuerName: 'ci', issuerId: 'AIDAMOCK' };
         throw new Error(
           `unmocked provider call ${args.token}: mock it deliberately in infra/test/harness.ts`,
         );

@@ -4,6 +4,8 @@ import {
   ARTIFACTS,
   FMP_EOD_PRICES,
   GOLD_MARTS,
+  GOVERNANCE,
+  analystRoleName,
   fill,
   manifestKey,
   silverRunSummaryKey,
@@ -16,12 +18,12 @@ import {
   staticPrefix,
   type SecretId,
 } from '@finlake/platform';
-import { columnsOf, fmpEodPrices } from '@finlake/schemas';
+import { columnsOf, DATASETS, fmpEodPrices } from '@finlake/schemas';
 import type { Statement } from '../components/iam.ts';
 import { deniedKeys, isAllowed } from '../components/seams.ts';
 // Modules that import @pulumi/aws load only after the mocks are set (it reads the config on import).
 const seamChecks = () => import('../components/seam-checks.ts');
-import { RULES } from '../policy/rules.ts';
+import { goldColumnAccess, goldColumnTags, RULES } from '../policy/rules.ts';
 import { ACCOUNT, ofType, parseJson, runUnderMocks, stackConfig, type Recorded } from './harness.ts';
 
 export interface StackExpectations {
@@ -68,6 +70,7 @@ export function describeStack(stack: 'dev' | 'staging' | 'prod', expected: Stack
       'BronzeTrigger',
       'ServingApi',
       'NewsStream',
+      'LakeGovernance',
     ])
       expect(
         [...components].some((t) => t.endsWith(`:${c}`)),
@@ -77,7 +80,12 @@ export function describeStack(stack: 'dev' | 'staging' | 'prod', expected: Stack
     expect(outputs.goldTable).toBe(`${glueDatabase(stack, 'gold')}.${GOLD_MARTS[0]}`);
     expect(outputs.prefectApiUrl).toBe(`https://prefect.${stack}.finlake.example.com/api`);
     // The strict call mock throws on anything else: the program makes no other provider calls.
-    expect(new Set(calls)).toEqual(new Set(['aws:index/getCallerIdentity:getCallerIdentity']));
+    expect(new Set(calls)).toEqual(
+      new Set([
+        'aws:index/getCallerIdentity:getCallerIdentity',
+        'aws:iam/getSessionContext:getSessionContext',
+      ]),
+    );
   });
 
   it(`spreads over ${expected.azs} AZs with ${expected.natGateways} NAT gateway(s)`, () => {
@@ -164,6 +172,89 @@ export function describeStack(stack: 'dev' | 'staging' | 'prod', expected: Stack
         .map((c) => c.name)
         .filter((c) => c !== 'year' && c !== 'month'),
     );
+  });
+
+  it('grants gold columns by their contract sensitivity: the API all, analysts public ones, nobody else', () => {
+    const gold = glueDatabase(stack, 'gold');
+    const tags = goldColumnTags(resources);
+    // Every stored column of every served mart is tagged with what its contract says.
+    const contract = new Map<string, string>();
+    for (const mart of GOLD_MARTS) {
+      const d = DATASETS.find((x) => x.zone === 'gold' && x.name === mart)!;
+      for (const c of columnsOf(d).filter((c) => !d.partitionBy.some((p) => p.name === c.name)))
+        contract.set(`${gold}.${mart}.${c.name}`, c.sensitivity!);
+    }
+    expect(Object.fromEntries(tags)).toEqual(Object.fromEntries(contract));
+    expect([...contract.values()]).toContain('restricted');
+    const arnOf = (roleName: string) => {
+      const r = resources.find((x) => x.type === 'aws:iam/role:Role' && x.name === roleName);
+      expect(r, roleName).toBeDefined();
+      return String(r!.props.arn);
+    };
+    const access = goldColumnAccess(resources);
+    const api = arnOf(`finlake-${stack}-serving-api`);
+    const analyst = arnOf(analystRoleName(stack));
+    expect([...(access.get(api) ?? [])].sort()).toEqual([...contract.keys()].sort());
+    expect([...(access.get(analyst) ?? [])].sort()).toEqual(
+      [...contract]
+        .filter(([, s]) => s === 'public')
+        .map(([c]) => c)
+        .sort(),
+    );
+    // dbt and the publisher alter gold but never read it through a grant; no one else is granted gold.
+    expect([...access.keys()].sort()).toEqual([api, analyst].sort());
+    // No default super grant: new databases and tables get no IAMAllowedPrincipals permission.
+    const [settings] = ofType(resources, 'aws:lakeformation/dataLakeSettings:DataLakeSettings');
+    expect(settings!.inputs.createTableDefaultPermissions).toEqual([]);
+    expect(settings!.inputs.createDatabaseDefaultPermissions).toEqual([]);
+    // The settings replace the whole admin list: the deployer is always in it.
+    expect(settings!.inputs.admins).toContain(`arn:aws:iam::${ACCOUNT}:user/ci`);
+    const [tag] = ofType(resources, 'aws:lakeformation/lfTag:LfTag');
+    expect(tag!.inputs).toMatchObject({ key: GOVERNANCE.lfTagKey, values: ['public', 'restricted'] });
+    // Gold and silver registered in hybrid mode, through a role, not the service-linked one.
+    const locations = ofType(resources, 'aws:lakeformation/resource:Resource');
+    expect(locations.map((l) => l.inputs.hybridAccessEnabled)).toEqual([true, true]);
+  });
+
+  it('refuses, by policy, a gold column without a tag and a restricted grant to analysts', () => {
+    const rule = (name: string) => RULES.find((r) => r.name === name)!;
+    const props = (r: Recorded) => ({ type: r.type, name: r.name, urn: r.urn, props: r.props });
+    const all = resources.map(props);
+    expect(rule('gold-columns-lf-tagged').check(all)).toEqual([]);
+    expect(rule('analyst-reads-public-gold-only').check(all)).toEqual([]);
+    // Drop the restricted tagging: those columns are untagged, and the rule names them.
+    const untagged = all.filter(
+      (r) =>
+        !(
+          r.type === 'aws:lakeformation/resourceLfTags:ResourceLfTags' &&
+          JSON.stringify(r.props.lfTags).includes('restricted')
+        ),
+    );
+    expect(
+      rule('gold-columns-lf-tagged')
+        .check(untagged)
+        .map((v) => v.message),
+    ).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/gold column daily_portfolio_summary\.market_value has 0/),
+      ]),
+    );
+    // Widen the analyst's grant to every value: every restricted column is reported.
+    const widened = all.map((r) =>
+      r.type === 'aws:lakeformation/permissions:Permissions' && r.name.endsWith('-analyst-tables')
+        ? {
+            ...r,
+            props: {
+              ...r.props,
+              lfTagPolicy: {
+                resourceType: 'TABLE',
+                expressions: [{ key: GOVERNANCE.lfTagKey, values: ['public', 'restricted'] }],
+              },
+            },
+          }
+        : r,
+    );
+    expect(rule('analyst-reads-public-gold-only').check(widened).length).toBeGreaterThanOrEqual(3);
   });
 
   it('gives each app only the access it needs', async () => {

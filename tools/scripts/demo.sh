@@ -76,10 +76,11 @@ for s in rows:
     print(f"              {s[0]:5} {s[1]} close {s[2]} return {s[3]} news {s[4]} sentiment {s[5]}  {s[6]!r}")
 PY
 echo
-token=$(node tools/cli/bin/finlake.mjs token --sub demo --portfolios P001,P002)
+token=$(node tools/cli/bin/finlake.mjs token --sub demo --portfolios P001,P002 --restricted)
 port=${DEMO_PORT:-3000}
 cat <<EOT
-Example requests (a dev token for P001 and P002; mint others with: npx finlake token --sub alice --portfolios P001):
+Example requests (a dev token for P001 and P002 that may read money amounts; without --restricted a token gets
+the rows without market_value, prior_market_value and daily_pnl; mint others with: npx finlake token --sub alice --portfolios P001):
   curl -s http://127.0.0.1:$port/healthz
   curl -s -H "authorization: Bearer $token" "http://127.0.0.1:$port/v1/portfolios/P001/daily-summary?from=2020-12-01&to=2020-12-31&limit=5"
   curl -s -H "authorization: Bearer $token" "http://127.0.0.1:$port/v1/daily-portfolio-summary?date=2020-12-31"

@@ -1,3 +1,4 @@
+import { GOVERNANCE } from '@finlake/platform';
 /**
  * The Lambda adapter's own cost per request, for `npx finlake bench serving-api`: the same app, engine and
  * request through @fastify/aws-lambda (an API Gateway proxy event) vs `app.inject` (what the adapter
@@ -79,7 +80,12 @@ if (!lake || !/^\d+$/.test(requests ?? '')) {
   process.exit(2);
 }
 const keys = devKeyPair(join(lake, '_state', 'dev-keys'));
-const token = await mintToken(keys.privateKeyPem, { sub: 'bench', portfolios: '*' });
+const token = await mintToken(keys.privateKeyPem, {
+  sub: 'bench',
+  portfolios: '*',
+  // Full rows, as the baseline reads them.
+  scope: `summary:read ${GOVERNANCE.restrictedScope}`,
+});
 const gold = join(lake, 'gold', 'daily_portfolio_summary', 'daily_portfolio_summary.parquet');
 process.stdout.write(
   `${JSON.stringify(await lambdaOverhead(gold, keys.publicKeyPem, token, Number(requests)))}\n`,

@@ -17,6 +17,7 @@ import { bearerAuthentication, buildApp } from '../src/app.ts';
 import { writeGoldFixture, writeNewsFixture } from '@finlake/serving/testing';
 import { loadConfig } from '@finlake/config';
 import { localServerConfigSpec } from '../src/server.ts';
+import { GOVERNANCE } from '@finlake/platform';
 
 const dir = mkdtempSync(join(tmpdir(), 'serving-'));
 const gold = join(dir, 'gold', 'daily_portfolio_summary', 'daily_portfolio_summary.parquet');
@@ -130,9 +131,13 @@ describe('portfolio summaries', () => {
     expect(new Set(seen).size).toBe(30);
   });
 
+  // Money amounts are restricted in the contract: these callers carry the scope that reads them.
+  const restricted = (portfolios: string[] | '*') =>
+    token(portfolios, { sub: 'alice', portfolios, scope: `summary:read ${GOVERNANCE.restrictedScope}` });
+
   it('serves rows in the contract`s shape', async () => {
     const body = (
-      await get('/v1/portfolios/P001/daily-summary?from=2020-01-02&to=2020-01-02', await token(['P001']))
+      await get('/v1/portfolios/P001/daily-summary?from=2020-01-02&to=2020-01-02', await restricted(['P001']))
     ).json();
     expect(body.items).toEqual([
       {
@@ -151,7 +156,7 @@ describe('portfolio summaries', () => {
   it('answers gold`s decimals digit for digit: the JSON text is the Parquet decimal', async () => {
     const res = await get(
       '/v1/portfolios/P001/daily-summary?from=2020-01-01&to=2020-01-30',
-      await token(['P001']),
+      await restricted(['P001']),
     );
     const served = [...res.body.matchAll(/"market_value":(-?[0-9.]+)/g)].map((m) => m[1]);
     const instance = await DuckDBInstance.create(':memory:');
@@ -166,6 +171,66 @@ describe('portfolio summaries', () => {
     // DECIMAL(18,2) text without trailing zeros is what a JSON number of that value prints as.
     expect(served).toEqual(stored.map(([v]) => String(v).replace(/\.?0+$/, '')));
     expect(served).toContain('1234567890123.52');
+  });
+});
+
+describe('column access (the contract`s sensitivities, as Lake Formation enforces them in AWS)', () => {
+  const withScope = (scope: string) => token('*', { sub: 'alice', portfolios: '*', scope });
+  const moneyColumns = ['market_value', 'prior_market_value', 'daily_pnl'];
+
+  it('drops restricted columns for a token without the restricted scope, on every route of the mart', async () => {
+    for (const url of [
+      '/v1/portfolios/P001/daily-summary?from=2020-01-02&to=2020-01-03',
+      '/v1/daily-portfolio-summary?date=2020-01-05',
+    ]) {
+      const plain = (await get(url, await withScope('summary:read'))).json();
+      expect(plain.items.length).toBeGreaterThan(0);
+      for (const row of plain.items) {
+        for (const c of moneyColumns) expect(row, url).not.toHaveProperty(c);
+        expect(row).toHaveProperty('daily_return');
+        expect(row).toHaveProperty('positions_count');
+      }
+      const full = (await get(url, await withScope(`summary:read ${GOVERNANCE.restrictedScope}`))).json();
+      // The same rows, with the restricted columns.
+      expect(full.items.map((r: Record<string, unknown>) => r.summary_date)).toEqual(
+        plain.items.map((r: Record<string, unknown>) => r.summary_date),
+      );
+      for (const row of full.items) for (const c of moneyColumns) expect(row).toHaveProperty(c);
+    }
+  });
+
+  it('never serves a cached privileged page to a caller without the scope', async () => {
+    const cachedApp = await buildApp({
+      engine: new CachingEngine(engine, { version: async () => 'v1' }),
+      authenticate: bearerAuthentication(
+        createVerifier({ issuer: DEV_ISSUER, audience: API_AUDIENCE, publicKeyPem: keys.publicKeyPem }),
+      ),
+    });
+    try {
+      const url = '/v1/portfolios/P001/daily-summary?from=2020-01-02&to=2020-01-02';
+      const ask = async (scope: string) =>
+        (
+          await cachedApp.inject({ url, headers: { authorization: `Bearer ${await withScope(scope)}` } })
+        ).json().items[0];
+      expect(await ask(`summary:read ${GOVERNANCE.restrictedScope}`)).toHaveProperty('market_value');
+      expect(await ask('summary:read')).not.toHaveProperty('market_value');
+      expect(await ask(`${GOVERNANCE.restrictedScope}`)).toHaveProperty('market_value');
+    } finally {
+      await cachedApp.close();
+    }
+  });
+
+  it('says so in the OpenAPI document: restricted columns optional, with the scope that reads them', async () => {
+    const doc = (await get('/openapi.json')).json();
+    const page =
+      doc.paths['/v1/portfolios/{portfolioId}/daily-summary'].get.responses['200'].content['application/json']
+        .schema;
+    const row = page.properties.items.items;
+    for (const c of moneyColumns) {
+      expect(row.required).not.toContain(c);
+      expect(row.properties[c].description).toContain(GOVERNANCE.restrictedScope);
+    }
+    expect(row.required).toContain('daily_return');
   });
 });
 

@@ -1,3 +1,4 @@
+import { GOVERNANCE } from '@finlake/platform';
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { AthenaClient, CreateWorkGroupCommand } from '@aws-sdk/client-athena';
@@ -80,7 +81,8 @@ const invoke = async (event: APIGatewayProxyEvent) => {
 const caller = (portfolios: string[] | '*') =>
   toAuthorizerContext({
     sub: 'alice',
-    scopes: ['summary:read'],
+    // The restricted scope travels through the authorizer's context like the entitlements.
+    scopes: ['summary:read', GOVERNANCE.restrictedScope],
     entitlement: portfolios === '*' ? { all: true } : { all: false, portfolios },
   });
 

@@ -5,4 +5,5 @@ export * from './stream.ts';
 export * from './secrets.ts';
 export * from './prefect.ts';
 export * from './services.ts';
+export * from './governance.ts';
 export { renderPlatformJson, renderPrefectYaml } from './render.ts';

@@ -10,6 +10,7 @@ import { BLOCKS, DEPLOYMENTS, FLOWS, WORK_POOLS, deploymentPath, type Deployment
 import { nyseHolidays } from '@finlake/market-calendar';
 import { STREAM_DELIVERIES, streamLandingPrefix } from './stream.ts';
 import { SECRETS, SECRET_NAME_TEMPLATE } from './secrets.ts';
+import { GOVERNANCE } from './governance.ts';
 import { ARTIFACTS, BATCH_CAPACITY_STRATEGY, GOLD_MARTS, NAMES, SERVICES } from './services.ts';
 
 /** The years whose NYSE holidays platform.json lists (Python refuses a date outside them). */
@@ -60,6 +61,7 @@ export function renderPlatformJson(): string {
     names: NAMES,
     artifacts: ARTIFACTS,
     gold_marts: GOLD_MARTS,
+    governance: GOVERNANCE,
   };
   return `${JSON.stringify(doc, null, 2)}\n`;
 }

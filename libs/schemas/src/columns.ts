@@ -39,9 +39,22 @@ export function jsonExactRange(precision: number, scale: number): { minimum: num
   return { minimum: -max, maximum: max };
 }
 
+/**
+ * Who may read a gold column: `public` (prices, returns, counts) or `restricted` (a portfolio's money
+ * amounts). Infra turns it into the Lake Formation tag on the catalog column and the API drops a
+ * restricted column for a caller without the restricted scope: one declaration, both enforcements.
+ */
+export const SENSITIVITIES = ['public', 'restricted'] as const;
+export type Sensitivity = (typeof SENSITIVITIES)[number];
+
+/** Extras for a gold column's builder: `col.double('...', PUBLIC)`, `{ ...RESTRICTED, minimum: 0 }`. */
+export const PUBLIC = { 'x-sensitivity': 'public' } as const satisfies Record<string, Sensitivity>;
+export const RESTRICTED = { 'x-sensitivity': 'restricted' } as const satisfies Record<string, Sensitivity>;
+
 export interface ColumnAnnotations {
   'x-sql-type': SqlType;
   'x-nullable'?: boolean;
+  'x-sensitivity'?: Sensitivity;
   description: string;
 }
 
@@ -74,10 +87,15 @@ export const col = {
   boolean: (description: string, extra: Extra = {}) => Type.Boolean(annotate('boolean', description, extra)),
 };
 
-/** A column that may be null: keeps the type and description on the outer schema for the generators. */
+/** A column that may be null: keeps the type, description and sensitivity on the outer schema. */
 export function nullable<T extends TSchema>(schema: T) {
-  const { description, 'x-sql-type': sqlType } = schema as unknown as ColumnAnnotations;
-  return Type.Union([schema, Type.Null()], { description, 'x-sql-type': sqlType, 'x-nullable': true });
+  const a = schema as unknown as ColumnAnnotations;
+  return Type.Union([schema, Type.Null()], {
+    description: a.description,
+    'x-sql-type': a['x-sql-type'],
+    'x-nullable': true,
+    ...(a['x-sensitivity'] ? { 'x-sensitivity': a['x-sensitivity'] } : {}),
+  });
 }
 
 export function columnAnnotations(schema: TSchema): ColumnAnnotations {
@@ -86,9 +104,15 @@ export function columnAnnotations(schema: TSchema): ColumnAnnotations {
     throw new Error(`column schema lacks a valid x-sql-type: ${JSON.stringify(schema)}`);
   }
   if (!s.description) throw new Error(`column schema lacks a description: ${JSON.stringify(schema)}`);
+  const sensitivity = s['x-sensitivity'];
+  if (sensitivity !== undefined && !(SENSITIVITIES as readonly string[]).includes(sensitivity))
+    throw new Error(
+      `column schema has x-sensitivity ${JSON.stringify(sensitivity)}: use one of ${SENSITIVITIES.join(', ')}`,
+    );
   return {
     'x-sql-type': s['x-sql-type'],
     'x-nullable': s['x-nullable'] === true,
+    ...(sensitivity ? { 'x-sensitivity': sensitivity } : {}),
     description: s.description,
   };
 }

@@ -1,5 +1,5 @@
 import Type, { type Static, type TObject, type TProperties } from 'typebox';
-import { columnAnnotations, type SqlType } from './columns.ts';
+import { columnAnnotations, type Sensitivity, type SqlType } from './columns.ts';
 
 export type Zone = 'bronze' | 'silver' | 'gold';
 
@@ -64,7 +64,14 @@ export function defineDataset<P extends TProperties>(
       throw new Error(`${def.name}: staging keeps partition ${key}, which is not a partition column`);
   }
   // Fail at definition time, not in a generator, when a column lacks its annotations.
-  for (const s of Object.values(properties)) columnAnnotations(s);
+  for (const [key, s] of Object.entries(properties)) {
+    const a = columnAnnotations(s);
+    // Gold is what is served and granted: every column says who may read it (no default to forget).
+    if (def.zone === 'gold' && !a['x-sensitivity'])
+      throw new Error(
+        `${def.name}: gold column ${key} has no x-sensitivity: pass { 'x-sensitivity': 'public' | 'restricted' }`,
+      );
+  }
   return Object.freeze({ ...rest, schema });
 }
 
@@ -74,6 +81,8 @@ export interface ColumnInfo {
   nullable: boolean;
   required: boolean;
   description: string;
+  /** Who may read it (gold columns; undefined elsewhere). */
+  sensitivity?: Sensitivity;
   /** Value bounds the contract states (JSON Schema minimum / exclusiveMinimum / maximum / exclusiveMaximum). */
   bounds: ColumnBounds;
 }
@@ -106,6 +115,7 @@ export function columnsOf(dataset: Dataset): ColumnInfo[] {
       nullable: a['x-nullable'] === true || !required.has(name),
       required: required.has(name),
       description: a.description,
+      ...(a['x-sensitivity'] ? { sensitivity: a['x-sensitivity'] } : {}),
       bounds: boundsOf(schema as unknown as Record<string, unknown>),
     };
   });

@@ -74,6 +74,7 @@ interface RenderedColumn {
   name: string;
   description: string;
   sqlType: string;
+  sensitivity?: string;
   tests: Test[];
 }
 
@@ -85,6 +86,8 @@ function columnLines(columns: readonly RenderedColumn[], indent: string): string
       `${indent}  description: ${y(c.description)}`,
       `${indent}  data_type: ${c.sqlType}`,
     );
+    // dbt docs and the data dictionary show who may read the column (Lake Formation enforces it).
+    if (c.sensitivity) lines.push(`${indent}  meta: { sensitivity: ${c.sensitivity} }`);
     if (c.tests.length) {
       lines.push(`${indent}  data_tests:`);
       for (const t of c.tests) lines.push(`${indent}    - ${y(t)}`);
@@ -104,6 +107,7 @@ function fullyTested(d: Dataset): { columns: RenderedColumn[]; model: Test[] } {
       name: c.name,
       description: c.description,
       sqlType: c.sqlType,
+      ...(c.sensitivity ? { sensitivity: c.sensitivity } : {}),
       tests: [...columnRuleTests(c, d.primaryKey), ...(d.dbtTests?.columns?.[c.name] ?? [])],
     })),
     model: [...modelRuleTests(d.primaryKey), ...(d.dbtTests?.model ?? [])],

@@ -21,6 +21,9 @@ import {
   renderArtifacts,
   renderDbtArtifacts,
   renderRepoArtifacts,
+  PUBLIC,
+  RESTRICTED,
+  SENSITIVITIES,
 } from './index.ts';
 import { FMP_WIRE_FIXTURES } from './testing/index.ts';
 
@@ -95,7 +98,7 @@ describe('decimal columns', () => {
 describe('dbt tests derived from a contract', () => {
   const d = defineDataset({
     name: 'demo',
-    zone: 'gold',
+    zone: 'silver',
     description: 'demo',
     primaryKey: ['id'],
     partitionBy: [],
@@ -217,5 +220,41 @@ describe('silver and gold contracts', () => {
   it('key the gold mart by portfolio and date', () => {
     expect(dailyPortfolioSummary.primaryKey).toEqual(['portfolio_id', 'summary_date']);
     expect(columnsOf(dailyPortfolioSummary).find((c) => c.name === 'daily_return')?.nullable).toBe(true);
+  });
+});
+
+describe('column sensitivity', () => {
+  const gold = (properties: Parameters<typeof defineDataset>[0]['properties']) =>
+    defineDataset({ name: 'g', zone: 'gold', description: 'g', primaryKey: [], partitionBy: [], properties });
+
+  it('is required on every gold column, kept through nullable, and listed by columnsOf', () => {
+    expect(() => gold({ a: col.string('A.', PUBLIC), b: col.double('B.') })).toThrow(
+      /gold column b has no x-sensitivity/,
+    );
+    const d = gold({ a: col.string('A.', PUBLIC), b: nullable(col.double('B.', RESTRICTED)) });
+    expect(columnsOf(d).map((c) => [c.name, c.sensitivity])).toEqual([
+      ['a', 'public'],
+      ['b', 'restricted'],
+    ]);
+  });
+
+  it('accepts only the declared values', () => {
+    expect(() => gold({ a: col.string('A.', { 'x-sensitivity': 'secret' }) })).toThrow(
+      /x-sensitivity "secret": use one of public, restricted/,
+    );
+  });
+
+  it("marks a portfolio's money amounts restricted and its counts and returns public", () => {
+    const restricted = columnsOf(dailyPortfolioSummary)
+      .filter((c) => c.sensitivity === 'restricted')
+      .map((c) => c.name);
+    expect(restricted).toEqual(['market_value', 'prior_market_value', 'daily_pnl']);
+    for (const d of DATASETS.filter((x) => x.zone === 'gold'))
+      for (const c of columnsOf(d)) expect(SENSITIVITIES).toContain(c.sensitivity);
+  });
+
+  it('is rendered into the dbt YAML as column meta', () => {
+    const yml = [...renderDbtArtifacts()].find(([p]) => p.endsWith('daily_portfolio_summary.yml'))![1];
+    expect(yml).toMatch(/- name: market_value\n(.*\n){2}\s+meta: \{ sensitivity: restricted \}/);
   });
 });

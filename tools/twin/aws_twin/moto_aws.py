@@ -192,6 +192,9 @@ def provision(moto: Moto, stack: Rendered, secret_values: dict[str, str]) -> Non
     _provision_network_and_ecs(moto, stack)
     _provision_glue(moto, stack)
     _provision_catalog(moto, stack)
+    from aws_twin.lake_formation import provision_lake_formation  # it imports Moto from here
+
+    provision_lake_formation(moto, stack)
 
 
 def _provision_network_and_ecs(moto: Moto, stack: Rendered) -> None:

@@ -154,7 +154,9 @@ def serving_seams(moto: Moto, stack: Rendered, athena, idp, location: str) -> li
     method_arn = (
         f"arn:aws:execute-api:{REGION}:{ACCOUNT}:twinapi/{stage}/GET/v1/portfolios/P001/daily-summary"
     )
-    good = idp.token("analyst-1", ["P001"])
+    # A token that may read the restricted columns (the money amounts compared below); one without is asked too.
+    restricted_scope = platform.contract()["governance"]["restrictedScope"]
+    good = idp.token("analyst-1", ["P001"], scope=f"gold:read {restricted_scope}")
     answers = invoke(moto, stack, auth_fn, [
         {"type": "TOKEN", "authorizationToken": f"Bearer {good}", "methodArn": method_arn},
         {"type": "TOKEN", "authorizationToken": f"Bearer {idp.foreign_token('intruder')}", "methodArn": method_arn},
@@ -176,11 +178,15 @@ def serving_seams(moto: Moto, stack: Rendered, athena, idp, location: str) -> li
                                    "requestId": "twin", "identity": {"sourceIp": "127.0.0.1"}, "authorizer": ctx}}  # fmt: skip
 
     window = {"from": "2020-12-01", "to": "2020-12-31"}
+    plain_ctx = {**(allowed_ctx or {}), "scopes": "gold:read"}
     answers = invoke(moto, stack, api_fn, [
         event("/v1/portfolios/P001/daily-summary", window, allowed_ctx),
         event("/v1/portfolios/P002/daily-summary", window, allowed_ctx),
+        event("/v1/portfolios/P001/daily-summary", window, plain_ctx),
     ])  # fmt: skip
-    mine, other = (a.get("ok") or {} for a in answers)
+    mine, other, plain = (a.get("ok") or {} for a in answers)
+    plain_rows = json.loads(plain.get("body") or "{}").get("items") or []
+    hidden = bool(plain_rows) and all("market_value" not in r and "daily_return" in r for r in plain_rows)
     body = json.loads(mine.get("body") or "{}")
     rows = body.get("items") or []
     # The same rows straight from the published Parquet: the API serves the version publish switched to.
@@ -197,8 +203,10 @@ def serving_seams(moto: Moto, stack: Rendered, athena, idp, location: str) -> li
     queries = [q for q in athena.ran if q.state == "SUCCEEDED"]
     seams.append(Seam("serving-api zip (Athena on the published table, authorizer context)", "API Gateway proxy answers",
                       f"P001 {mine.get('statusCode')} with {len(rows)} rows, equal to the published Parquet's {len(want)}: {got == want}, "
-                      f"P002 {other.get('statusCode')} (not entitled), {len(queries)} Athena queries",
-                      mine.get("statusCode") == 200 and got == want and len(want) > 0 and other.get("statusCode") == 403,
+                      f"P002 {other.get('statusCode')} (not entitled), {len(queries)} Athena queries; "
+                      f"without {restricted_scope} {len(plain_rows)} rows, money amounts left out: {hidden}",
+                      mine.get("statusCode") == 200 and got == want and len(want) > 0 and other.get("statusCode") == 403
+                      and hidden,
                       "" if mine.get("statusCode") == 200 else str(mine.get("body"))[:400] + str([q.error for q in athena.ran])[:400]))  # fmt: skip
     seams.append(news_route_seam(moto, stack, athena, lambda path, q: event(path, q, allowed_ctx)))
     return seams

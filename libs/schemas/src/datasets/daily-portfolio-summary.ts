@@ -1,10 +1,11 @@
-import { col, jsonExactRange, nullable } from '../columns.ts';
+import { col, jsonExactRange, nullable, PUBLIC, RESTRICTED } from '../columns.ts';
 import { defineDataset } from '../dataset.ts';
 
 // Amounts in exact cents: DECIMAL(18,2) in every engine, summed exactly, and served as JSON numbers of at
-// most 15 digits (up to 10 trillion), which every client's double reads back to the cent.
+// most 15 digits (up to 10 trillion), which every client's double reads back to the cent. A portfolio's
+// money amounts are restricted: they reveal its size. Counts and returns are public.
 const amount = (description: string, extra: Record<string, unknown> = {}) =>
-  col.decimal(18, 2, description, { ...jsonExactRange(18, 2), ...extra });
+  col.decimal(18, 2, description, { ...jsonExactRange(18, 2), ...RESTRICTED, ...extra });
 
 /** Plausibility, not a rule: a day's move beyond 50 % is worth a look (warn) but may be real. */
 export const DAILY_RETURN_PLAUSIBLE = {
@@ -35,15 +36,18 @@ export const dailyPortfolioSummary = defineDataset({
   ],
   dbtTests: { columns: { daily_return: [DAILY_RETURN_PLAUSIBLE] } },
   properties: {
-    portfolio_id: col.string('Portfolio identifier.', { pattern: PORTFOLIO_ID_PATTERN }),
-    summary_date: col.date('Trading date the row summarises (a date on which any symbol has a price).'),
+    portfolio_id: col.string('Portfolio identifier.', { pattern: PORTFOLIO_ID_PATTERN, ...PUBLIC }),
+    summary_date: col.date(
+      'Trading date the row summarises (a date on which any symbol has a price).',
+      PUBLIC,
+    ),
     positions_count: col.integer(
       'Holdings active on summary_date (valid_from <= summary_date and (valid_to is null or summary_date < valid_to)).',
-      { minimum: 0 },
+      { minimum: 0, ...PUBLIC },
     ),
     stale_positions_count: col.integer(
       'Active holdings without a close on summary_date: carried forward from up to 5 calendar days before, or with no close at all (valued 0).',
-      { minimum: 0 },
+      { minimum: 0, ...PUBLIC },
     ),
     market_value: amount(
       'Sum of quantity x close over active holdings (close carried forward up to 5 days), rounded to cents.',
@@ -60,7 +64,7 @@ export const dailyPortfolioSummary = defineDataset({
       ),
     ),
     daily_return: nullable(
-      col.double('daily_pnl / prior_market_value; null when prior_market_value is 0 or null.'),
+      col.double('daily_pnl / prior_market_value; null when prior_market_value is 0 or null.', PUBLIC),
     ),
   },
 });

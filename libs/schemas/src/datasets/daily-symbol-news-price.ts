@@ -1,10 +1,10 @@
-import { col, jsonExactRange, nullable } from '../columns.ts';
+import { col, jsonExactRange, nullable, PUBLIC } from '../columns.ts';
 import { defineDataset } from '../dataset.ts';
 import { DAILY_RETURN_PLAUSIBLE } from './daily-portfolio-summary.ts';
 import { TICKER_PATTERN } from './fmp-eod-wire-row.ts';
 
 /**
- * Gold: the stream joined with the batch. One row per (symbol, trade_date) for every trading day of a
+ * Gold: the stream joined with the batch (market data and published news: every column public). One row per (symbol, trade_date) for every trading day of a
  * symbol that has prices: the close and return, and the news that counts for that session (none: count 0).
  */
 export const dailySymbolNewsPrice = defineDataset({
@@ -16,26 +16,32 @@ export const dailySymbolNewsPrice = defineDataset({
   partitionBy: [],
   dbtTests: { columns: { daily_return: [DAILY_RETURN_PLAUSIBLE] } },
   properties: {
-    symbol: col.string('Ticker symbol.', { pattern: TICKER_PATTERN }),
-    trade_date: col.date('Trading date (a session the symbol has a close for).'),
+    symbol: col.string('Ticker symbol.', { pattern: TICKER_PATTERN, ...PUBLIC }),
+    trade_date: col.date('Trading date (a session the symbol has a close for).', PUBLIC),
     // Positive: the smallest DECIMAL(18,6) above 0 as an inclusive bound, since the served OpenAPI 3.0
     // document cannot spell a numeric exclusiveMinimum.
     close_price: col.decimal(18, 6, 'Closing price, exact to 6 places.', {
       ...jsonExactRange(18, 6),
       minimum: 0.000001,
+      ...PUBLIC,
     }),
-    daily_return: nullable(col.double('close / previous close of the symbol - 1; null on its first day.')),
+    daily_return: nullable(
+      col.double('close / previous close of the symbol - 1; null on its first day.', PUBLIC),
+    ),
     news_count: col.integer(
       'Articles that count for this session (published after the previous close, up to this close).',
-      { minimum: 0 },
+      { minimum: 0, ...PUBLIC },
     ),
     avg_sentiment: nullable(
       col.double('Mean VADER compound score of those articles; null without news.', {
         minimum: -1,
         maximum: 1,
+        ...PUBLIC,
       }),
     ),
-    first_headline: nullable(col.string('Headline of the earliest of those articles; null without news.')),
-    has_news: col.boolean('Whether any article counts for this session.'),
+    first_headline: nullable(
+      col.string('Headline of the earliest of those articles; null without news.', PUBLIC),
+    ),
+    has_news: col.boolean('Whether any article counts for this session.', PUBLIC),
   },
 });

@@ -1,3 +1,4 @@
+import { GOVERNANCE } from '@finlake/platform';
 import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -109,7 +110,12 @@ function runFlows(args: string[], env: NodeJS.ProcessEnv, log: string): Promise<
 export async function servingOn(lake: string, portfolios: number, cache = false) {
   const bundle = join(findRepoRoot(), 'apps', 'serving-api', 'dist', 'main.js');
   const keys = devKeyPair(join(lake, '_state', 'dev-keys'));
-  const token = await mintToken(keys.privateKeyPem, { sub: 'bench', portfolios: '*' });
+  const token = await mintToken(keys.privateKeyPem, {
+    sub: 'bench',
+    portfolios: '*',
+    // Full rows, as the baseline reads them.
+    scope: `summary:read ${GOVERNANCE.restrictedScope}`,
+  });
   const auth = { authorization: `Bearer ${token}` };
   const started = Date.now();
   const api = await startServer([bundle, '--port', '0'], {

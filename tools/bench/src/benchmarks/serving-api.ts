@@ -1,3 +1,4 @@
+import { GOVERNANCE } from '@finlake/platform';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -92,7 +93,12 @@ export async function benchServingApi(o = SERVING_API_DEFAULTS): Promise<BenchRe
       o.days,
     );
     const keys = devKeyPair(join(lake, '_state', 'dev-keys'));
-    const token = await mintToken(keys.privateKeyPem, { sub: 'bench', portfolios: '*' });
+    const token = await mintToken(keys.privateKeyPem, {
+      sub: 'bench',
+      portfolios: '*',
+      // Full rows, as the baseline reads them.
+      scope: `summary:read ${GOVERNANCE.restrictedScope}`,
+    });
     const auth = { authorization: `Bearer ${token}` };
     const hello = await startServer(
       [fileURLToPath(new URL('../servers/hello-world.mjs', import.meta.url)), '0'],

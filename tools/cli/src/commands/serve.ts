@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { findRepoRoot } from '@finlake/lake';
 import { devKeyPair, mintToken } from '@finlake/serving';
+import { GOVERNANCE } from '@finlake/platform';
 import { PORTFOLIO_ID_PATTERN } from '@finlake/schemas';
 import { runAttached } from '../process.ts';
 
@@ -36,6 +37,10 @@ export function registerServe(program: Command): void {
     .requiredOption('--sub <subject>', 'who the token is for')
     .requiredOption('--portfolios <list>', 'comma-separated portfolio ids, or * for all')
     .option('--ttl <seconds>', 'lifetime in seconds', '3600')
+    .option(
+      '--restricted',
+      `add the scope ${GOVERNANCE.restrictedScope}: read restricted gold columns (money amounts)`,
+    )
     .action(async (opts) => {
       const list = String(opts.portfolios)
         .split(',')
@@ -52,7 +57,12 @@ export function registerServe(program: Command): void {
         throw new InvalidArgumentError('--ttl must be 60-86400 seconds');
       const { privateKeyPem } = devKeyPair(join(lakeRoot(), '_state', 'dev-keys'));
       process.stdout.write(
-        `${await mintToken(privateKeyPem, { sub: opts.sub, portfolios: opts.portfolios === '*' ? '*' : list, ttlSeconds: ttl })}\n`,
+        `${await mintToken(privateKeyPem, {
+          sub: opts.sub,
+          portfolios: opts.portfolios === '*' ? '*' : list,
+          ttlSeconds: ttl,
+          scope: opts.restricted ? `summary:read ${GOVERNANCE.restrictedScope}` : 'summary:read',
+        })}\n`,
       );
     });
 }

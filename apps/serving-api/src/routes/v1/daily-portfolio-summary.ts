@@ -3,14 +3,16 @@ import Type from 'typebox';
 import { dailyPortfolioSummary, PORTFOLIO_ID_PATTERN } from '@finlake/schemas';
 import { decodeCursor, encodeCursor, mayRead, type QueryEngine } from '@finlake/serving';
 import { BadRequest, Forbidden } from '../../errors.ts';
-import { checkRange, CURSOR, DATE, ERRORS, LIMIT, Page, sendPage } from './page.ts';
+import { checkRange, columnPolicy, CURSOR, DATE, ERRORS, LIMIT, Page, sendPage } from './page.ts';
 
 /** The gold mart daily_portfolio_summary: one portfolio over a date range, or every entitled one on a date. */
 export const dailyPortfolioSummaryRoutes: FastifyPluginAsyncTypebox<{ engine: QueryEngine }> = async (
   app,
   { engine },
 ) => {
-  const row = dailyPortfolioSummary.schema;
+  // Money amounts are restricted (the contract): without the scope a caller gets the rows without them.
+  const columns = columnPolicy(dailyPortfolioSummary);
+  const row = columns.row;
 
   app.get(
     '/portfolios/:portfolioId/daily-summary',
@@ -33,11 +35,12 @@ export const dailyPortfolioSummaryRoutes: FastifyPluginAsyncTypebox<{ engine: Qu
         throw new Forbidden(`portfolio ${portfolioId} is not in your entitlements`);
       const after = cursor ? decodeCursor('date', cursor, /^\d{4}-\d{2}-\d{2}$/) : undefined;
       const rows = await engine.portfolioSummary({ portfolioId, from, to, after, limit: limit + 1 });
-      return sendPage(reply, rows, '', () => {
+      const caller = req.caller!;
+      return sendPage(reply, rows, columns.seesRestricted(caller) ? 'restricted' : 'public', () => {
         const items = rows.slice(0, limit);
         return {
           portfolio_id: portfolioId,
-          items,
+          items: columns.view(caller, items),
           next_cursor: rows.length > limit ? encodeCursor('date', items.at(-1)!.summary_date) : null,
         };
       });
@@ -66,12 +69,13 @@ export const dailyPortfolioSummaryRoutes: FastifyPluginAsyncTypebox<{ engine: Qu
       });
       const caller = req.caller!;
       const who = caller.entitlement.all ? '*' : caller.entitlement.portfolios.join(',');
-      return sendPage(reply, rows, who, () => {
+      const sees = columns.seesRestricted(caller) ? 'restricted' : 'public';
+      return sendPage(reply, rows, `${who}|${sees}`, () => {
         // Entitlements are enforced in the query and again on every row returned.
         const items = rows.filter((r) => mayRead(caller, r.portfolio_id)).slice(0, limit);
         return {
           date,
-          items,
+          items: columns.view(caller, items),
           next_cursor: rows.length > limit ? encodeCursor('portfolio', items.at(-1)!.portfolio_id) : null,
         };
       });

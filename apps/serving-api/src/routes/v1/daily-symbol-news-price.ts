@@ -3,7 +3,7 @@ import Type from 'typebox';
 import { dailySymbolNewsPrice, TICKER_PATTERN } from '@finlake/schemas';
 import { decodeCursor, encodeCursor, type QueryEngine } from '@finlake/serving';
 import { BadRequest } from '../../errors.ts';
-import { checkRange, CURSOR, DATE, ERRORS, LIMIT, Page, sendPage } from './page.ts';
+import { checkRange, columnPolicy, CURSOR, DATE, ERRORS, LIMIT, Page, sendPage } from './page.ts';
 
 /**
  * The gold mart daily_symbol_news_price: one symbol's sessions over a date range, its close and return beside
@@ -13,6 +13,8 @@ export const dailySymbolNewsPriceRoutes: FastifyPluginAsyncTypebox<{ engine: Que
   app,
   { engine },
 ) => {
+  // Every column is public today; a column the contract marks restricted is dropped for callers without the scope.
+  const columns = columnPolicy(dailySymbolNewsPrice);
   app.get(
     '/symbols/:symbol/daily-news',
     {
@@ -23,7 +25,7 @@ export const dailySymbolNewsPriceRoutes: FastifyPluginAsyncTypebox<{ engine: Que
           { from: DATE, to: DATE, limit: LIMIT, cursor: Type.Optional(CURSOR) },
           { additionalProperties: false },
         ),
-        response: { 200: Page('symbol', dailySymbolNewsPrice.schema), ...ERRORS },
+        response: { 200: Page('symbol', columns.row), ...ERRORS },
       },
     },
     async (req, reply) => {
@@ -33,11 +35,12 @@ export const dailySymbolNewsPriceRoutes: FastifyPluginAsyncTypebox<{ engine: Que
       if (badRange) throw new BadRequest(badRange);
       const after = cursor ? decodeCursor('date', cursor, /^\d{4}-\d{2}-\d{2}$/) : undefined;
       const rows = await engine.symbolDailyNews({ symbol, from, to, after, limit: limit + 1 });
-      return sendPage(reply, rows, '', () => {
+      const caller = req.caller!;
+      return sendPage(reply, rows, columns.seesRestricted(caller) ? 'restricted' : 'public', () => {
         const items = rows.slice(0, limit);
         return {
           symbol,
-          items,
+          items: columns.view(caller, items),
           next_cursor: rows.length > limit ? encodeCursor('date', items.at(-1)!.trade_date) : null,
         };
       });

@@ -1,5 +1,8 @@
 import type { FastifyReply } from 'fastify';
-import Type, { type TObject } from 'typebox';
+import Type, { type TObject, type TSchema } from 'typebox';
+import { GOVERNANCE } from '@finlake/platform';
+import { columnsOf, type Dataset } from '@finlake/schemas';
+import type { Caller } from '@finlake/serving';
 
 /** What every gold route shares: its query parameters, its page shape, its error bodies. */
 export const MAX_RANGE_DAYS = 3700;
@@ -43,4 +46,41 @@ export function sendPage(reply: FastifyReply, rows: object, variant: string, bui
     byVariant.set(variant, body);
   }
   return reply.type('application/json; charset=utf-8').send(body);
+}
+
+/**
+ * A mart's column policy, from its contract's sensitivities (the same ones Lake Formation enforces in
+ * AWS): a caller whose token lacks the restricted scope gets every row without the restricted columns.
+ * `row` is the served schema: restricted columns optional and documented as such in the OpenAPI.
+ */
+export function columnPolicy(dataset: Dataset) {
+  const restricted = columnsOf(dataset)
+    .filter((c) => c.sensitivity === 'restricted')
+    .map((c) => c.name);
+  const properties: Record<string, TSchema> = {};
+  for (const [name, schema] of Object.entries(dataset.schema.properties)) {
+    const s = schema as TSchema & { description?: string };
+    properties[name] = restricted.includes(name)
+      ? Type.Optional({
+          ...s,
+          description:
+            `${s.description ?? ''} Restricted: present only for tokens with scope ${GOVERNANCE.restrictedScope}.`.trim(),
+        } as TSchema)
+      : s;
+  }
+  return {
+    restricted,
+    row: Type.Object(properties, { additionalProperties: false }),
+    /** Whether this caller sees the restricted columns: also the page cache's variant. */
+    seesRestricted: (caller: Caller) => caller.scopes.includes(GOVERNANCE.restrictedScope),
+    /** The rows as this caller may see them. */
+    view<R extends object>(caller: Caller, rows: R[]): R[] {
+      if (restricted.length === 0 || caller.scopes.includes(GOVERNANCE.restrictedScope)) return rows;
+      return rows.map((r) => {
+        const out = { ...r } as Record<string, unknown>;
+        for (const c of restricted) delete out[c];
+        return out as R;
+      });
+    },
+  };
 }
