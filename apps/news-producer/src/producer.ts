@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { Counter, Gauge, Registry } from 'prom-client';
 import {
   FatalAuthError,
   FmpClient,
@@ -13,6 +14,7 @@ import { readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.t
 import type { KinesisSink } from './kinesis-sink.ts';
 import { stampOf, toEntry } from './records.ts';
 import { fromNewYorkStamp, newYorkStamp } from '@finlake/market-calendar';
+import { METRICS, type MetricDef } from '@finlake/platform';
 
 export interface ProducerOptions {
   client: FmpClient;
@@ -63,6 +65,14 @@ export class NewsProducer {
 
   constructor(private readonly o: ProducerOptions) {
     this.now = o.now ?? (() => new Date());
+  }
+
+  sinkStats() {
+    return this.o.sink.stats;
+  }
+
+  queueDepth(): number {
+    return this.o.sink.queue.depth;
   }
 
   /** Lag: now minus the newest article delivered (seconds), or undefined before the first one. */
@@ -205,7 +215,14 @@ export class NewsProducer {
 
   /** `/healthz`: lag and queue depth; 503 when no poll finished within three intervals. */
   serveHealth(port: number, host = '0.0.0.0'): Promise<Server> {
+    const metrics = producerMetrics(this);
     const server = createServer((req, res) => {
+      if (req.url === '/metrics') {
+        void metrics
+          .metrics()
+          .then((text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text));
+        return;
+      }
       if (req.url !== '/healthz') return void res.writeHead(404).end();
       const last = this.status.lastPollAt ? Date.parse(this.status.lastPollAt) : undefined;
       const stale = last !== undefined && this.now().getTime() - last > 3 * this.o.pollIntervalMs + 60_000;
@@ -222,3 +239,42 @@ export class NewsProducer {
     return new Promise((resolve) => server.listen(port, host, () => resolve(server)));
   }
 }
+
+/**
+ * The producer's metrics under the platform's names, read from its live state at scrape time: lag, queue
+ * depth, records put and entries throttled (the dev stack's Prometheus scrapes GET /metrics).
+ */
+function producerMetrics(p: NewsProducer): Registry {
+  const registry = new Registry();
+  const sink = p.sinkStats();
+  new Gauge({
+    ...def(METRICS.producerLag),
+    registers: [registry],
+    collect() {
+      const lag = p.lagSeconds();
+      if (lag !== undefined) this.set(lag);
+    },
+  });
+  new Gauge({
+    ...def(METRICS.producerQueue),
+    registers: [registry],
+    collect() {
+      this.set(p.queueDepth());
+    },
+  });
+  for (const [metric, read] of [
+    [METRICS.producerRecords, () => sink.put],
+    [METRICS.producerThrottled, () => sink.throttled],
+  ] as const)
+    new Counter({
+      ...def(metric),
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(read());
+      },
+    });
+  return registry;
+}
+
+const def = (m: MetricDef) => ({ name: m.name, help: m.help, labelNames: [...m.labels] });

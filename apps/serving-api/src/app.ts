@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Caller, QueryEngine } from '@finlake/serving';
 import { errorHandler, notFoundHandler } from './errors.ts';
+import { apiMetrics, type MetricsMode } from './metrics.ts';
 import { openApi } from './openapi.ts';
 import { healthRoutes } from './routes/health.ts';
 import { v1Routes } from './routes/v1/index.ts';
@@ -18,6 +19,8 @@ export interface AppOptions {
   logger?: boolean | object;
   /** Where the Swagger UI assets are when the app is bundled (the Lambda zip); the package's own otherwise. */
   swaggerUiDir?: string;
+  /** Request metrics: Prometheus at /metrics (local), EMF lines (Lambda), or none (default). */
+  metrics?: MetricsMode;
 }
 
 /** Authentication by `Authorization: Bearer <JWT>`, with the shared verifier (local server, tests). */
@@ -39,6 +42,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
+  await apiMetrics(app, options.metrics ?? 'off');
   await openApi(app, options.swaggerUiDir);
   await app.register(healthRoutes, { engine: options.engine, publishedMetaFile: options.publishedMetaFile });
   await app.register(v1Routes, { prefix: '/v1', engine: options.engine, authenticate: options.authenticate });

@@ -77,6 +77,8 @@ export async function buildLambdaApp(config: LambdaConfig, aws: AwsClientSetting
       callerFromAuthorizerContext((req as LambdaRequest).awsLambda?.event?.requestContext?.authorizer),
     logger: { level: config.logLevel },
     swaggerUiDir: bundledSwaggerUi(),
+    // The same metric names as CloudWatch EMF lines in the function's log (no agent).
+    metrics: 'emf',
   });
 }
 

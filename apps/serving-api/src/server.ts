@@ -83,6 +83,8 @@ export async function startLocalServer(options: LocalServerOptions) {
     ),
     publishedMetaFile: join(dirname(goldFile), '_published.json'),
     logger: { level: options.logLevel ?? config.logLevel },
+    // Scraped by the dev stack's Prometheus; the server listens on 127.0.0.1 only.
+    metrics: 'prometheus',
   });
   app.addHook('onClose', () => engine.close());
   const address = await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });

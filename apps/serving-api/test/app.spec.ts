@@ -17,7 +17,9 @@ import { bearerAuthentication, buildApp } from '../src/app.ts';
 import { writeGoldFixture, writeNewsFixture } from '@finlake/serving/testing';
 import { loadConfig } from '@finlake/config';
 import { localServerConfigSpec } from '../src/server.ts';
-import { GOVERNANCE } from '@finlake/platform';
+import { GOVERNANCE, METRICS, METRICS_NAMESPACE } from '@finlake/platform';
+import Fastify from 'fastify';
+import { apiMetrics } from '../src/metrics.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'serving-'));
 const gold = join(dir, 'gold', 'daily_portfolio_summary', 'daily_portfolio_summary.parquet');
@@ -410,5 +412,53 @@ describe('local server configuration', () => {
     expect([undefined, '', 'on'].map(cache)).toEqual(['on', 'on', 'on']);
     expect(cache('off')).toBe('off');
     expect(() => cache('false')).toThrow(/FINLAKE_API_CACHE: "false" is invalid .*; expected on or off/);
+  });
+});
+
+describe('request metrics (the platform`s names)', () => {
+  it('counts requests by route pattern and status, with latency, at /metrics', async () => {
+    const metered = await buildApp({
+      engine,
+      metrics: 'prometheus',
+      authenticate: bearerAuthentication(
+        createVerifier({ issuer: DEV_ISSUER, audience: API_AUDIENCE, publicKeyPem: keys.publicKeyPem }),
+      ),
+    });
+    try {
+      const t = await token(['P001']);
+      const ask = (url: string) => metered.inject({ url, headers: { authorization: `Bearer ${t}` } });
+      await ask('/v1/portfolios/P001/daily-summary?from=2020-01-01&to=2020-01-02');
+      await ask('/v1/portfolios/P001/daily-summary?from=2020-01-03&to=2020-01-04');
+      await ask('/v1/portfolios/P002/daily-summary?from=2020-01-01&to=2020-01-02');
+      const text = (await metered.inject({ url: '/metrics' })).body;
+      const route = '/v1/portfolios/:portfolioId/daily-summary';
+      expect(text).toContain(`${METRICS.apiRequests.name}{route="${route}",status="200"} 2`);
+      expect(text).toContain(`${METRICS.apiRequests.name}{route="${route}",status="403"} 1`);
+      expect(text).toMatch(new RegExp(`${METRICS.apiLatency.name}_count\\{route="${route}"\\} 3`));
+      // The raw URL (a portfolio id, a date) never becomes a label.
+      expect(text).not.toContain('P001');
+    } finally {
+      await metered.close();
+    }
+  });
+
+  it('writes one CloudWatch EMF line per request on Lambda, with the same names', async () => {
+    const lines: string[] = [];
+    const bare = Fastify();
+    await apiMetrics(bare, 'emf', (l) => lines.push(l));
+    bare.get('/x/:id', async () => ({ ok: true }));
+    await bare.inject({ url: '/x/42' });
+    await bare.close();
+    const doc = JSON.parse(lines[0]!);
+    expect(doc._aws.CloudWatchMetrics[0]).toEqual({
+      Namespace: METRICS_NAMESPACE,
+      Dimensions: [['route', 'status']],
+      Metrics: [
+        { Name: METRICS.apiRequests.name, Unit: 'Count' },
+        { Name: METRICS.apiLatency.name, Unit: 'Seconds' },
+      ],
+    });
+    expect(doc).toMatchObject({ route: '/x/:id', status: '200', [METRICS.apiRequests.name]: 1 });
+    expect(doc[METRICS.apiLatency.name]).toBeGreaterThanOrEqual(0);
   });
 });

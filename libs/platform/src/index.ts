@@ -6,4 +6,5 @@ export * from './secrets.ts';
 export * from './prefect.ts';
 export * from './services.ts';
 export * from './governance.ts';
+export * from './metrics.ts';
 export { renderPlatformJson, renderPrefectYaml } from './render.ts';

@@ -11,6 +11,7 @@ import { nyseHolidays } from '@finlake/market-calendar';
 import { STREAM_DELIVERIES, streamLandingPrefix } from './stream.ts';
 import { SECRETS, SECRET_NAME_TEMPLATE } from './secrets.ts';
 import { GOVERNANCE } from './governance.ts';
+import { FLOWS_EXPORTER_PORT, METRICS, METRICS_NAMESPACE } from './metrics.ts';
 import { ARTIFACTS, BATCH_CAPACITY_STRATEGY, GOLD_MARTS, NAMES, SERVICES } from './services.ts';
 
 /** The years whose NYSE holidays platform.json lists (Python refuses a date outside them). */
@@ -62,6 +63,7 @@ export function renderPlatformJson(): string {
     artifacts: ARTIFACTS,
     gold_marts: GOLD_MARTS,
     governance: GOVERNANCE,
+    metrics: { namespace: METRICS_NAMESPACE, flows_exporter_port: FLOWS_EXPORTER_PORT, ...METRICS },
   };
   return `${JSON.stringify(doc, null, 2)}\n`;
 }

@@ -23,6 +23,7 @@ export function renderJsonSchema(dataset: Dataset): string {
     description: dataset.description,
     'x-zone': dataset.zone,
     'x-primary-key': dataset.primaryKey,
+    ...(dataset.eventTime ? { 'x-event-time': dataset.eventTime } : {}),
     'x-partition-by': dataset.partitionBy,
     // JSON round-trip drops TypeBox's symbol-keyed metadata.
     ...JSON.parse(JSON.stringify(dataset.schema)),

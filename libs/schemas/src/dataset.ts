@@ -12,6 +12,11 @@ export interface Dataset<P extends TProperties = TProperties> {
   readonly schema: TObject<P>;
   /** Columns that identify one row. */
   readonly primaryKey: readonly string[];
+  /**
+   * The column that says when a row happened (a date or timestamp): what freshness ("now minus the newest
+   * row") and recency checks read. Silver and gold tables name one.
+   */
+  readonly eventTime?: string;
   /** Hive partition columns derived when writing (not stored in the files). */
   readonly partitionBy: readonly { name: string; sqlType: SqlType; description: string }[];
   /**
@@ -49,6 +54,12 @@ export function defineDataset<P extends TProperties>(
   const schema = Type.Object(properties, { additionalProperties });
   for (const key of def.primaryKey) {
     if (!(key in properties)) throw new Error(`${def.name}: primary key column ${key} is not a column`);
+  }
+  if (def.eventTime !== undefined) {
+    const t =
+      def.eventTime in properties ? columnAnnotations(properties[def.eventTime]!)['x-sql-type'] : undefined;
+    if (t !== 'date' && t !== 'timestamp')
+      throw new Error(`${def.name}: eventTime ${def.eventTime} must be a date or timestamp column`);
   }
   const staged = def.dbtStaging;
   for (const key of [...Object.keys(staged?.rename ?? {}), ...(staged?.exclude ?? [])]) {

@@ -22,7 +22,7 @@ from prefect import flow, get_run_logger, task, unmapped
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from prefect.runtime import flow_run
 
-from finlake_flows import notify, platform, publish, quality, runners, settings
+from finlake_flows import metrics, notify, platform, publish, quality, runners, settings
 from finlake_flows.records import IngestManifest, SilverRunSummary
 
 I_O_RETRIES = {"retries": 3, "retry_delay_seconds": [2, 5, 15]}
@@ -260,6 +260,27 @@ def master_fmp_pipeline(
         logger.error("pipeline failed: %s\n%s", err, _report_text(report))
         err.add_note(_report_text(report))  # the failure hook's alert carries the run report
         raise
+    finally:
+        _record_pipeline_metrics(s, report)
+
+
+PRICES_TABLE = next(d["silverTable"] for d in platform.contract()["source_datasets"] if d["kind"] == "batch")
+
+
+def _record_pipeline_metrics(s: settings.Settings, report: dict[str, Any]) -> None:
+    """The run's stage durations, rows per outcome and gate result, as metrics (finlake_flows.metrics)."""
+    rows = {}
+    if "ingest" in report:
+        rows.setdefault(PRICES_TABLE, {})["landed"] = report["ingest"].get("rows") or 0
+    if "transform" in report:
+        t = report["transform"]
+        rows.setdefault(PRICES_TABLE, {}).update(written=t["rows_written"], rejected=t["rows_rejected"])
+    gate = report.get("gate")
+    gates = {mart: bool(gate["passed"]) for mart in platform.contract()["gold_marts"]} if gate else {}
+    metrics.record_run(
+        report["flow"], report["run_id"], stage_seconds=report["stage_seconds"], rows=rows, gates=gates,
+        runner=s.runner, state=s.state,
+    )  # fmt: skip
 
 
 NEWS_TABLE = next(d["silverTable"] for d in platform.contract()["source_datasets"] if d["kind"] == "stream")
@@ -277,7 +298,16 @@ def news_stream_to_silver(full: bool = False) -> dict:
     (rejects with their reason), each article once across batches, into its session's day. A rerun after a
     crash redoes the uncommitted batch; `full` reads every landed object again (silver still holds each once).
     """
+    started = time.monotonic()
     summary = news_job_task("full" if full else "stream", _run_id(None))
+    s = settings.load()
+    metrics.record_run(
+        "news-stream-to-silver", summary.get("run_id") or _run_id(None),
+        stage_seconds={"transform": round(time.monotonic() - started, 1)},
+        rows={NEWS_TABLE: {"landed": summary["rows_read"], "written": summary["rows_written"],
+                           "rejected": summary["rows_rejected"]}},
+        gates={}, runner=s.runner, state=s.state,
+    )  # fmt: skip
     get_run_logger().info(
         "news batch: %s objects, %s rows written, %s rejected, %s already in silver",
         summary["objects_read"], summary["rows_written"], summary["rows_rejected"], summary["already_in_silver"],
@@ -289,7 +319,13 @@ def news_stream_to_silver(full: bool = False) -> dict:
 def news_compaction() -> dict:
     """Rewrites each day of silver fmp_news that holds several files into one, switching readers to it
     atomically; a day the stream is still writing is compacted again the next time."""
+    started = time.monotonic()
     summary = news_job_task("compact", _run_id(None))
+    s = settings.load()
+    metrics.record_run(
+        "news-compaction", _run_id(None), stage_seconds={"compact": round(time.monotonic() - started, 1)},
+        rows={}, gates={}, runner=s.runner, state=s.state,
+    )  # fmt: skip
     get_run_logger().info("news compaction: %s days rewritten", summary["days_compacted"])
     return summary
 

@@ -24,6 +24,7 @@ export const dailyPortfolioSummary = defineDataset({
   description:
     'Daily value and profit-and-loss of each portfolio; one row per (portfolio_id, summary_date) for every trading date from its first holding on.',
   primaryKey: ['portfolio_id', 'summary_date'],
+  eventTime: 'summary_date',
   // On Athena the served table is partitioned by month, so a night's batch replaces only the months it
   // rebuilt and a question about a date range reads only its months; the value is derived, not stored in the
   // files (Hive layout `summary_month=YYYY-MM/`). Locally gold is one file and serving does not need it.

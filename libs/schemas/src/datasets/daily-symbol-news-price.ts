@@ -13,6 +13,7 @@ export const dailySymbolNewsPrice = defineDataset({
   description:
     "Each symbol's close and daily return beside the news that counts for that trading session; one row per (symbol, trade_date), days without news included.",
   primaryKey: ['symbol', 'trade_date'],
+  eventTime: 'trade_date',
   partitionBy: [],
   dbtTests: { columns: { daily_return: [DAILY_RETURN_PLAUSIBLE] } },
   properties: {

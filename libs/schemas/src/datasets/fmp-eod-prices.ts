@@ -19,6 +19,7 @@ export const fmpEodPrices = defineDataset({
   description:
     'End-of-day prices from FMP, typed and validated; one row per (symbol, trade_date), the latest fetch wins.',
   primaryKey: ['symbol', 'trade_date'],
+  eventTime: 'trade_date',
   partitionBy: yearMonth,
   dbtStaging: {
     model: 'stg_fmp__eod_prices',

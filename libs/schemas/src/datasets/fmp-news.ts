@@ -62,6 +62,7 @@ export const fmpNews = defineDataset({
   description:
     'Stock news from FMP, validated and deduplicated on article_id, with the trading session it counts for and a sentiment score.',
   primaryKey: ['article_id'],
+  eventTime: 'published_at',
   partitionBy: sessionPartition,
   dbtStaging: {
     model: 'stg_fmp__news',
