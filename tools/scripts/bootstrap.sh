@@ -75,6 +75,19 @@ if ! command -v dockerd >/dev/null 2>&1 || ! command -v mmdebstrap >/dev/null 2>
   fi
 fi
 
+# --- Prometheus (Debian's, 2.42): the observability test scrapes the real endpoints with it and runs the
+# dashboard's PromQL. Only the binary is used; the package's service is never started (no systemd here,
+# and the test runs its own on a free port).
+if ! command -v prometheus >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [[ $(id -u) == 0 ]]; then
+    echo "bootstrap: installing Debian's prometheus (apt-get)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  else
+    echo "bootstrap: no prometheus here; the observability test needs it: apt-get install prometheus" >&2
+  fi
+fi
+
 # The local Spark runs' file-system shim (a few lines of Java against PySpark's Hadoop jars; no-op when
 # up to date). See apps/glue-bronze-to-silver/localfs.
 bash apps/glue-bronze-to-silver/localfs/build.sh

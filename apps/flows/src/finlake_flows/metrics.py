@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import argparse
+import glob
 import json
 import os
 import time
@@ -204,7 +205,8 @@ class FinlakeCollector:
         try:
             for dataset, folder in folders.items():
                 column = event_time(dataset)
-                files = [str(p) for p in folder.rglob("*.parquet")] if folder.is_dir() else []
+                # glob, not Path.rglob: a streamed table's day is a symlink to its current version (pointer switch)
+                files = glob.glob(f"{glob.escape(str(folder))}/**/*.parquet", recursive=True)
                 if not column or not files or not column.isidentifier():  # a contract's column name
                     continue
                 try:
