@@ -31,6 +31,8 @@ export interface StackConfig {
   jwksUrl: string;
   apiThrottle: { rateLimit: number; burstLimit: number };
   logRetentionDays: number;
+  /** Hours gold may go without a publish before the freshness alarm pages (default 100: a long weekend). */
+  freshnessSlaHours: number;
   /** Lake Formation admins besides the deployer (IAM role or user ARNs); optional. */
   lakeFormationAdmins: string[];
   fmpApiKey?: pulumi.Output<string>;
@@ -183,6 +185,7 @@ export function loadStackConfig(
       'an object with rateLimit and burstLimit >= rateLimit',
     ),
     logRetentionDays: int('logRetentionDays', 1, 3653),
+    freshnessSlaHours: cfg.getNumber('freshnessSlaHours') ?? 100,
     lakeFormationAdmins: (() => {
       const v = obj<string[]>('lakeFormationAdmins') ?? [];
       const bad = Array.isArray(v)

@@ -23,8 +23,10 @@ import {
   PrefectDatabase,
   PrefectWorker,
   GlueJob,
+  alarmTopic,
   lakeFormationSettings,
   LakeGovernance,
+  Observability,
   PrefectServer,
   Secrets,
   SecureBucket,
@@ -115,8 +117,10 @@ const connector = new FargateJob(`${name}-fmp-ingester`, {
   logRetentionDays: c.logRetentionDays,
   tags: tagsFor(ctx, 'fmp-ingester'),
 });
+const alarms = alarmTopic(`${name}-alarms`, c.env, lake.kmsKeyArn, tagsFor(ctx, 'observability'));
 // The streamed source: producer -> Kinesis -> Firehose -> bronze (the contract's news prefix).
 export const news = new NewsStream(`${name}-news`, {
+  alarmTopicArn: alarms.arn,
   env: c.env,
   shards: c.news.shards,
   retentionHours: c.news.retentionHours,
@@ -297,6 +301,17 @@ const governance = new LakeGovernance(`${name}-governance`, {
   tags: tagsFor(ctx, 'governance'),
 });
 
+new Observability(`${name}-observability`, {
+  env: c.env,
+  kmsKeyArn: lake.kmsKeyArn,
+  alarmTopicArn: alarms.arn,
+  flowLogGroupName: prefect.logGroupName,
+  api: { name: serving.apiName, stage: serving.stageName },
+  freshnessSlaHours: c.freshnessSlaHours,
+  dashboardJsonPath: join(repo, 'tools', 'dashboards', 'generated', 'finlake-platform.json'),
+  artefactsBucket: artefacts.name,
+  tags: tagsFor(ctx, 'observability'),
+});
 new PrefectWorker(`${name}-prefect-worker`, {
   env: c.env,
   cluster,
@@ -327,3 +342,4 @@ export const flowRunJobVariables = flowRuns.jobVariables;
 export const prefectAuthSecret = secretNameOf(c.env, 'prefectApiAuthString');
 export const apiUrl = serving.url;
 export const analystRole = governance.analystRoleArn;
+export const alarmTopicArn = alarms.arn;

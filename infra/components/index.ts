@@ -14,6 +14,7 @@ export * from './https-load-balancer.ts';
 export * from './iam.ts';
 export * from './lambda-fn.ts';
 export * from './news-stream.ts';
+export * from './observability.ts';
 export * from './prefect-database.ts';
 export * from './prefect-server.ts';
 export * from './seam-checks.ts';

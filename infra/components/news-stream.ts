@@ -4,6 +4,7 @@ import {
   checkpointsPrefix,
   deadLettersPrefix,
   deliveryStreamName,
+  METRICS_NAMESPACE,
   NAMES,
   NEWS_DELIVERY,
   renderFirehosePrefix,
@@ -269,7 +270,7 @@ export class NewsStream extends pulumi.ComponentResource {
         pattern: '{ $.msg = "dead-lettered" }',
         metricTransformation: {
           name: 'NewsDeadLetteredRecords',
-          namespace: 'Finlake',
+          namespace: METRICS_NAMESPACE,
           value: '$.records',
           defaultValue: '0',
         },
@@ -279,7 +280,7 @@ export class NewsStream extends pulumi.ComponentResource {
     new aws.cloudwatch.MetricAlarm(
       `${name}-dead-letters`,
       {
-        namespace: 'Finlake',
+        namespace: METRICS_NAMESPACE,
         metricName: deadLetters.metricTransformation.name,
         statistic: 'Sum',
         period: 300,

@@ -30,6 +30,9 @@ export interface ServingApiArgs {
 export class ServingApi extends pulumi.ComponentResource {
   readonly url: pulumi.Output<string>;
   readonly restApiId: pulumi.Output<string>;
+  /** API Gateway's metric dimensions (ApiName, Stage), for the 5xx alarm. */
+  readonly apiName: pulumi.Output<string>;
+  readonly stageName: pulumi.Output<string>;
   /** The API Lambda's role: Lake Formation grants it every gold column. */
   readonly apiRoleArn: pulumi.Output<string>;
 
@@ -105,6 +108,8 @@ export class ServingApi extends pulumi.ComponentResource {
     this.url = pulumi.interpolate`${stage.invokeUrl}`;
     this.restApiId = rest.id;
     this.apiRoleArn = apiRole.arn;
+    this.apiName = rest.name;
+    this.stageName = stage.stageName;
     this.registerOutputs({ url: this.url });
   }
 }

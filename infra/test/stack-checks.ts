@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -5,6 +6,9 @@ import {
   FMP_EOD_PRICES,
   GOLD_MARTS,
   GOVERNANCE,
+  DEPLOYMENTS,
+  METRICS,
+  METRICS_NAMESPACE,
   analystRoleName,
   fill,
   manifestKey,
@@ -31,6 +35,14 @@ export interface StackExpectations {
   natGateways: number;
   rds: { instanceClass: string; multiAz: boolean; deletionProtection: boolean };
   glueWorkers: number;
+}
+
+const REPO = join(import.meta.dirname, '..', '..');
+interface Transformation {
+  name: string;
+  namespace: string;
+  value: string;
+  dimensions: Record<string, string>;
 }
 
 const TAGGED =
@@ -255,6 +267,81 @@ export function describeStack(stack: 'dev' | 'staging' | 'prod', expected: Stack
         : r,
     );
     expect(rule('analyst-reads-public-gold-only').check(widened).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('alarms on failed or crashed runs of every deployed flow, stale gold and API 5xx, to one topic', async () => {
+    const { ALARMED_STATES } = await import('../components/observability.ts');
+    const alarms = ofType(resources, 'aws:cloudwatch/metricAlarm:MetricAlarm');
+    const topic = ofType(resources, 'aws:sns/topic:Topic').find((t) => t.name === `finlake-${stack}-alarms`)!;
+    for (const a of alarms) expect(a.inputs.alarmActions, a.name).toEqual([topic.props.arn]);
+    const dims = (a: Recorded) => a.inputs.dimensions as Record<string, string>;
+    const flowAlarms = alarms.filter((a) => a.inputs.metricName === METRICS.flowRuns.name);
+    const deployed = [...new Set(Object.values(DEPLOYMENTS).map((d) => d.flow))];
+    expect(flowAlarms.map((a) => `${dims(a).flow} ${dims(a).state}`).sort()).toEqual(
+      deployed.flatMap((f) => ALARMED_STATES.map((st) => `${f} ${st}`)).sort(),
+    );
+    const fresh = alarms.filter((a) => a.inputs.metricName === METRICS.freshness.name);
+    expect(fresh.map((a) => dims(a).dataset).sort()).toEqual([...GOLD_MARTS].sort());
+    // No report at all for the whole SLA is as stale as a stale report.
+    for (const a of fresh) expect(a.inputs.treatMissingData).toBe('breaching');
+    const api = ofType(resources, 'aws:apigateway/restApi:RestApi')[0]!;
+    const fiveXx = alarms.find((a) => a.inputs.metricName === '5XXError')!;
+    expect(fiveXx.inputs.dimensions).toEqual({ ApiName: api.inputs.name, Stage: stack });
+  });
+
+  it("turns the flows' real EMF lines into the platform's metrics on the flow runs' log group", () => {
+    // The writer: the flows' own functions (finlake_flows.metrics), as a flow run on ECS prints them.
+    const py = spawnSync(
+      join(REPO, '.venv', 'bin', 'python'),
+      [
+        '-c',
+        [
+          'import json',
+          'from finlake_flows import metrics',
+          'r = {"flow": "master-fmp-pipeline", "run_id": "r", "stage_seconds": {"dbt": 2.5},',
+          '     "rows": {"fmp_eod_prices": {"landed": 3, "written": 2, "rejected": 1}},',
+          '     "gates": {"daily_portfolio_summary": True}, "newest": {"daily_portfolio_summary": 0}}',
+          'lines = metrics.emf_lines(r) + [metrics.flow_run_emf("master-fmp-pipeline", "FAILED")]',
+          'print(json.dumps(lines))',
+        ].join('\n'),
+      ],
+      { encoding: 'utf8', cwd: REPO },
+    );
+    expect(py.status, py.stderr).toBe(0);
+    const lines = JSON.parse(py.stdout) as Record<string, unknown>[];
+    const filters = ofType(resources, 'aws:cloudwatch/logMetricFilter:LogMetricFilter').filter((f) =>
+      String(f.inputs.pattern).includes('_aws.CloudWatchMetrics'),
+    );
+    // The filters read the log group the flow runs really log to (the work pool's awslogs group).
+    const awslogsGroup = /"awslogs-group":"([^"]+)"/.exec(JSON.stringify(outputs.flowRunJobVariables))?.[1];
+    expect(awslogsGroup).toBeDefined();
+    for (const f of filters) expect(f.inputs.logGroupName).toBe(awslogsGroup);
+    const at = (doc: unknown, path: string) =>
+      path
+        .replace(/^\$\./, '')
+        .split(/\.|\[(\d+)\]/)
+        .filter(Boolean)
+        .reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], doc);
+    for (const line of lines) {
+      // Exactly one filter matches each line (the pattern's equality on the metric's name).
+      const matching = filters.filter((f) => {
+        const m = /^\{ (\$\.[^ ]+) = "([^"]+)" \}$/.exec(String(f.inputs.pattern));
+        expect(m, String(f.inputs.pattern)).not.toBeNull();
+        return at(line, m![1]!) === m![2];
+      });
+      expect(matching, JSON.stringify(line).slice(0, 200)).toHaveLength(1);
+      const t = matching[0]!.inputs.metricTransformation as Transformation;
+      expect(typeof at(line, t.value), t.value).toBe('number');
+      for (const [dim, sel] of Object.entries(t.dimensions as Record<string, string>))
+        expect(typeof at(line, sel), `${t.name} dimension ${dim}`).toBe('string');
+      expect(t.namespace).toBe(METRICS_NAMESPACE);
+    }
+    // Every flow metric the flows emit has its filter.
+    const names = filters.map((f) => (f.inputs.metricTransformation as Transformation).name);
+    expect(new Set(names).size).toBe(filters.length);
+    expect(new Set(lines.map((l) => Object.keys(l).find((k) => k.startsWith('finlake_'))))).toEqual(
+      new Set(names),
+    );
   });
 
   it('gives each app only the access it needs', async () => {

@@ -85,3 +85,77 @@ def test_flow_runs_are_counted_by_flow_and_final_state_from_the_prefect_api(tmp_
     text = exported(metrics.FinlakeCollector(tmp_path, PREFECT_API_URL.value()))
     assert f'{M["flowRuns"]["name"]}{{flow="metrics-probe-ok",state="COMPLETED"}} 2.0' in text
     assert f'{M["flowRuns"]["name"]}{{flow="metrics-probe-fails",state="FAILED"}} 1.0' in text
+
+
+def test_on_ecs_each_final_flow_run_is_one_emf_line_with_flow_and_state(monkeypatch, capsys):
+    monkeypatch.setenv("FINLAKE_RUNNER", "aws")
+
+    @flow(name="metrics-probe-ecs", on_completion=[metrics.flow_run_hook], on_failure=[metrics.flow_run_hook])
+    def probe(fail: bool):
+        if fail:
+            raise RuntimeError("probe")
+
+    probe(False)
+    with pytest.raises(RuntimeError):
+        probe(True)
+    docs = [json.loads(x) for x in capsys.readouterr().out.splitlines() if x.startswith('{"_aws"')]
+    name = M["flowRuns"]["name"]
+    assert [(d["flow"], d["state"], d[name]) for d in docs] == [
+        ("metrics-probe-ecs", "COMPLETED", 1),
+        ("metrics-probe-ecs", "FAILED", 1),
+    ]
+    assert docs[0]["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["flow", "state"]]
+
+
+def test_finlake_logs_gathers_one_run_with_its_subflows_in_time_order(capsys):
+    from prefect import get_run_logger, task
+    from prefect.runtime import flow_run
+
+    from finlake_flows import cli
+    from finlake_flows.run_logs import run_logs
+
+    @task
+    def step():
+        get_run_logger().info("task line")
+
+    @flow(name="logs-probe-child")
+    def child():
+        get_run_logger().info("child line")
+        step()
+
+    @flow(name="logs-probe-parent")
+    def parent():
+        get_run_logger().info("parent line")
+        child()
+        return str(flow_run.id)
+
+    rid = parent()
+    parent()  # another run: none of its lines belong to the first
+    messages = [line["message"] for line in run_logs(rid)]
+    mine = [m for m in messages if m.endswith(" line")]
+    assert mine == ["parent line", "child line", "task line"]
+    assert cli.main(["logs", rid]) == 0
+    assert "logs-probe" in capsys.readouterr().out
+    assert cli.main(["logs", "not-a-run"]) == 1
+    assert "is not a run id" in capsys.readouterr().err
+    assert cli.main(["logs", "00000000-0000-0000-0000-000000000000"]) == 1
+    assert "no flow run" in capsys.readouterr().err
+
+
+def test_the_dbt_runner_relays_every_dbt_line_with_the_runs_flow_run_id(capsys):
+    import os
+
+    from finlake_flows import dbt_task
+
+    code = dbt_task._relay(
+        ["sh", "-c", "echo compiled; echo 'a warning' >&2; exit 1"], dict(os.environ), "run-7"
+    )
+    assert code == 1
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [(x["service"], x["flow_run_id"], x["msg"]) for x in lines] == [
+        ("dbt", "run-7", "compiled"),
+        ("dbt", "run-7", "a warning"),
+    ]
+    assert dbt_task.main(["--run-id", "run-8"], env={}) == 78
+    err = json.loads(capsys.readouterr().err.splitlines()[-1])
+    assert err["flow_run_id"] == "run-8" and "missing environment" in err["msg"]

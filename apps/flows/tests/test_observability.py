@@ -118,6 +118,12 @@ def test_every_dashboard_panel_returns_series_from_a_real_prometheus_after_a_pip
         assert report["gate"]["passed"]
         # The run's figures were recorded for the exporter.
         assert list((lake / "_state" / "runs" / "master-fmp-pipeline").glob("*.json"))
+        # `finlake logs <run-id>`: the run's lines across its stages, the stage processes' relayed ones included.
+        from finlake_flows.run_logs import run_logs
+
+        lines = [entry["message"] for entry in run_logs(report["run_id"])]
+        for stage in ("fmp-ingester |", "glue-bronze-to-silver |", "dbt |"):
+            assert any(stage in m for m in lines), f"no {stage} line in the run's logs"
 
         api = subprocess.Popen([*CLI, "serve", "--port", str(ports["api"])], env={**os.environ},
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip

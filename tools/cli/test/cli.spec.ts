@@ -1,5 +1,8 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GOVERNANCE } from '@finlake/platform';
 
 const bin = join(import.meta.dirname, '..', 'bin', 'finlake.mjs');
 const run = (...args: string[]) =>
@@ -24,5 +27,28 @@ describe('finlake CLI (the installed bin, as a real process)', () => {
     const r = run('doctor', '--no-such-flag');
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/unknown option '--no-such-flag'/);
+  });
+
+  it('gathers one run`s logs, and refuses what is not a run id with the reason', () => {
+    const r = spawnSync(process.execPath, [bin, 'logs', 'not-a-run'], {
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, FINLAKE_LAKE_ROOT: mkdtempSync(join(tmpdir(), 'cli-logs-')) },
+    });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/'not-a-run' is not a run id/);
+    expect(run('logs', '--help').stdout).toMatch(/every log line of one run/);
+  });
+
+  it('mints a token that reads restricted columns only when asked', () => {
+    const claims = (t: string) => JSON.parse(Buffer.from(t.split('.')[1]!, 'base64url').toString());
+    const env = { ...process.env, FINLAKE_LAKE_ROOT: mkdtempSync(join(tmpdir(), 'cli-token-')) };
+    const mint = (...extra: string[]) =>
+      spawnSync(process.execPath, [bin, 'token', '--sub', 'a', '--portfolios', 'P001', ...extra], {
+        encoding: 'utf8',
+        env,
+      }).stdout.trim();
+    expect(claims(mint()).scope).toBe('summary:read');
+    expect(claims(mint('--restricted')).scope).toBe(`summary:read ${GOVERNANCE.restrictedScope}`);
   });
 });

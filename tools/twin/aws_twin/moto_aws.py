@@ -235,14 +235,12 @@ def _provision_network_and_ecs(moto: Moto, stack: Rendered) -> None:
 
 def _provision_glue(moto: Moto, stack: Rendered) -> None:
     """The artefacts the program uploads (the Glue script and its package zip, built from the same asset
-    layout Pulumi zips), and the Glue job with its rendered default arguments."""
+    layout Pulumi zips; the dashboard's JSON), and the Glue job with its rendered default arguments."""
     s3 = moto.client("s3")
     for obj in stack.of_type("aws:s3/bucketObjectv2:BucketObjectv2"):
-        s3.put_object(
-            Bucket=obj["inputs"]["bucket"],
-            Key=obj["inputs"]["key"],
-            Body=asset_bytes(obj["inputs"]["source"]),
-        )
+        i = obj["inputs"]
+        body = i["content"].encode() if "content" in i else asset_bytes(i["source"])  # inline, or an asset
+        s3.put_object(Bucket=i["bucket"], Key=i["key"], Body=body)
     glue = moto.client("glue")
     for job in stack.of_type("aws:glue/job:Job"):
         i = job["inputs"]

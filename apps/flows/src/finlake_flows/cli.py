@@ -3,6 +3,7 @@
     python -m finlake_flows.cli pipeline [--from D] [--to D] [--symbols A,B] [--no-publish]
     python -m finlake_flows.cli backfill --from D --to D [--concurrency N]
     python -m finlake_flows.cli rollback [--to-run RUN]      serve an earlier published gold version again
+    python -m finlake_flows.cli logs RUN_ID [--json]          every log line of one run, its subflows and stages
 
 Runs Prefect without a server (a temporary local API) unless PREFECT_API_URL points at one.
 Exit status: 0 succeeded, 1 the flow failed (the quality gate included), 2 bad arguments.
@@ -53,10 +54,15 @@ def main(argv: list[str]) -> int:
     roll.add_argument(
         "--to-run", help="the run whose gold to serve (default: the version before the current one)"
     )
+    logs = sub.add_parser(
+        "logs", help="every log line of one run (its subflows and stage processes), in order"
+    )
+    logs.add_argument("run_id", help="the run id (the flow run's id, as alerts and reports name it)")
+    logs.add_argument("--json", action="store_true", help="one JSON object per line")
     a = p.parse_args(argv)
     if a.command == "rollback":
         return _rollback(a.to_run)
-    if a.date_from and a.date_to and a.date_from > a.date_to:
+    if getattr(a, "date_from", None) and getattr(a, "date_to", None) and a.date_from > a.date_to:
         p.error(f"--from {a.date_from} is after --to {a.date_to}")
     try:
         s = load()
@@ -67,6 +73,10 @@ def main(argv: list[str]) -> int:
     os.environ.setdefault("PREFECT_HOME", str(s.state / "prefect"))
     Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "finlake_flows")
+    if a.command == "logs":
+        from finlake_flows.run_logs import print_run_logs
+
+        return print_run_logs(a.run_id, as_json=a.json)
 
     from finlake_flows.flows import fmp_backfill, master_fmp_pipeline
 

@@ -39,8 +39,10 @@ def main(argv: list[str], env: dict[str, str] | None = None, s3=None) -> int:
     env = dict(os.environ if env is None else env)
     missing = [n for n in platform.service("dbt")["infraEnv"] if not env.get(n)]
     if missing:
-        print(
-            f"dbt-task: missing environment (set by infra's DbtRunner): {', '.join(missing)}", file=sys.stderr
+        _say(
+            a.run_id,
+            f"dbt-task: missing environment (set by infra's DbtRunner): {', '.join(missing)}",
+            "error",
         )
         return 78
     gold = env["FINLAKE_GOLD_URI"].rstrip("/")
@@ -56,10 +58,10 @@ def main(argv: list[str], env: dict[str, str] | None = None, s3=None) -> int:
     cmd += ["--profiles-dir", str(project), "--target-path", str(target_path)]
     if a.select:
         cmd += ["--select", a.select]
-    code = subprocess.call(cmd, env=env)  # noqa: S603 - fixed command, validated arguments
+    code = _relay(cmd, env, a.run_id)
     results = target_path / "run_results.json"
     if not results.is_file():
-        print(f"dbt-task: dbt exited {code} without run_results.json", file=sys.stderr)
+        _say(a.run_id, f"dbt-task: dbt exited {code} without run_results.json", "error")
         return code or 2
     bucket, _, prefix = env["FINLAKE_ARTIFACTS_URI"].removeprefix("s3://").partition("/")
 
@@ -82,9 +84,31 @@ def main(argv: list[str], env: dict[str, str] | None = None, s3=None) -> int:
             Bucket=bucket, Key=key("dbtRunResults"), Body=results.read_bytes(), ContentType="application/json"
         )
     except Exception as err:  # noqa: BLE001 - report any failure to store the results as one line
-        print(f"dbt-task: could not store run results in s3://{bucket}/{prefix}: {err}", file=sys.stderr)
+        _say(a.run_id, f"dbt-task: could not store run results in s3://{bucket}/{prefix}: {err}", "error")
         return 2
     return code
+
+
+def _say(run_id: str, msg: str, level: str = "info") -> None:
+    """One JSON log line carrying the run's flow_run_id, like every other stage's (so CloudWatch Logs
+    Insights gathers a run across log groups by it)."""
+    stream = sys.stderr if level == "error" else sys.stdout
+    print(
+        json.dumps({"level": level, "service": "dbt", "flow_run_id": run_id, "msg": msg}),
+        file=stream,
+        flush=True,
+    )
+
+
+def _relay(cmd: list[str], env: dict[str, str], run_id: str) -> int:
+    """Runs dbt, each of its lines relayed as one of ours (with the run's flow_run_id)."""
+    proc = subprocess.Popen(  # noqa: S603 - fixed command, validated arguments
+        cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        _say(run_id, line.rstrip())
+    return proc.wait()
 
 
 if __name__ == "__main__":

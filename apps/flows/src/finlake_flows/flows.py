@@ -14,7 +14,8 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
+from datetime import time as dt_time
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +53,13 @@ def _alert_hook(verb: str):
     return hook
 
 
-ALERTS: dict[str, Any] = {"on_failure": [_alert_hook("FAILED")], "on_crashed": [_alert_hook("CRASHED")]}
+# Every flow: Slack on failure or crash, and its final state as a metric (finlake_flows.metrics).
+ALERTS: dict[str, Any] = {
+    "on_completion": [metrics.flow_run_hook],
+    "on_failure": [_alert_hook("FAILED"), metrics.flow_run_hook],
+    "on_crashed": [_alert_hook("CRASHED"), metrics.flow_run_hook],
+    "on_cancellation": [metrics.flow_run_hook],
+}
 
 
 def _run_id(explicit: str | None) -> str:
@@ -277,9 +284,14 @@ def _record_pipeline_metrics(s: settings.Settings, report: dict[str, Any]) -> No
         rows.setdefault(PRICES_TABLE, {}).update(written=t["rows_written"], rejected=t["rows_rejected"])
     gate = report.get("gate")
     gates = {mart: bool(gate["passed"]) for mart in platform.contract()["gold_marts"]} if gate else {}
+    newest = {}
+    if report.get("published") and report.get("to"):
+        # What was published reaches the window's last day: the row is as fresh as that day's end.
+        end = datetime.combine(date.fromisoformat(report["to"]), dt_time.max, tzinfo=UTC).timestamp()
+        newest = {dataset: end for dataset in (PRICES_TABLE, *platform.contract()["gold_marts"])}
     metrics.record_run(
         report["flow"], report["run_id"], stage_seconds=report["stage_seconds"], rows=rows, gates=gates,
-        runner=s.runner, state=s.state,
+        runner=s.runner, state=s.state, newest=newest,
     )  # fmt: skip
 
 

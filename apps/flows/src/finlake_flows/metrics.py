@@ -37,10 +37,19 @@ def runs_dir(state: Path) -> Path:
 
 
 def record_run(
-    flow: str, run_id: str, *, stage_seconds: dict, rows: dict, gates: dict, runner: str, state: Path
+    flow: str,
+    run_id: str,
+    *,
+    stage_seconds: dict,
+    rows: dict,
+    gates: dict,
+    runner: str,
+    state: Path,
+    newest: dict | None = None,
 ) -> dict:
-    """Records one finished run. `rows`: {dataset: {"landed"|"written"|"rejected": n}}; `gates`: {mart: bool}.
-    Never raises: losing a metric must not fail the run it describes."""
+    """Records one finished run. `rows`: {dataset: {"landed"|"written"|"rejected": n}}; `gates`: {mart: bool};
+    `newest`: {dataset: epoch seconds of its newest row} as the run left it (on ECS, the freshness metric:
+    the exporter reads the lake itself). Never raises: losing a metric must not fail the run it describes."""
     record = {
         "flow": flow,
         "run_id": run_id,
@@ -48,6 +57,7 @@ def record_run(
         "stage_seconds": stage_seconds,
         "rows": rows,
         "gates": gates,
+        "newest": newest or {},
     }
     try:
         if runner == "local":
@@ -96,7 +106,44 @@ def emf_lines(record: dict) -> list[dict]:
             out.append(doc({"dataset": dataset, "outcome": outcome}, [(_name("rows"), n, "Count")]))
     for mart, passed in record["gates"].items():
         out.append(doc({"mart": mart}, [(_name("gate"), 1 if passed else 0, "None")]))
+    for dataset, newest in record.get("newest", {}).items():
+        out.append(
+            doc({"dataset": dataset}, [(_name("freshness"), max(0.0, now / 1000 - newest), "Seconds")])
+        )
     return out
+
+
+def flow_run_emf(flow: str, state: str) -> dict:
+    """One final flow run as an EMF document: finlake_flow_runs_total 1 with its flow and state."""
+    m = names()["flowRuns"]
+    return {
+        "_aws": {
+            "Timestamp": int(time.time() * 1000),
+            "CloudWatchMetrics": [
+                {"Namespace": names()["namespace"], "Dimensions": [m["labels"]],
+                 "Metrics": [{"Name": m["name"], "Unit": "Count"}]}
+            ],
+        },
+        "flow": flow,
+        "state": state,
+        m["name"]: 1,
+    }  # fmt: skip
+
+
+def flow_run_hook(flow_, flow_run_, state) -> None:
+    """A Prefect state hook: on ECS, one EMF line per final flow run (flow, state). Locally the exporter
+    counts runs from the Prefect API instead. Never raises (a hook's error would hide the run's)."""
+    try:
+        from finlake_flows import settings
+
+        if settings.load().runner == "local":
+            return
+        doc = flow_run_emf(flow_.name, state.type.value)
+        print(json.dumps(doc), flush=True)
+    except Exception:
+        import logging
+
+        logging.getLogger(__name__).exception("recording the flow run's outcome failed")
 
 
 def _records(state: Path) -> list[dict]:

@@ -3,6 +3,7 @@ import { registerBench } from './bench.ts';
 import { registerDoctor } from './doctor.ts';
 import { registerGold } from './gold.ts';
 import { registerIngest } from './ingest.ts';
+import { registerLogs } from './logs.ts';
 import { registerModels } from './models.ts';
 import { registerNews } from './news.ts';
 import { registerPipeline } from './pipeline.ts';
@@ -17,6 +18,7 @@ export function registerCommands(program: Command): void {
   registerDoctor(program);
   registerGold(program);
   registerIngest(program);
+  registerLogs(program);
   registerModels(program);
   registerNews(program);
   registerPipeline(program);

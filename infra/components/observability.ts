@@ -1,0 +1,197 @@
+// The platform's metrics and alarms in AWS, under the names of the platform contract (libs/platform
+// METRICS). The Lambda API's EMF lines become metrics by themselves; the flows run on ECS with the awslogs
+// driver, which does not extract EMF, so metric filters turn the same lines into the same metrics.
+import { readFileSync } from 'node:fs';
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { DEPLOYMENTS, GOLD_MARTS, METRICS, METRICS_NAMESPACE, type MetricId } from '@finlake/platform';
+
+/** The flows' EMF metrics (finlake_flows.metrics) that the flow runs' log group carries. */
+export const FLOW_EMF_METRICS = [
+  'flowRuns',
+  'stageDuration',
+  'rows',
+  'gate',
+  'freshness',
+] as const satisfies readonly MetricId[];
+
+/** A metric filter's pattern that matches exactly the EMF documents of one metric. */
+export const emfFilterPattern = (metric: string) =>
+  `{ $._aws.CloudWatchMetrics[0].Metrics[0].Name = "${metric}" }`;
+
+/** Final states that page someone. */
+export const ALARMED_STATES = ['FAILED', 'CRASHED'] as const;
+
+/** The one topic every alarm notifies (created first: the news stream's alarms use it too). */
+export function alarmTopic(
+  name: string,
+  env: string,
+  kmsKeyArn: pulumi.Input<string>,
+  tags: Record<string, string>,
+) {
+  return new aws.sns.Topic(name, { name: `finlake-${env}-alarms`, kmsMasterKeyId: kmsKeyArn, tags });
+}
+
+export interface ObservabilityArgs {
+  env: string;
+  kmsKeyArn: pulumi.Input<string>;
+  alarmTopicArn: pulumi.Input<string>;
+  /** Where the flow runs log (the Prefect work pool's awslogs group). */
+  flowLogGroupName: pulumi.Input<string>;
+  api: { name: pulumi.Input<string>; stage: pulumi.Input<string> };
+  /** How old gold may get before it pages: the nightly runs Monday to Friday, so a long weekend is ~4 days. */
+  freshnessSlaHours: number;
+  /** The dashboard's generated JSON (tools/dashboards), stored beside the deploy's artefacts. */
+  dashboardJsonPath: string;
+  artefactsBucket: pulumi.Input<string>;
+  tags: Record<string, string>;
+}
+
+/**
+ * Alarms to one SNS topic: any deployed flow's run failed or crashed, gold older than its SLA (also when
+ * no run reported at all), API 5xx; metric filters for the flows' EMF lines; the Managed Grafana workspace
+ * (CloudWatch as its data source) and the dashboard's JSON as an artefact its provisioning imports
+ * (docs/observability.md: the Grafana HTTP API call).
+ */
+export class Observability extends pulumi.ComponentResource {
+  readonly grafanaUrl: pulumi.Output<string>;
+
+  constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('finlake:observe:Observability', name, args, opts);
+    const parent = { parent: this };
+    const actions = [args.alarmTopicArn];
+
+    for (const id of FLOW_EMF_METRICS) {
+      const m = METRICS[id];
+      new aws.cloudwatch.LogMetricFilter(
+        `${name}-${m.name}`,
+        {
+          logGroupName: args.flowLogGroupName,
+          pattern: emfFilterPattern(m.name),
+          metricTransformation: {
+            name: m.name,
+            namespace: METRICS_NAMESPACE,
+            value: `$.${m.name}`,
+            unit: id === 'stageDuration' || id === 'freshness' ? 'Seconds' : id === 'gate' ? 'None' : 'Count',
+            dimensions: Object.fromEntries(m.labels.map((l) => [l, `$.${l}`])),
+          },
+        },
+        parent,
+      );
+    }
+
+    const flows = [...new Set(Object.values(DEPLOYMENTS).map((d) => d.flow))].sort();
+    for (const flow of flows)
+      for (const state of ALARMED_STATES)
+        new aws.cloudwatch.MetricAlarm(
+          `${name}-${flow}-${state.toLowerCase()}`,
+          {
+            namespace: METRICS_NAMESPACE,
+            metricName: METRICS.flowRuns.name,
+            dimensions: { flow, state },
+            statistic: 'Sum',
+            period: 300,
+            evaluationPeriods: 1,
+            threshold: 0,
+            comparisonOperator: 'GreaterThanThreshold',
+            treatMissingData: 'notBreaching',
+            alarmDescription: `A ${flow} run ${state}: see its logs (npx finlake logs <run-id>; docs/runbooks).`,
+            alarmActions: actions,
+            tags: args.tags,
+          },
+          parent,
+        );
+    // The nightly reports each published mart's freshness; no report for the whole SLA counts as stale too.
+    const hours = args.freshnessSlaHours;
+    for (const mart of GOLD_MARTS)
+      new aws.cloudwatch.MetricAlarm(
+        `${name}-${mart}-freshness`,
+        {
+          namespace: METRICS_NAMESPACE,
+          metricName: METRICS.freshness.name,
+          dimensions: { dataset: mart },
+          statistic: 'Minimum',
+          period: 3600,
+          evaluationPeriods: hours,
+          datapointsToAlarm: hours,
+          threshold: hours * 3600,
+          comparisonOperator: 'GreaterThanThreshold',
+          treatMissingData: 'breaching',
+          alarmDescription: `Served ${mart} has not been refreshed for ${hours} hours (freshness SLA).`,
+          alarmActions: actions,
+          tags: args.tags,
+        },
+        parent,
+      );
+    new aws.cloudwatch.MetricAlarm(
+      `${name}-api-5xx`,
+      {
+        namespace: 'AWS/ApiGateway',
+        metricName: '5XXError',
+        dimensions: { ApiName: args.api.name, Stage: args.api.stage },
+        statistic: 'Sum',
+        period: 300,
+        evaluationPeriods: 1,
+        threshold: 5,
+        comparisonOperator: 'GreaterThanThreshold',
+        treatMissingData: 'notBreaching',
+        alarmDescription: 'The gold API answered more than 5 server errors in 5 minutes.',
+        alarmActions: actions,
+        tags: args.tags,
+      },
+      parent,
+    );
+
+    // Managed Grafana: AWS SSO users, CloudWatch through the workspace's own role.
+    const grafanaRole = new aws.iam.Role(
+      `${name}-grafana`,
+      {
+        assumeRolePolicy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Principal: { Service: 'grafana.amazonaws.com' }, Action: 'sts:AssumeRole' },
+          ],
+        }),
+        tags: args.tags,
+      },
+      parent,
+    );
+    new aws.iam.RolePolicyAttachment(
+      `${name}-grafana-cloudwatch`,
+      {
+        role: grafanaRole.name,
+        policyArn: 'arn:aws:iam::aws:policy/service-role/AmazonGrafanaCloudWatchAccess',
+      },
+      parent,
+    );
+    const workspace = new aws.grafana.Workspace(
+      `${name}-grafana`,
+      {
+        name: `finlake-${args.env}`,
+        accountAccessType: 'CURRENT_ACCOUNT',
+        authenticationProviders: ['AWS_SSO'],
+        permissionType: 'SERVICE_MANAGED',
+        dataSources: ['CLOUDWATCH', 'PROMETHEUS'],
+        roleArn: grafanaRole.arn,
+        tags: args.tags,
+      },
+      parent,
+    );
+    new aws.s3.BucketObjectv2(
+      `${name}-dashboard`,
+      {
+        bucket: args.artefactsBucket,
+        key: 'grafana/finlake-platform.json',
+        content: readFileSync(args.dashboardJsonPath, 'utf8'),
+        contentType: 'application/json',
+        serverSideEncryption: 'aws:kms',
+        kmsKeyId: args.kmsKeyArn,
+        tags: args.tags,
+      },
+      parent,
+    );
+
+    this.grafanaUrl = pulumi.interpolate`https://${workspace.endpoint}`;
+    this.registerOutputs({ grafanaUrl: this.grafanaUrl });
+  }
+}
