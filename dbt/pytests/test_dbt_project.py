@@ -185,3 +185,24 @@ def test_bad_holdings_fail_a_named_test_and_build_no_gold(tmp_path, bad_row, fai
     failed = [line for line in r.stdout.splitlines() if "FAIL" in line and failing_test in line]
     assert failed, r.stdout[-3000:]
     assert not (tmp_path / "gold" / "candidate" / "daily_portfolio_summary.parquet").exists()
+
+
+def test_recency_warns_when_the_newest_row_is_older_than_its_contracts_interval(tmp_path):
+    """expect_row_values_to_have_recent_data as dbt_expectations defines it: the newest value must be within
+    `interval` days of the reference date (FINLAKE_AS_OF here, today by default). A warning: the gate stays open.
+    """
+    from conftest import SAMPLE
+
+    write_silver(tmp_path, datetime.now(UTC))
+    files = [str(p) for p in SAMPLE.glob("*.json")]
+    (newest,) = duckdb.execute(
+        "select max(cast(date as date)) from read_json(?, format='array')", [files]
+    ).fetchone()
+    test = "source_expect_row_values_to_have_recent_data_silver_fmp_eod_prices_trade_date__day__4"
+    select = ("--select", "source:silver.fmp_eod_prices,test_name:expect_row_values_to_have_recent_data")
+    fresh = dbt(tmp_path, "test", "--target", "local", *select, env={"FINLAKE_AS_OF": newest.isoformat()})
+    assert test in fresh.stdout and "PASS=1 WARN=0" in fresh.stdout
+    stale_day = (newest + timedelta(days=5)).isoformat()
+    stale = dbt(tmp_path, "test", "--target", "local", *select, env={"FINLAKE_AS_OF": stale_day})
+    assert stale.returncode == 0  # severity warn: the build goes on
+    assert test in stale.stdout and "PASS=0 WARN=1" in stale.stdout

@@ -17,6 +17,11 @@ export interface Dataset<P extends TProperties = TProperties> {
    * row") and recency checks read. Silver and gold tables name one.
    */
   readonly eventTime?: string;
+  /**
+   * How recent the data must be, in days: dbt's source freshness on silver (by `ingested_at`), and a
+   * recency test on `eventTime` (severity warn) for every table that names both.
+   */
+  readonly freshness?: { readonly warnAfterDays: number; readonly errorAfterDays: number };
   /** Hive partition columns derived when writing (not stored in the files). */
   readonly partitionBy: readonly { name: string; sqlType: SqlType; description: string }[];
   /**

@@ -100,6 +100,20 @@ function testLines(tests: readonly Test[], indent: string): string[] {
   return tests.length ? [`${indent}data_tests:`, ...tests.map((t) => `${indent}  - ${y(t)}`)] : [];
 }
 
+/** Recency of a table that names its event time and freshness: a warning, never a closed gate (a late
+ * vendor is worth an alert, and the data that did arrive is still right). */
+function recencyTests(d: Dataset): Test[] {
+  if (!d.eventTime || !d.freshness) return [];
+  return [
+    {
+      expect_row_values_to_have_recent_data: {
+        arguments: { datepart: 'day', interval: d.freshness.warnAfterDays },
+        config: { severity: 'warn' },
+      },
+    },
+  ];
+}
+
 /** Every column with every test: the contract's rules and its extra `dbtTests`. */
 function fullyTested(d: Dataset): { columns: RenderedColumn[]; model: Test[] } {
   return {
@@ -108,7 +122,11 @@ function fullyTested(d: Dataset): { columns: RenderedColumn[]; model: Test[] } {
       description: c.description,
       sqlType: c.sqlType,
       ...(c.sensitivity ? { sensitivity: c.sensitivity } : {}),
-      tests: [...columnRuleTests(c, d.primaryKey), ...(d.dbtTests?.columns?.[c.name] ?? [])],
+      tests: [
+        ...columnRuleTests(c, d.primaryKey),
+        ...(c.name === d.eventTime ? recencyTests(d) : []),
+        ...(d.dbtTests?.columns?.[c.name] ?? []),
+      ],
     })),
     model: [...modelRuleTests(d.primaryKey), ...(d.dbtTests?.model ?? [])],
   };
@@ -131,7 +149,15 @@ function sourceTableLines(d: Dataset): string[] {
     '        config:',
     `          external_location: ${y(`read_parquet('{{ env_var("FINLAKE_LAKE_ROOT", ".lake") }}/silver/${d.name}/${glob}', hive_partitioning = true)`)}`,
     // dbt's freshness query cannot read a table that has not landed yet (locally): see the staging model.
-    ...(d.dbtStaging?.mayBeEmpty ? ['        freshness: null'] : []),
+    ...(d.dbtStaging?.mayBeEmpty
+      ? ['        freshness: null']
+      : d.freshness
+        ? [
+            '        freshness:',
+            `          warn_after: { count: ${d.freshness.warnAfterDays}, period: day }`,
+            `          error_after: { count: ${d.freshness.errorAfterDays}, period: day }`,
+          ]
+        : []),
     ...testLines(model, '        '),
     '        columns:',
     ...columnLines(columns, '          '),
@@ -147,9 +173,6 @@ export function renderDbtSources(): string {
     '    description: "The silver zone: typed, validated data written by the Glue (Spark) jobs."',
     // Locally the table is the Parquet tree under <lake>/silver; in AWS the Glue catalog table.
     `    schema: "{{ 'main' if target.type == 'duckdb' else env_var('FINLAKE_SILVER_DATABASE', 'finlake_' ~ target.name ~ '_silver') }}"`,
-    '    freshness:',
-    '      warn_after: { count: 3, period: day }',
-    '      error_after: { count: 7, period: day }',
     '    loaded_at_field: ingested_at',
     '    tables:',
     ...DBT_SOURCES.flatMap(sourceTableLines),
@@ -239,9 +262,9 @@ export function renderDbtStagingSql(d: Dataset = fmpEodPrices): string {
 }
 
 /**
- * The staging model's YAML: descriptions and types from the contract under the new names. No tests: its
- * rows are the source's, renamed (generated SQL), and the source's tests already ran on them; testing the
- * same rows again through a view would only scan silver twice a night.
+ * The staging model's YAML: descriptions and types from the contract under the new names. Its rows are
+ * the source's, renamed (generated SQL), and the source's tests already ran on them: the model is tested
+ * only for holding exactly the source's rows (testing every rule again would scan silver twice a night).
  */
 export function renderDbtStagingYaml(d: Dataset = fmpEodPrices): string {
   const s = staging(d);
@@ -260,7 +283,20 @@ export function renderDbtStagingYaml(d: Dataset = fmpEodPrices): string {
     'models:',
     `  - name: ${s.model}`,
     `    description: ${y(s.description)}`,
-    ...(s.mayBeEmpty ? testLines(tested.model, '    ') : []),
+    // Staging only renames: it holds exactly its source's rows (a table that may not exist yet is tested
+    // here instead, with the source's own tests).
+    ...testLines(
+      s.mayBeEmpty
+        ? tested.model
+        : [
+            {
+              expect_table_row_count_to_equal_other_table: {
+                arguments: { compare_model: `source('silver', '${d.name}')` },
+              },
+            },
+          ],
+      '    ',
+    ),
     '    columns:',
     ...columnLines(columns, '      '),
     '',

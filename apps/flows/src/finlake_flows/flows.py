@@ -95,8 +95,8 @@ def transform_task(date_from: date, date_to: date, run_id: str) -> SilverRunSumm
 
 
 @task(name="dbt-build")
-def dbt_task(run_id: str, gold_from: date | None = None) -> str:
-    return str(runners.dbt_runner(settings.load()).build(run_id, gold_from=gold_from))
+def dbt_task(run_id: str, gold_from: date | None = None, as_of: date | None = None) -> str:
+    return str(runners.dbt_runner(settings.load()).build(run_id, gold_from=gold_from, as_of=as_of))
 
 
 def gold_batch_start(window_from: date) -> date | None:
@@ -169,11 +169,13 @@ def bronze_to_silver_fmp(
 
 
 @flow(name="dbt-build-gold")
-def dbt_build_gold(run_id: str | None = None, gold_from: date | None = None) -> dict:
+def dbt_build_gold(
+    run_id: str | None = None, gold_from: date | None = None, as_of: date | None = None
+) -> dict:
     """dbt build into this run's gold candidate (all of gold, or the dates from `gold_from` on), then the
     quality gate over run_results.json."""
     rid = _run_id(run_id)
-    results = dbt_task(rid, gold_from)
+    results = dbt_task(rid, gold_from, as_of)
     gate = gate_task(results)
     built = runners.dbt_runner(settings.load()).batch(rid)  # what dbt really built (a batch or all)
     return {
@@ -245,7 +247,7 @@ def master_fmp_pipeline(
             k: silver[k]
             for k in ("rows_read", "rows_written", "rows_rejected", "objects_rejected", "rejected_by_reason")
         }
-        gate = timed("dbt", dbt_build_gold, rid, gold_batch_start(window_from))
+        gate = timed("dbt", dbt_build_gold, rid, gold_batch_start(window_from), window_to)
         report["gate"] = gate
         if not gate["passed"]:
             raise GateClosed(gate["gate"] + ": " + "; ".join(gate["failures"][:5]))
@@ -403,7 +405,7 @@ def fmp_backfill(
     update_progress_artifact(progress, progress=70.0)
 
     t0 = time.monotonic()
-    gate = dbt_build_gold(rid, gold_batch_start(date_from))
+    gate = dbt_build_gold(rid, gold_batch_start(date_from), date_to)
     report["stage_seconds"]["dbt"] = round(time.monotonic() - t0, 1)
     report["gate"] = gate
     if not gate["passed"]:

@@ -124,9 +124,17 @@ def _run(cmd: list[str], env: dict[str, str], what: str) -> int:
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     assert proc.stdout is not None
+    # Inside a flow or task the lines go to its run's log (what `finlake logs <run-id>` gathers), whatever
+    # the logging configuration; outside one, to this module's logger.
+    try:
+        from prefect import get_run_logger
+
+        relay = get_run_logger()
+    except Exception:  # noqa: BLE001 - prefect's MissingContextError: not in a run
+        relay = log
     try:
         for line in proc.stdout:
-            log.info("%s | %s", what, line.rstrip())
+            relay.info("%s | %s", what, line.rstrip())
         code = proc.wait()
     finally:
         done.set()
@@ -345,8 +353,11 @@ def transform_runner(settings: Settings) -> TransformRunner:
 
 
 class DbtRunner(Protocol):
-    def build(self, run_id: str, select: str | None = None, gold_from: date | None = None) -> Path:
-        """`gold_from`: build gold's dates from there on only (an incremental batch); None: all of it."""
+    def build(
+        self, run_id: str, select: str | None = None, gold_from: date | None = None, as_of: date | None = None
+    ) -> Path:
+        """`gold_from`: build gold's dates from there on only (an incremental batch); None: all of it.
+        `as_of`: the date recency tests measure against (the run's window end); None: today."""
         ...
 
     def batch(self, run_id: str) -> dict:
@@ -363,7 +374,9 @@ class LocalDbt:
     def __init__(self, settings: Settings):
         self.s = settings
 
-    def build(self, run_id: str, select: str | None = None, gold_from: date | None = None) -> Path:
+    def build(
+        self, run_id: str, select: str | None = None, gold_from: date | None = None, as_of: date | None = None
+    ) -> Path:
         shared = self.s.state / "dbt" / "target"
         run_dir = self.s.state / "dbt" / run_id
         candidate = self.s.gold / platform.gold_candidate_prefix(run_id)
@@ -374,6 +387,8 @@ class LocalDbt:
             "FINLAKE_LAKE_ROOT": str(self.s.lake_root),
             "FINLAKE_GOLD_CANDIDATE_DIR": str(candidate),
             "FINLAKE_GOLD_FROM": gold_from.isoformat() if gold_from else "",
+            # Recency tests measure against the window the run asked for (a backfill of 2020 is recent then).
+            "FINLAKE_AS_OF": as_of.isoformat() if as_of else "",
             "PREFECT__FLOW_RUN_ID": run_id,
             "DBT_TARGET": "local",
         }
@@ -401,7 +416,10 @@ class EcsDbt:
         self.tasks, self.s3, self.publisher = tasks, s3, publisher
         self.state = state or Path(tempfile.gettempdir()) / "finlake"
 
-    def build(self, run_id: str, select: str | None = None, gold_from: date | None = None) -> Path:
+    def build(
+        self, run_id: str, select: str | None = None, gold_from: date | None = None, as_of: date | None = None
+    ) -> Path:
+        # `as_of` is not sent: the nightly asks for the last trading day, so recency is measured from today.
         # A batch is asked for with the served gold's fingerprint: the dbt task, which has the models,
         # builds it only if they are the ones that built the served gold (see finlake_flows.dbt_task).
         aws = self.tasks.aws

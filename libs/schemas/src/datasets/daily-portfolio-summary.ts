@@ -25,6 +25,7 @@ export const dailyPortfolioSummary = defineDataset({
     'Daily value and profit-and-loss of each portfolio; one row per (portfolio_id, summary_date) for every trading date from its first holding on.',
   primaryKey: ['portfolio_id', 'summary_date'],
   eventTime: 'summary_date',
+  freshness: { warnAfterDays: 4, errorAfterDays: 7 },
   // On Athena the served table is partitioned by month, so a night's batch replaces only the months it
   // rebuilt and a question about a date range reads only its months; the value is derived, not stored in the
   // files (Hive layout `summary_month=YYYY-MM/`). Locally gold is one file and serving does not need it.
@@ -35,7 +36,17 @@ export const dailyPortfolioSummary = defineDataset({
       description: 'YYYY-MM of summary_date: the Athena partition (a folder, not a column of the files).',
     },
   ],
-  dbtTests: { columns: { daily_return: [DAILY_RETURN_PLAUSIBLE] } },
+  dbtTests: {
+    columns: {
+      daily_return: [DAILY_RETURN_PLAUSIBLE],
+      // Every summarised portfolio is one the holdings seed knows.
+      portfolio_id: [
+        {
+          relationships: { arguments: { to: "ref('stg_seed__portfolio_holdings')", field: 'portfolio_id' } },
+        },
+      ],
+    },
+  },
   properties: {
     portfolio_id: col.string('Portfolio identifier.', { pattern: PORTFOLIO_ID_PATTERN, ...PUBLIC }),
     summary_date: col.date(

@@ -14,8 +14,26 @@ export const dailySymbolNewsPrice = defineDataset({
     "Each symbol's close and daily return beside the news that counts for that trading session; one row per (symbol, trade_date), days without news included.",
   primaryKey: ['symbol', 'trade_date'],
   eventTime: 'trade_date',
+  freshness: { warnAfterDays: 4, errorAfterDays: 7 },
   partitionBy: [],
-  dbtTests: { columns: { daily_return: [DAILY_RETURN_PLAUSIBLE] } },
+  dbtTests: {
+    columns: {
+      daily_return: [DAILY_RETURN_PLAUSIBLE],
+      // Every symbol is one with prices.
+      symbol: [{ relationships: { arguments: { to: "ref('stg_fmp__eod_prices')", field: 'symbol' } } }],
+    },
+    // One row per price row of the batch: every session of every symbol, with or without news.
+    model: [
+      {
+        expect_table_row_count_to_equal_other_table: {
+          arguments: {
+            compare_model: "ref('stg_fmp__eod_prices')",
+            compare_row_condition: "{{ in_gold_batch('trade_date') }}",
+          },
+        },
+      },
+    ],
+  },
   properties: {
     symbol: col.string('Ticker symbol.', { pattern: TICKER_PATTERN, ...PUBLIC }),
     trade_date: col.date('Trading date (a session the symbol has a close for).', PUBLIC),

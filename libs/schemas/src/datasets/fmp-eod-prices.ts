@@ -20,6 +20,8 @@ export const fmpEodPrices = defineDataset({
     'End-of-day prices from FMP, typed and validated; one row per (symbol, trade_date), the latest fetch wins.',
   primaryKey: ['symbol', 'trade_date'],
   eventTime: 'trade_date',
+  // End-of-day data: a weekend and a holiday pass without new rows.
+  freshness: { warnAfterDays: 4, errorAfterDays: 7 },
   partitionBy: yearMonth,
   dbtStaging: {
     model: 'stg_fmp__eod_prices',

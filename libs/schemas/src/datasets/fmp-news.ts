@@ -63,6 +63,8 @@ export const fmpNews = defineDataset({
     'Stock news from FMP, validated and deduplicated on article_id, with the trading session it counts for and a sentiment score.',
   primaryKey: ['article_id'],
   eventTime: 'published_at',
+  // A stream: a day without news for the whole universe means the producer or Firehose stopped.
+  freshness: { warnAfterDays: 1, errorAfterDays: 3 },
   partitionBy: sessionPartition,
   dbtStaging: {
     model: 'stg_fmp__news',
