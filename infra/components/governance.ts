@@ -224,51 +224,63 @@ export class LakeGovernance extends pulumi.ComponentResource {
     byTags('dbt-gold', args.roles.dbt, 'TABLE', everything, ['DESCRIBE', 'ALTER']);
     byTags('publisher-gold', args.roles.publisher, 'TABLE', everything, ['DESCRIBE', 'ALTER']);
 
-    const named = (
-      id: string,
-      principal: pulumi.Input<string>,
-      target: Partial<aws.lakeformation.PermissionsArgs>,
-      permissions: string[],
-    ) =>
+    // Named grants: dbt's and Glue's own databases and the zones' registered locations.
+    const grants: [string, pulumi.Input<string>, Partial<aws.lakeformation.PermissionsArgs>, string[]][] = [
+      [
+        'dbt-candidates',
+        args.roles.dbt,
+        { database: { name: args.candidatesDatabase } },
+        ['CREATE_TABLE', 'ALTER', 'DROP', 'DESCRIBE'],
+      ],
+      [
+        'dbt-candidate-tables',
+        args.roles.dbt,
+        { table: { databaseName: args.candidatesDatabase, wildcard: true } },
+        ['SELECT', 'INSERT', 'ALTER', 'DROP', 'DESCRIBE'],
+      ],
+      [
+        'dbt-silver',
+        args.roles.dbt,
+        { table: { databaseName: args.silverDatabase, wildcard: true } },
+        ['SELECT', 'DESCRIBE'],
+      ],
+      [
+        'glue-silver',
+        args.roles.glue,
+        { database: { name: args.silverDatabase } },
+        ['CREATE_TABLE', 'ALTER', 'DESCRIBE'],
+      ],
+      [
+        'glue-silver-tables',
+        args.roles.glue,
+        { table: { databaseName: args.silverDatabase, wildcard: true } },
+        ['SELECT', 'INSERT', 'ALTER', 'DELETE', 'DESCRIBE'],
+      ],
+      [
+        'dbt-gold-location',
+        args.roles.dbt,
+        { dataLocation: { arn: args.goldBucketArn } },
+        ['DATA_LOCATION_ACCESS'],
+      ],
+      [
+        'publisher-gold-location',
+        args.roles.publisher,
+        { dataLocation: { arn: args.goldBucketArn } },
+        ['DATA_LOCATION_ACCESS'],
+      ],
+      [
+        'glue-silver-location',
+        args.roles.glue,
+        { dataLocation: { arn: args.silverBucketArn } },
+        ['DATA_LOCATION_ACCESS'],
+      ],
+    ];
+    for (const [id, principal, target, permissions] of grants)
       new aws.lakeformation.Permissions(
         `${name}-${id}`,
         { principal, permissions, ...target },
         afterSettings,
       );
-    named('dbt-candidates', args.roles.dbt, { database: { name: args.candidatesDatabase } }, [
-      'CREATE_TABLE',
-      'ALTER',
-      'DROP',
-      'DESCRIBE',
-    ]);
-    named(
-      'dbt-candidate-tables',
-      args.roles.dbt,
-      { table: { databaseName: args.candidatesDatabase, wildcard: true } },
-      ['SELECT', 'INSERT', 'ALTER', 'DROP', 'DESCRIBE'],
-    );
-    named('dbt-silver', args.roles.dbt, { table: { databaseName: args.silverDatabase, wildcard: true } }, [
-      'SELECT',
-      'DESCRIBE',
-    ]);
-    named('glue-silver', args.roles.glue, { database: { name: args.silverDatabase } }, [
-      'CREATE_TABLE',
-      'ALTER',
-      'DESCRIBE',
-    ]);
-    named(
-      'glue-silver-tables',
-      args.roles.glue,
-      { table: { databaseName: args.silverDatabase, wildcard: true } },
-      ['SELECT', 'INSERT', 'ALTER', 'DELETE', 'DESCRIBE'],
-    );
-    for (const [id, principal, arn] of [
-      ['dbt-gold-location', args.roles.dbt, args.goldBucketArn],
-      ['publisher-gold-location', args.roles.publisher, args.goldBucketArn],
-      ['glue-silver-location', args.roles.glue, args.silverBucketArn],
-    ] as const)
-      named(id, principal, { dataLocation: { arn } }, ['DATA_LOCATION_ACCESS']);
-
     // Hybrid mode enforces Lake Formation only for opted-in principals: the API and the analysts on gold.
     new aws.lakeformation.OptIn(
       `${name}-opt-in`,

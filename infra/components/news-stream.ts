@@ -17,6 +17,7 @@ import {
 } from '@finlake/platform';
 import { bucketAccess, kmsUse, secretRead, type Statement } from './iam.ts';
 import { fargateTask, serviceLogGroup } from './ecs.ts';
+import { countAlarm } from './observability.ts';
 import { serviceRole } from './security.ts';
 
 type Stack = keyof typeof NEWS_DELIVERY.buffering;
@@ -277,19 +278,13 @@ export class NewsStream extends pulumi.ComponentResource {
       },
       parent,
     );
-    new aws.cloudwatch.MetricAlarm(
+    countAlarm(
       `${name}-dead-letters`,
       {
         namespace: METRICS_NAMESPACE,
         metricName: deadLetters.metricTransformation.name,
-        statistic: 'Sum',
-        period: 300,
-        evaluationPeriods: 1,
-        threshold: 0,
-        comparisonOperator: 'GreaterThanThreshold',
-        treatMissingData: 'notBreaching',
-        alarmDescription: `News records went to the dead-letter area (bronze ${deadLettersPrefix(NEWS_DELIVERY.dataset)}): replay them.`,
-        alarmActions: actions,
+        description: `News records went to the dead-letter area (bronze ${deadLettersPrefix(NEWS_DELIVERY.dataset)}): replay them.`,
+        actions,
         tags: args.tags,
       },
       parent,

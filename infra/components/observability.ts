@@ -19,6 +19,40 @@ export const FLOW_EMF_METRICS = [
 export const emfFilterPattern = (metric: string) =>
   `{ $._aws.CloudWatchMetrics[0].Metrics[0].Name = "${metric}" }`;
 
+/** An alarm on a count: more than `threshold` in 5 minutes pages; no data is no event. */
+export function countAlarm(
+  name: string,
+  a: {
+    namespace: string;
+    metricName: pulumi.Input<string>;
+    dimensions?: Record<string, pulumi.Input<string>>;
+    threshold?: number;
+    description: string;
+    actions: pulumi.Input<string>[];
+    tags: Record<string, string>;
+  },
+  opts: pulumi.CustomResourceOptions,
+) {
+  return new aws.cloudwatch.MetricAlarm(
+    name,
+    {
+      namespace: a.namespace,
+      metricName: a.metricName,
+      dimensions: a.dimensions,
+      statistic: 'Sum',
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: a.threshold ?? 0,
+      comparisonOperator: 'GreaterThanThreshold',
+      treatMissingData: 'notBreaching',
+      alarmDescription: a.description,
+      alarmActions: a.actions,
+      tags: a.tags,
+    },
+    opts,
+  );
+}
+
 /** Final states that page someone. */
 export const ALARMED_STATES = ['FAILED', 'CRASHED'] as const;
 
@@ -83,20 +117,14 @@ export class Observability extends pulumi.ComponentResource {
     const flows = [...new Set(Object.values(DEPLOYMENTS).map((d) => d.flow))].sort();
     for (const flow of flows)
       for (const state of ALARMED_STATES)
-        new aws.cloudwatch.MetricAlarm(
+        countAlarm(
           `${name}-${flow}-${state.toLowerCase()}`,
           {
             namespace: METRICS_NAMESPACE,
             metricName: METRICS.flowRuns.name,
             dimensions: { flow, state },
-            statistic: 'Sum',
-            period: 300,
-            evaluationPeriods: 1,
-            threshold: 0,
-            comparisonOperator: 'GreaterThanThreshold',
-            treatMissingData: 'notBreaching',
-            alarmDescription: `A ${flow} run ${state}: see its logs (npx finlake logs <run-id>; docs/runbooks).`,
-            alarmActions: actions,
+            description: `A ${flow} run ${state}: see its logs (npx finlake logs <run-id>; docs/observability.md).`,
+            actions,
             tags: args.tags,
           },
           parent,
@@ -123,20 +151,15 @@ export class Observability extends pulumi.ComponentResource {
         },
         parent,
       );
-    new aws.cloudwatch.MetricAlarm(
+    countAlarm(
       `${name}-api-5xx`,
       {
         namespace: 'AWS/ApiGateway',
         metricName: '5XXError',
         dimensions: { ApiName: args.api.name, Stage: args.api.stage },
-        statistic: 'Sum',
-        period: 300,
-        evaluationPeriods: 1,
         threshold: 5,
-        comparisonOperator: 'GreaterThanThreshold',
-        treatMissingData: 'notBreaching',
-        alarmDescription: 'The gold API answered more than 5 server errors in 5 minutes.',
-        alarmActions: actions,
+        description: 'The gold API answered more than 5 server errors in 5 minutes.',
+        actions,
         tags: args.tags,
       },
       parent,

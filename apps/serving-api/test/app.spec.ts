@@ -44,6 +44,15 @@ afterAll(async () => {
   await engine?.close();
 });
 
+/** Another app over the same engine and keys (a cache in front, metrics on, ...). */
+const appWith = (options: Omit<Parameters<typeof buildApp>[0], 'authenticate'>) =>
+  buildApp({
+    ...options,
+    authenticate: bearerAuthentication(
+      createVerifier({ issuer: DEV_ISSUER, audience: API_AUDIENCE, publicKeyPem: keys.publicKeyPem }),
+    ),
+  });
+
 const token = (
   portfolios: string[] | '*',
   extra: Parameters<typeof mintToken>[1] = { sub: 'alice', portfolios },
@@ -91,12 +100,7 @@ describe('auth', () => {
 
 describe('cached answers', () => {
   it('never serve one caller`s page to a caller with other entitlements', async () => {
-    const cachedApp = await buildApp({
-      engine: new CachingEngine(engine, { version: async () => 'v1' }),
-      authenticate: bearerAuthentication(
-        createVerifier({ issuer: DEV_ISSUER, audience: API_AUDIENCE, publicKeyPem: keys.publicKeyPem }),
-      ),
-    });
+    const cachedApp = await appWith({ engine: new CachingEngine(engine, { version: async () => 'v1' }) });
     try {
       const ask = async (portfolios: string[] | '*') =>
         (
@@ -202,12 +206,7 @@ describe('column access (the contract`s sensitivities, as Lake Formation enforce
   });
 
   it('never serves a cached privileged page to a caller without the scope', async () => {
-    const cachedApp = await buildApp({
-      engine: new CachingEngine(engine, { version: async () => 'v1' }),
-      authenticate: bearerAuthentication(
-        createVerifier({ issuer: DEV_ISSUER, audience: API_AUDIENCE, publicKeyPem: keys.publicKeyPem }),
-      ),
-    });
+    const cachedApp = await appWith({ engine: new CachingEngine(engine, { version: async () => 'v1' }) });
     try {
       const url = '/v1/portfolios/P001/daily-summary?from=2020-01-02&to=2020-01-02';
       const ask = async (scope: string) =>
@@ -417,13 +416,7 @@ describe('local server configuration', () => {
 
 describe('request metrics (the platform`s names)', () => {
   it('counts requests by route pattern and status, with latency, at /metrics', async () => {
-    const metered = await buildApp({
-      engine,
-      metrics: 'prometheus',
-      authenticate: bearerAuthentication(
-        createVerifier({ issuer: DEV_ISSUER, audience: API_AUDIENCE, publicKeyPem: keys.publicKeyPem }),
-      ),
-    });
+    const metered = await appWith({ engine, metrics: 'prometheus' });
     try {
       const t = await token(['P001']);
       const ask = (url: string) => metered.inject({ url, headers: { authorization: `Bearer ${t}` } });
