@@ -4,6 +4,7 @@ import {
   checkpointsPrefix,
   deadLettersPrefix,
   deliveryStreamName,
+  EMF_METRICS,
   METRICS_NAMESPACE,
   NAMES,
   NEWS_DELIVERY,
@@ -17,7 +18,7 @@ import {
 } from '@finlake/platform';
 import { bucketAccess, kmsUse, secretRead, type Statement } from './iam.ts';
 import { fargateTask, serviceLogGroup } from './ecs.ts';
-import { countAlarm } from './observability.ts';
+import { countAlarm, emfMetricFilters } from './observability.ts';
 import { serviceRole } from './security.ts';
 
 type Stack = keyof typeof NEWS_DELIVERY.buffering;
@@ -193,6 +194,7 @@ export class NewsStream extends pulumi.ComponentResource {
       NEWS_SYMBOLS: args.symbols,
       STOP_TIMEOUT_MS: String(PRODUCER_STOP_TIMEOUT_S * 1000),
       HEALTH_PORT: String(PRODUCER_HEALTH_PORT),
+      METRICS_EMF_INTERVAL_MS: '60000',
     };
     const task = fargateTask(
       `${name}-producer`,
@@ -263,6 +265,8 @@ export class NewsStream extends pulumi.ComponentResource {
       },
       parent,
     );
+    // The producer's EMF lines (lag, queue, records, throttles) become metrics: awslogs does not extract EMF.
+    emfMetricFilters(`${name}-producer`, logs.name, EMF_METRICS.newsProducer, { parent: this });
     // The producer logs `dead-lettered` for every object it writes to the dead-letter area.
     const deadLetters = new aws.cloudwatch.LogMetricFilter(
       `${name}-dead-letters`,

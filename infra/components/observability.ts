@@ -4,20 +4,15 @@
 import { readFileSync } from 'node:fs';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { DEPLOYMENTS, GOLD_MARTS, METRICS, METRICS_NAMESPACE, type MetricId } from '@finlake/platform';
-
-/** The flows' EMF metrics (finlake_flows.metrics) that the flow runs' log group carries. */
-export const FLOW_EMF_METRICS = [
-  'flowRuns',
-  'stageDuration',
-  'rows',
-  'gate',
-  'freshness',
-] as const satisfies readonly MetricId[];
-
-/** A metric filter's pattern that matches exactly the EMF documents of one metric. */
-export const emfFilterPattern = (metric: string) =>
-  `{ $._aws.CloudWatchMetrics[0].Metrics[0].Name = "${metric}" }`;
+import {
+  DEPLOYMENTS,
+  EMF_METRICS,
+  emfFilterPattern,
+  GOLD_MARTS,
+  METRICS,
+  METRICS_NAMESPACE,
+  type MetricId,
+} from '@finlake/platform';
 
 /** An alarm on a count: more than `threshold` in 5 minutes pages; no data is no event. */
 export function countAlarm(
@@ -51,6 +46,34 @@ export function countAlarm(
     },
     opts,
   );
+}
+
+/** One metric filter per metric on a log group, each matching exactly that metric's EMF documents and
+ * publishing their value under the same name, namespace and dimensions. */
+export function emfMetricFilters(
+  name: string,
+  logGroupName: pulumi.Input<string>,
+  ids: readonly MetricId[],
+  opts: pulumi.CustomResourceOptions,
+) {
+  return ids.map((id) => {
+    const m = METRICS[id];
+    return new aws.cloudwatch.LogMetricFilter(
+      `${name}-${m.name}`,
+      {
+        logGroupName,
+        pattern: emfFilterPattern(m.name),
+        metricTransformation: {
+          name: m.name,
+          namespace: METRICS_NAMESPACE,
+          value: `$.${m.name}`,
+          unit: m.name.endsWith('_seconds') ? 'Seconds' : id === 'gate' ? 'None' : 'Count',
+          ...(m.labels.length ? { dimensions: Object.fromEntries(m.labels.map((l) => [l, `$.${l}`])) } : {}),
+        },
+      },
+      opts,
+    );
+  });
 }
 
 /** Final states that page someone. */
@@ -95,24 +118,7 @@ export class Observability extends pulumi.ComponentResource {
     const parent = { parent: this };
     const actions = [args.alarmTopicArn];
 
-    for (const id of FLOW_EMF_METRICS) {
-      const m = METRICS[id];
-      new aws.cloudwatch.LogMetricFilter(
-        `${name}-${m.name}`,
-        {
-          logGroupName: args.flowLogGroupName,
-          pattern: emfFilterPattern(m.name),
-          metricTransformation: {
-            name: m.name,
-            namespace: METRICS_NAMESPACE,
-            value: `$.${m.name}`,
-            unit: id === 'stageDuration' || id === 'freshness' ? 'Seconds' : id === 'gate' ? 'None' : 'Count',
-            dimensions: Object.fromEntries(m.labels.map((l) => [l, `$.${l}`])),
-          },
-        },
-        parent,
-      );
-    }
+    emfMetricFilters(name, args.flowLogGroupName, EMF_METRICS.flows, parent);
 
     const flows = [...new Set(Object.values(DEPLOYMENTS).map((d) => d.flow))].sort();
     for (const flow of flows)

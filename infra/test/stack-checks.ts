@@ -9,7 +9,9 @@ import {
   DEPLOYMENTS,
   METRICS,
   METRICS_NAMESPACE,
+  EMF_METRICS,
   analystRoleName,
+  emfSelect,
   fill,
   manifestKey,
   silverRunSummaryKey,
@@ -309,19 +311,29 @@ export function describeStack(stack: 'dev' | 'staging' | 'prod', expected: Stack
     );
     expect(py.status, py.stderr).toBe(0);
     const lines = JSON.parse(py.stdout) as Record<string, unknown>[];
-    const filters = ofType(resources, 'aws:cloudwatch/logMetricFilter:LogMetricFilter').filter((f) =>
+    const emfFilters = ofType(resources, 'aws:cloudwatch/logMetricFilter:LogMetricFilter').filter((f) =>
       String(f.inputs.pattern).includes('_aws.CloudWatchMetrics'),
     );
-    // The filters read the log group the flow runs really log to (the work pool's awslogs group).
+    // The flows' filters read the log group the flow runs really log to (the work pool's awslogs group).
     const awslogsGroup = /"awslogs-group":"([^"]+)"/.exec(JSON.stringify(outputs.flowRunJobVariables))?.[1];
+    const filters = emfFilters.filter((f) => f.inputs.logGroupName === awslogsGroup);
+    // The producer's on the producer's log group, one per metric it writes (its test feeds them its lines).
+    const producerTask = ofType(resources, 'aws:ecs/taskDefinition:TaskDefinition').find((t) =>
+      String(t.inputs.family).includes('news-producer'),
+    )!;
+    const producerGroup = /"awslogs-group":"([^"]+)"/.exec(
+      String(producerTask.inputs.containerDefinitions),
+    )?.[1];
+    expect(
+      emfFilters
+        .filter((f) => f.inputs.logGroupName === producerGroup)
+        .map((f) => (f.inputs.metricTransformation as Transformation).name)
+        .sort(),
+    ).toEqual(EMF_METRICS.newsProducer.map((id) => METRICS[id].name).sort());
+    expect(filters.length + EMF_METRICS.newsProducer.length).toBe(emfFilters.length);
     expect(awslogsGroup).toBeDefined();
     for (const f of filters) expect(f.inputs.logGroupName).toBe(awslogsGroup);
-    const at = (doc: unknown, path: string) =>
-      path
-        .replace(/^\$\./, '')
-        .split(/\.|\[(\d+)\]/)
-        .filter(Boolean)
-        .reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], doc);
+    const at = emfSelect;
     for (const line of lines) {
       // Exactly one filter matches each line (the pattern's equality on the metric's name).
       const matching = filters.filter((f) => {

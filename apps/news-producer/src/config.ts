@@ -91,6 +91,12 @@ export const producerConfigSpec = {
     expected: 'port of /healthz (0: any free port)',
     default: 8080,
   }),
+  metricsEmfIntervalMs: setting({
+    env: 'METRICS_EMF_INTERVAL_MS',
+    schema: Type.Integer({ minimum: 0, maximum: 3_600_000 }),
+    expected: 'ms between CloudWatch EMF metric lines in the log (0: none; AWS sets 60000)',
+    default: 0,
+  }),
   stopTimeoutMs: setting({
     env: 'STOP_TIMEOUT_MS',
     schema: Type.Integer({ minimum: 1000, maximum: 120_000 }),

@@ -10,6 +10,7 @@ import { ConfigError } from '@finlake/config';
 import { FmpClient, fmpClientOptions, resolveApiKey } from '@finlake/fmp-connector';
 import { openLake } from '@finlake/lake';
 import { createLogger } from '@finlake/logging';
+import { producerEmfDocuments } from './emf.ts';
 import { loadProducerConfig } from './config.ts';
 import { KinesisSink } from './kinesis-sink.ts';
 import { NewsProducer } from './producer.ts';
@@ -68,6 +69,21 @@ async function main(): Promise<number> {
     log,
   });
   const health = await producer.serveHealth(config.healthPort);
+  // In AWS the same metrics as /metrics, as CloudWatch EMF lines of this log (counters as deltas).
+  let last = { put: 0, throttled: 0 };
+  const emf =
+    config.metricsEmfIntervalMs > 0
+      ? setInterval(() => {
+          const now = {
+            lagSeconds: producer.lagSeconds(),
+            queueDepth: sink.queue.depth,
+            put: sink.stats.put,
+            throttled: sink.stats.throttled,
+          };
+          for (const doc of producerEmfDocuments(now, last)) logger.info(doc, 'metrics');
+          last = { put: now.put, throttled: now.throttled };
+        }, config.metricsEmfIntervalMs)
+      : undefined;
   let deadline: NodeJS.Timeout | undefined;
   const onSignal = (signal: string) => {
     if (producer.status.stopping) return;
@@ -90,6 +106,7 @@ async function main(): Promise<number> {
   });
   await producer.run();
   clearTimeout(deadline);
+  clearInterval(emf);
   health.close();
   log('info', 'stopped', { ...producer.status, sink: sink.stats });
   return 0;

@@ -1,3 +1,5 @@
+import { EMF_METRIC_NAME_SELECTOR, EMF_METRICS, emfSelect, METRICS } from '@finlake/platform';
+import { producerEmfDocuments } from '../src/emf.ts';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -187,5 +189,29 @@ describe('configuration', () => {
       NEWS_SYMBOLS_PER_CALL: '1',
     });
     expect(c.symbolGroups).toEqual([['AAPL'], ['MSFT']]);
+  });
+});
+
+describe('metrics in AWS (CloudWatch EMF lines)', () => {
+  it("writes one document per metric, each matched by exactly the metric filter infra puts on the producer's log", () => {
+    const docs = producerEmfDocuments(
+      { lagSeconds: 12.5, queueDepth: 3, put: 1500, throttled: 40 },
+      { put: 1000, throttled: 30 },
+    );
+    const names = EMF_METRICS.newsProducer.map((id) => METRICS[id].name);
+    for (const doc of docs) {
+      const matched = names.filter((n) => emfSelect(doc, EMF_METRIC_NAME_SELECTOR) === n);
+      expect(matched).toHaveLength(1);
+      expect(typeof emfSelect(doc, `$.${matched[0]}`)).toBe('number');
+    }
+    expect(docs.map((d) => emfSelect(d, EMF_METRIC_NAME_SELECTOR))).toEqual(names);
+    // Counters are the change since the last line (CloudWatch sums them); before the first article, no lag.
+    expect(docs.map((d) => d[METRICS.producerRecords.name]).filter((v) => v !== undefined)).toEqual([500]);
+    expect(
+      producerEmfDocuments(
+        { lagSeconds: undefined, queueDepth: 0, put: 0, throttled: 0 },
+        { put: 0, throttled: 0 },
+      ),
+    ).toHaveLength(3);
   });
 });

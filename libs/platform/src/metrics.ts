@@ -86,8 +86,33 @@ export const METRICS = {
 
 export type MetricId = keyof typeof METRICS;
 
+/**
+ * Which metrics each service writes as EMF lines in AWS, one metric per document: infra puts a metric filter
+ * per entry on the service's log group (ECS's awslogs driver does not extract EMF itself).
+ */
+export const EMF_METRICS = {
+  flows: ['flowRuns', 'stageDuration', 'rows', 'gate', 'freshness'],
+  newsProducer: ['producerLag', 'producerQueue', 'producerRecords', 'producerThrottled'],
+} as const satisfies Record<string, readonly MetricId[]>;
+
 /** The CloudWatch namespace the EMF lines of every service publish the same names under. */
 export const METRICS_NAMESPACE = 'Finlake';
 
 /** Local scrape targets (the dev stack's Prometheus): the flows' exporter's default port. */
 export const FLOWS_EXPORTER_PORT = 9464;
+
+/**
+ * What a CloudWatch Logs metric filter matches an EMF document of one metric by: its first declared
+ * metric's name. Writers put one metric per document; infra's filters use this pattern.
+ */
+export const EMF_METRIC_NAME_SELECTOR = '$._aws.CloudWatchMetrics[0].Metrics[0].Name';
+export const emfFilterPattern = (metric: string) => `{ ${EMF_METRIC_NAME_SELECTOR} = "${metric}" }`;
+
+/** The value at a metric filter's `$.a.b[0].c` selector in a parsed log line (what the filter reads). */
+export function emfSelect(doc: unknown, selector: string): unknown {
+  return selector
+    .replace(/^\$\./, '')
+    .split(/\.|\[(\d+)\]/)
+    .filter(Boolean)
+    .reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], doc);
+}

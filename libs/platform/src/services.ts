@@ -39,6 +39,7 @@ export const SERVICES = {
       'NEWS_SYMBOLS',
       'STOP_TIMEOUT_MS',
       'HEALTH_PORT',
+      'METRICS_EMF_INTERVAL_MS',
     ],
     runEnv: [],
   },
