@@ -200,7 +200,7 @@ export class Observability extends pulumi.ComponentResource {
         accountAccessType: 'CURRENT_ACCOUNT',
         authenticationProviders: ['AWS_SSO'],
         permissionType: 'SERVICE_MANAGED',
-        dataSources: ['CLOUDWATCH', 'PROMETHEUS'],
+        dataSources: ['CLOUDWATCH'],
         roleArn: grafanaRole.arn,
         tags: args.tags,
       },

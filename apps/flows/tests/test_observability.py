@@ -52,11 +52,12 @@ def wait_for(check, what: str, timeout_s: float = 60):
 
 def prometheus_panels() -> list[tuple[int, str, str]]:
     doc = json.loads(DASHBOARD.read_text())
+    # A panel mixes data sources: its Prometheus targets are what runs here (CloudWatch ones are for AWS).
     return [
         (p["id"], p["title"], t["expr"])
         for p in doc["panels"]
-        if p.get("datasource", {}).get("type") == "prometheus"
         for t in p.get("targets", [])
+        if t.get("datasource", {}).get("type") == "prometheus"
     ]
 
 

@@ -59,7 +59,8 @@ describe('the platform dashboard', () => {
       expect(check, `panel ${p.id} type ${String(p.type)}`).toBeDefined();
       expect(check!(p.options), `panel ${p.id}: ${JSON.stringify(check!.errors)}`).toBe(true);
       for (const t of p.targets) {
-        const q = queries[p.datasource.uid]!;
+        const q = queries[(t.datasource as { uid: string }).uid]!;
+        expect(q, `panel ${p.id}: a target without a known data source`).toBeDefined();
         expect(q(t), `panel ${p.id}: ${JSON.stringify(q.errors)}`).toBe(true);
       }
     }
@@ -75,6 +76,19 @@ describe('the platform dashboard', () => {
     expect(ids.sort((a, b) => a - b)).toEqual(
       [...PROM_PANELS, ...CLOUDWATCH_PANELS].map((p) => p.id).sort((a, b) => a - b),
     );
+  });
+
+  it('shows the platform metrics from Prometheus locally and from CloudWatch in AWS, on the same panels', () => {
+    for (const p of PROM_PANELS) {
+      const panel = panels.find((x) => x.id === p.id)!;
+      expect(panel.datasource).toEqual(DATASOURCES.mixed);
+      const kinds = panel.targets.map((t) => (t.datasource as { uid: string }).uid);
+      expect(kinds.filter((k) => k === DATASOURCES.prometheus.uid)).toHaveLength(p.targets.length);
+      expect(kinds.filter((k) => k === DATASOURCES.cloudwatch.uid).length, p.title).toBeGreaterThan(0);
+      // The CloudWatch side reads the same names the EMF lines carry, in the platform's namespace.
+      for (const e of p.cloudwatch)
+        expect(e).toMatch(/SEARCH\('\{Finlake[,}].* MetricName="finlake_[a-z_]+"/);
+    }
   });
 
   it("queries only the platform's metric names", () => {

@@ -6,13 +6,15 @@ import { DashboardBuilder, RowBuilder, type Dashboard } from '@grafana/grafana-f
 import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
-import { METRICS } from '@finlake/platform';
+import { METRICS, METRICS_NAMESPACE } from '@finlake/platform';
 
 export const DASHBOARD_UID = 'finlake-platform';
 /** Datasource uids the dev stack and the Managed Grafana workspace provision under these names. */
 export const DATASOURCES = {
   prometheus: { type: 'prometheus', uid: 'finlake-prometheus' },
   cloudwatch: { type: 'cloudwatch', uid: 'finlake-cloudwatch' },
+  /** Grafana's mixed data source: a panel's targets each name their own. */
+  mixed: { type: 'datasource', uid: '-- Mixed --' },
 } as const;
 
 /** Athena's on-demand price: $5 per TB scanned. */
@@ -22,15 +24,28 @@ const n = Object.fromEntries(Object.entries(METRICS).map(([k, v]) => [k, v.name]
   [K in keyof typeof METRICS]: (typeof METRICS)[K]['name'];
 };
 
-/** One PromQL panel: what the dashboard shows and what the observability test runs against Prometheus. */
+/**
+ * One panel of the platform's own metrics, in both places they live: PromQL for the local stack's Prometheus
+ * (what the observability test runs), and the same series in CloudWatch (namespace Finlake, the EMF lines)
+ * for AWS. Each target names its data source; in an environment the other one's targets are simply empty.
+ */
 export interface PromPanel {
   id: number;
   title: string;
   kind: 'stat' | 'timeseries';
   unit: string;
   targets: { expr: string; legend: string }[];
+  /** CloudWatch metric-math expressions over the same names (SEARCH over the Finlake namespace). */
+  cloudwatch: string[];
   description: string;
 }
+
+/** A CloudWatch SEARCH over one of the platform's metrics, with its dimensions. */
+const cw = (metric: keyof typeof METRICS, stat: string, period: number, filter = '') => {
+  const m = METRICS[metric];
+  const schema = [METRICS_NAMESPACE, ...m.labels].join(',');
+  return `SEARCH('{${schema}} MetricName="${m.name}"${filter ? ` ${filter}` : ''}', '${stat}', ${period})`;
+};
 
 export const PROM_PANELS: PromPanel[] = [
   {
@@ -39,6 +54,9 @@ export const PROM_PANELS: PromPanel[] = [
     kind: 'stat',
     unit: 'percentunit',
     description: 'Completed flow runs over all final flow runs, per flow (from the Prefect API).',
+    cloudwatch: [
+      `SUM(${cw('flowRuns', 'Sum', 86400, 'state="COMPLETED"')}) / SUM(${cw('flowRuns', 'Sum', 86400)})`,
+    ],
     targets: [
       {
         expr: `sum by (flow) (${n.flowRuns}{state="COMPLETED"}) / sum by (flow) (${n.flowRuns})`,
@@ -52,6 +70,7 @@ export const PROM_PANELS: PromPanel[] = [
     kind: 'timeseries',
     unit: 'short',
     description: 'Final flow runs per flow and state.',
+    cloudwatch: [cw('flowRuns', 'Sum', 3600)],
     targets: [{ expr: `sum by (flow, state) (${n.flowRuns})`, legend: '{{flow}} {{state}}' }],
   },
   {
@@ -60,6 +79,7 @@ export const PROM_PANELS: PromPanel[] = [
     kind: 'stat',
     unit: 's',
     description: "Now minus the newest row's event time, per dataset (silver tables and gold marts).",
+    cloudwatch: [cw('freshness', 'Minimum', 3600)],
     targets: [{ expr: `max by (dataset) (${n.freshness})`, legend: '{{dataset}}' }],
   },
   {
@@ -68,6 +88,7 @@ export const PROM_PANELS: PromPanel[] = [
     kind: 'stat',
     unit: 'bool_yes_no',
     description: 'The latest gate per mart: 1 open (published), 0 closed.',
+    cloudwatch: [cw('gate', 'Minimum', 3600)],
     targets: [{ expr: `min by (mart) (${n.gate})`, legend: '{{mart}}' }],
   },
   {
@@ -76,6 +97,7 @@ export const PROM_PANELS: PromPanel[] = [
     kind: 'timeseries',
     unit: 'short',
     description: 'Rows per dataset and outcome, summed over runs.',
+    cloudwatch: [cw('rows', 'Sum', 3600)],
     targets: [{ expr: `sum by (dataset, outcome) (${n.rows})`, legend: '{{dataset}} {{outcome}}' }],
   },
   {
@@ -84,6 +106,7 @@ export const PROM_PANELS: PromPanel[] = [
     kind: 'timeseries',
     unit: 's',
     description: "Each stage's duration in the latest run of its flow.",
+    cloudwatch: [cw('stageDuration', 'Maximum', 3600)],
     targets: [{ expr: `max by (flow, stage) (${n.stageDuration})`, legend: '{{flow}} {{stage}}' }],
   },
   {
@@ -92,6 +115,7 @@ export const PROM_PANELS: PromPanel[] = [
     kind: 'timeseries',
     unit: 'reqps',
     description: 'Requests per second by route, and the share answered with a 5xx.',
+    cloudwatch: [cw('apiRequests', 'Sum', 300)],
     targets: [
       { expr: `sum by (route) (rate(${n.apiRequests}[5m]))`, legend: '{{route}}' },
       {
@@ -106,6 +130,7 @@ export const PROM_PANELS: PromPanel[] = [
     kind: 'timeseries',
     unit: 's',
     description: 'Request duration quantiles by route.',
+    cloudwatch: [cw('apiLatency', 'p50', 300), cw('apiLatency', 'p95', 300)],
     targets: [0.5, 0.95].map((q) => ({
       expr: `histogram_quantile(${q}, sum by (le, route) (rate(${n.apiLatency}_bucket[5m])))`,
       legend: `p${q * 100} {{route}}`,
@@ -118,6 +143,12 @@ export const PROM_PANELS: PromPanel[] = [
     unit: 's',
     description:
       'Lag (now minus the newest article put), queue depth, records put and entries throttled per second.',
+    cloudwatch: [
+      cw('producerLag', 'Maximum', 300),
+      cw('producerQueue', 'Maximum', 300),
+      cw('producerRecords', 'Sum', 300),
+      cw('producerThrottled', 'Sum', 300),
+    ],
     targets: [
       { expr: `max(${n.producerLag})`, legend: 'lag' },
       { expr: `max(${n.producerQueue})`, legend: 'queue depth' },
@@ -190,7 +221,7 @@ function promPanel(p: PromPanel): cog.Builder<unknown> {
     .title(p.title)
     .description(p.description)
     .unit(p.unit)
-    .datasource(DATASOURCES.prometheus)
+    .datasource(DATASOURCES.mixed)
     .height(8)
     .span(p.kind === 'stat' ? 8 : 12);
   p.targets.forEach((t, i) =>
@@ -200,6 +231,18 @@ function promPanel(p: PromPanel): cog.Builder<unknown> {
         .expr(t.expr)
         .legendFormat(t.legend)
         .refId(REF_IDS[i]!),
+    ),
+  );
+  p.cloudwatch.forEach((expression, i) =>
+    panel.withTarget(
+      new cloudwatch.MetricsQueryBuilder()
+        .datasource(DATASOURCES.cloudwatch)
+        .refId(REF_IDS[p.targets.length + i]!)
+        .region('default')
+        .metricQueryType(cloudwatch.MetricQueryType.Search)
+        .metricEditorMode(cloudwatch.MetricEditorMode.Code)
+        .expression(expression)
+        .id(`cw${i}`),
     ),
   );
   return panel;
