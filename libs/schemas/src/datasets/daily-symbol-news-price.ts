@@ -22,14 +22,12 @@ export const dailySymbolNewsPrice = defineDataset({
       // Every symbol is one with prices.
       symbol: [{ relationships: { arguments: { to: "ref('stg_fmp__eod_prices')", field: 'symbol' } } }],
     },
-    // One row per price row of the batch: every session of every symbol, with or without news.
+    // One row per price row: every session of every symbol, with or without news (the mart is built whole
+    // every night, whatever the summary's batch).
     model: [
       {
         expect_table_row_count_to_equal_other_table: {
-          arguments: {
-            compare_model: "ref('stg_fmp__eod_prices')",
-            compare_row_condition: "{{ in_gold_batch('trade_date') }}",
-          },
+          arguments: { compare_model: "ref('stg_fmp__eod_prices')" },
         },
       },
     ],
