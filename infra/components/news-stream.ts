@@ -287,7 +287,7 @@ export class NewsStream extends pulumi.ComponentResource {
       {
         namespace: METRICS_NAMESPACE,
         metricName: deadLetters.metricTransformation.name,
-        description: `News records went to the dead-letter area (bronze ${deadLettersPrefix(NEWS_DELIVERY.dataset)}): replay them.`,
+        description: `News records went to the dead-letter area (bronze ${deadLettersPrefix(NEWS_DELIVERY.dataset)}): replay them with the producer's task and the command replay-dead-letters.`,
         actions,
         tags: args.tags,
       },

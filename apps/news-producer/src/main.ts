@@ -14,13 +14,61 @@ import { producerEmfDocuments } from './emf.ts';
 import { loadProducerConfig } from './config.ts';
 import { KinesisSink } from './kinesis-sink.ts';
 import { NewsProducer } from './producer.ts';
+import { replayDeadLetters } from './replay.ts';
 
 // JSON lines with service, env and version like every service's; infra's dead-letter metric filter reads `msg`.
 const logger = createLogger({ service: 'news-producer', pretty: false });
 const log = (level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown> = {}) =>
   logger[level](fields, msg);
 
+/** `main.js replay-dead-letters [--date YYYY-MM-DD]`: the dead-letter area back on the stream, then exit. */
+async function replay(argv: string[]): Promise<number> {
+  const at = argv.indexOf('--date');
+  const date = at >= 0 ? argv[at + 1] : undefined;
+  const unknown = argv.filter((a, i) => a !== '--date' && (at < 0 || i !== at + 1));
+  if (unknown.length || (at >= 0 && !date)) {
+    process.stderr.write('usage: main.js replay-dead-letters [--date YYYY-MM-DD]\n');
+    return 2;
+  }
+  // Nothing is polled: any valid ticker satisfies the poller's settings.
+  const config = loadProducerConfig({ ...process.env, NEWS_SYMBOLS: process.env.NEWS_SYMBOLS || 'REPLAY' });
+  const lake = openLake();
+  const sink = new KinesisSink({
+    kinesis: createClient(KinesisClient, awsSettingsFromEnv()),
+    streamName: config.streamName,
+    bronze: lake.bronze,
+    producer: `${config.producer}-replay`,
+    maxTries: config.maxTries,
+    backoffBaseMs: config.putBackoffBaseMs,
+    backoffCapMs: config.putBackoffCapMs,
+    queueCapacity: config.queueCapacity,
+    lingerMs: config.lingerMs,
+    onEvent: (msg, fields) => log('warn', msg, fields),
+  });
+  sink.start();
+  const summary = await replayDeadLetters({
+    bronze: lake.bronze,
+    sink,
+    date,
+    log: (m, f) => log('info', m, f),
+  });
+  await sink.close();
+  log(summary.unreadable.length ? 'error' : 'info', 'replay finished', { ...summary, sink: sink.stats });
+  return summary.unreadable.length ? 1 : 0;
+}
+
 async function main(): Promise<number> {
+  if (process.argv[2] === 'replay-dead-letters') {
+    try {
+      return await replay(process.argv.slice(3));
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        process.stderr.write(`${err.message}\n`);
+        return 2;
+      }
+      throw err;
+    }
+  }
   let config;
   try {
     config = loadProducerConfig();

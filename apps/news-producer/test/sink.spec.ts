@@ -1,5 +1,6 @@
 import { EMF_METRIC_NAME_SELECTOR, EMF_METRICS, emfSelect, METRICS } from '@finlake/platform';
 import { producerEmfDocuments } from '../src/emf.ts';
+import { REPLAYED_SUFFIX, replayDeadLetters } from '../src/replay.ts';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,19 +44,21 @@ const item = (i: number, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
+const sinkOptions = (kinesis: KinesisClient, bronze: LocalZoneStore, maxTries = 3) => ({
+  kinesis,
+  streamName: 's',
+  bronze,
+  producer: 'p',
+  maxTries,
+  backoffBaseMs: 1,
+  backoffCapMs: 5,
+  queueCapacity: 2000,
+  lingerMs: 5,
+});
+
 async function sink(kinesis: KinesisClient, maxTries = 3) {
   const bronze = new LocalZoneStore('bronze', join(await mkdtemp(join(tmpdir(), 'sink-')), 'bronze'));
-  const s = new KinesisSink({
-    kinesis,
-    streamName: 's',
-    bronze,
-    producer: 'p',
-    maxTries,
-    backoffBaseMs: 1,
-    backoffCapMs: 5,
-    queueCapacity: 2000,
-    lingerMs: 5,
-  });
+  const s = new KinesisSink(sinkOptions(kinesis, bronze, maxTries));
   s.rate = 100_000;
   return { s, bronze };
 }
@@ -213,5 +216,59 @@ describe('metrics in AWS (CloudWatch EMF lines)', () => {
         { put: 0, throttled: 0 },
       ),
     ).toHaveLength(3);
+  });
+});
+
+describe('replaying the dead-letter area', () => {
+  it('puts back exactly the bytes first sent, marks each object only once delivered, and a rerun sends nothing', async () => {
+    // The real writer: a sink whose stream fails every entry, so both go to the dead-letter area.
+    const failing = fakeKinesis(
+      (_, n) => new Map(Array.from({ length: n }, (_, i) => [i, 'InternalFailure'])),
+    );
+    const { s, bronze } = await sink(failing.client, 1);
+    s.start();
+    const sent = [toEntry(item(1), new Date()), toEntry(item(2), new Date())];
+    for (const e of sent) await s.queue.push(e);
+    await s.close();
+    expect(s.stats.deadLettered).toBe(2);
+
+    let deadObjects = 0;
+    for await (const o of bronze.list(deadLettersPrefix(FMP_NEWS)))
+      deadObjects += o.key.endsWith('.jsonl') ? 1 : 0;
+    const put: Buffer[] = [];
+    const healthy = {
+      send: async (cmd: PutRecordsCommand) => {
+        put.push(...cmd.input.Records!.map((r) => Buffer.from(r.Data!)));
+        return { FailedRecordCount: 0, Records: cmd.input.Records!.map(() => ({ SequenceNumber: '1' })) };
+      },
+    } as unknown as KinesisClient;
+    const replayer = new KinesisSink({ ...sinkOptions(healthy, bronze), producer: 'p-replay' });
+    replayer.rate = 100_000;
+    replayer.start();
+    const first = await replayDeadLetters({ bronze, sink: replayer });
+    expect(first).toMatchObject({ records: 2, objects: deadObjects, skipped: 0, unreadable: [] });
+    expect(put.map((b) => b.toString('utf8')).sort()).toEqual(
+      sent.map((e) => e.data.toString('utf8')).sort(),
+    );
+    const again = await replayDeadLetters({ bronze, sink: replayer });
+    expect(again).toMatchObject({ records: 0, objects: 0, skipped: deadObjects });
+    await replayer.close();
+    expect(replayer.stats.put).toBe(2);
+    await expect(replayDeadLetters({ bronze, sink: replayer, date: '2025-9-1' })).rejects.toThrow(
+      /YYYY-MM-DD/,
+    );
+  });
+
+  it('keeps an object with a line it cannot read unmarked, and says which line', async () => {
+    const { client } = fakeKinesis(() => new Map());
+    const bronze = new LocalZoneStore('bronze', join(await mkdtemp(join(tmpdir(), 'replay-')), 'bronze'));
+    const key = `${deadLettersPrefix(FMP_NEWS)}date=2025-09-22/x.jsonl`;
+    await bronze.put(key, '{"record":"{}","partition_key":"AAPL","article_id":"a"}\nnot json\n');
+    const replayer = new KinesisSink({ ...sinkOptions(client, bronze), producer: 'r' });
+    replayer.start();
+    const out = await replayDeadLetters({ bronze, sink: replayer });
+    await replayer.close();
+    expect(out.unreadable).toEqual([expect.objectContaining({ key, line: 2 })]);
+    expect(await bronze.get(`${key}${REPLAYED_SUFFIX}`)).toBeUndefined();
   });
 });

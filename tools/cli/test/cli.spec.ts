@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { GOVERNANCE } from '@finlake/platform';
+import { dirname, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { deadLetterKey, FMP_NEWS, GOVERNANCE, NEWS_DELIVERY, streamLandingPrefix } from '@finlake/platform';
 
 const bin = join(import.meta.dirname, '..', 'bin', 'finlake.mjs');
 const run = (...args: string[]) =>
@@ -50,5 +51,43 @@ describe('finlake CLI (the installed bin, as a real process)', () => {
       }).stdout.trim();
     expect(claims(mint()).scope).toBe('summary:read');
     expect(claims(mint('--restricted')).scope).toBe(`summary:read ${GOVERNANCE.restrictedScope}`);
+  });
+
+  it('replays the dead-letter area through the local stream into bronze, once', () => {
+    const root = mkdtempSync(join(tmpdir(), 'cli-replay-'));
+    const record = JSON.stringify({
+      article_id: 'a'.repeat(64),
+      fetched_at: '2025-09-22T14:00:00.000Z',
+      item: '{}',
+    });
+    const key = deadLetterKey(FMP_NEWS, '2025-09-22', 'news-producer-1-x');
+    mkdirSync(dirname(join(root, 'bronze', key)), { recursive: true });
+    writeFileSync(
+      join(root, 'bronze', key),
+      `${JSON.stringify({ article_id: 'a'.repeat(64), partition_key: 'AAPL', error_code: 'InternalFailure', tries: 8, record })}\n`,
+    );
+    const replay = () =>
+      spawnSync(process.execPath, [bin, 'news', 'replay-dead-letters'], {
+        encoding: 'utf8',
+        timeout: 180_000,
+        env: { ...process.env, FINLAKE_LAKE_ROOT: root },
+      });
+    const first = replay();
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/1 records in 1 objects delivered/);
+    const landed = readdirSync(join(root, 'bronze', streamLandingPrefix(NEWS_DELIVERY)), { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith('.gz'));
+    const lines = landed.flatMap((f) =>
+      gunzipSync(readFileSync(join(root, 'bronze', streamLandingPrefix(NEWS_DELIVERY), f)))
+        .toString('utf8')
+        .split('\n')
+        .filter(Boolean),
+    );
+    expect(lines).toEqual([record]);
+    expect(existsSync(join(root, 'bronze', `${key}.replayed`))).toBe(true);
+    const second = replay();
+    expect(second.status, second.stderr).toBe(0);
+    expect(second.stderr).toMatch(/0 records in 0 objects delivered/);
   });
 });

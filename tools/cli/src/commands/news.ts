@@ -41,6 +41,8 @@ async function runNews(opts: {
   fmpUrl?: string;
   shards: number;
   sandboxClock?: string;
+  /** Instead of polling: the producer's `replay-dead-letters` (no FMP), until it exits. */
+  replay?: { date?: string };
 }) {
   const env = 'local';
   const lake = openLake();
@@ -49,13 +51,14 @@ async function runNews(opts: {
     throw new InvalidArgumentError(
       `--sandbox-clock ${JSON.stringify(opts.sandboxClock)} is not an ISO instant`,
     );
-  const sandbox = opts.fmpUrl
-    ? undefined
-    : await startFmpSandbox({
-        apiKey: 'sandbox-key',
-        ratePerMin: 3000,
-        ...(clock !== undefined ? { news: { now: () => clock } } : {}),
-      });
+  const sandbox =
+    opts.fmpUrl || opts.replay
+      ? undefined
+      : await startFmpSandbox({
+          apiKey: 'sandbox-key',
+          ratePerMin: 3000,
+          ...(clock !== undefined ? { news: { now: () => clock } } : {}),
+        });
   const kinesis = await startKinesis();
   const direct = localKinesisClient(kinesis.url);
   const stream = streamName(NEWS_DELIVERY, env);
@@ -78,13 +81,22 @@ async function runNews(opts: {
   const repo = findRepoRoot();
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', '-C', '@finlake/source', join(repo, 'apps', 'news-producer', 'src', 'main.ts')],
+    [
+      '--import',
+      'tsx',
+      '-C',
+      '@finlake/source',
+      join(repo, 'apps', 'news-producer', 'src', 'main.ts'),
+      ...(opts.replay
+        ? ['replay-dead-letters', ...(opts.replay.date ? ['--date', opts.replay.date] : [])]
+        : []),
+    ],
     {
       cwd: repo,
       stdio: ['ignore', 'inherit', 'inherit'],
       env: {
         ...process.env,
-        FMP_BASE_URL: opts.fmpUrl ?? sandbox!.url,
+        FMP_BASE_URL: opts.fmpUrl ?? sandbox?.url ?? '',
         FMP_API_KEY: opts.fmpUrl ? (process.env.FMP_API_KEY ?? '') : 'sandbox-key',
         FINLAKE_AWS_ENDPOINT_URL: proxy.url,
         AWS_ACCESS_KEY_ID: 'local',
@@ -99,7 +111,8 @@ async function runNews(opts: {
   );
   const exited = new Promise<number>((r) => child.once('exit', (code) => r(code ?? 1)));
   const stop = () => child.kill('SIGTERM');
-  const timer = setTimeout(stop, opts.for);
+  // A replay ends by itself; a poll runs for the given time.
+  const timer = setTimeout(stop, opts.replay ? 2 ** 31 - 1 : opts.for);
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   // Whatever fails here (the delivery, the stand-ins), the producer does not outlive this command.
@@ -119,7 +132,7 @@ async function runNews(opts: {
     await sandbox?.close();
   }
   console.error(
-    `news run: producer exited ${code}; ${firehose.delivered} records in ${firehose.objects} objects delivered; ` +
+    `news ${opts.replay ? 'replay-dead-letters' : 'run'}: producer exited ${code}; ${firehose.delivered} records in ${firehose.objects} objects delivered; ` +
       `${proxy.stats.throttled} entries throttled by the shard limits`,
   );
   return code;
@@ -148,6 +161,25 @@ export function registerNews(program: Command): void {
     )
     .action(async (opts) => {
       process.exitCode = await runNews(opts);
+    });
+  news
+    .command('replay-dead-letters')
+    .description(
+      'put the dead-letter area back on the stream (local Kinesis -> Firehose -> bronze); each object is marked once delivered, so a rerun sends nothing twice',
+    )
+    .option('--date <day>', 'only the dead letters of this day (YYYY-MM-DD)', (v) => {
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(v))
+        throw new InvalidArgumentError(`${JSON.stringify(v)} is not YYYY-MM-DD`);
+      return v;
+    })
+    .option('--shards <n>', 'shards of the local stream (1-16)', shardCount, 1)
+    .action(async (opts) => {
+      process.exitCode = await runNews({
+        symbols: '',
+        for: 0,
+        shards: opts.shards,
+        replay: { date: opts.date },
+      });
     });
 }
 
