@@ -185,7 +185,13 @@ export function loadStackConfig(
       'an object with rateLimit and burstLimit >= rateLimit',
     ),
     logRetentionDays: int('logRetentionDays', 1, 3653),
-    freshnessSlaHours: cfg.getNumber('freshnessSlaHours') ?? 100,
+    // An alarm evaluates at most 7 days of hourly periods: 1-168 hours.
+    freshnessSlaHours: (() => {
+      const v = cfg.getNumber('freshnessSlaHours') ?? 100;
+      if (!Number.isInteger(v) || v < 1 || v > 168)
+        problems.push(`finlake:freshnessSlaHours: ${v} is not an integer from 1 to 168 (hours; default 100)`);
+      return v;
+    })(),
     lakeFormationAdmins: (() => {
       const v = obj<string[]>('lakeFormationAdmins') ?? [];
       const bad = Array.isArray(v)

@@ -118,4 +118,13 @@ describe('stack configuration', () => {
     expect(message).toMatch(/prod needs multiAz: true/);
     expect(message).toMatch(/prod needs perAz/);
   });
+
+  it('refuses Lake Formation admins that are not IAM ARNs and a freshness SLA an alarm cannot evaluate', () => {
+    const run = load({
+      'finlake:lakeFormationAdmins': JSON.stringify(['arn:aws:iam::123456789012:role/ok', 'alice']),
+      'finlake:freshnessSlaHours': '200',
+    });
+    expect(run).toThrow(/finlake:lakeFormationAdmins: \["alice"\] not IAM role or user ARNs/);
+    expect(run).toThrow(/finlake:freshnessSlaHours: 200 is not an integer from 1 to 168/);
+  });
 });

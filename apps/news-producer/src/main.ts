@@ -8,10 +8,10 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { awsSettingsFromEnv, createClient } from '@finlake/aws';
 import { ConfigError } from '@finlake/config';
 import { FmpClient, fmpClientOptions, resolveApiKey } from '@finlake/fmp-connector';
-import { openLake } from '@finlake/lake';
+import { openLake, type ZoneStore } from '@finlake/lake';
 import { createLogger } from '@finlake/logging';
-import { producerEmfDocuments } from './emf.ts';
-import { loadProducerConfig } from './config.ts';
+import { producerEmfDocuments } from './metrics.ts';
+import { loadProducerConfig, type ProducerConfig } from './config.ts';
 import { KinesisSink } from './kinesis-sink.ts';
 import { NewsProducer } from './producer.ts';
 import { replayDeadLetters } from './replay.ts';
@@ -21,23 +21,13 @@ const logger = createLogger({ service: 'news-producer', pretty: false });
 const log = (level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown> = {}) =>
   logger[level](fields, msg);
 
-/** `main.js replay-dead-letters [--date YYYY-MM-DD]`: the dead-letter area back on the stream, then exit. */
-async function replay(argv: string[]): Promise<number> {
-  const at = argv.indexOf('--date');
-  const date = at >= 0 ? argv[at + 1] : undefined;
-  const unknown = argv.filter((a, i) => a !== '--date' && (at < 0 || i !== at + 1));
-  if (unknown.length || (at >= 0 && !date)) {
-    process.stderr.write('usage: main.js replay-dead-letters [--date YYYY-MM-DD]\n');
-    return 2;
-  }
-  // Nothing is polled: any valid ticker satisfies the poller's settings.
-  const config = loadProducerConfig({ ...process.env, NEWS_SYMBOLS: process.env.NEWS_SYMBOLS || 'REPLAY' });
-  const lake = openLake();
-  const sink = new KinesisSink({
+/** The stream sink with the configured pacing, retries and queue (the poller's and the replay's). */
+function sinkFor(config: ProducerConfig, bronze: ZoneStore, producer: string): KinesisSink {
+  return new KinesisSink({
     kinesis: createClient(KinesisClient, awsSettingsFromEnv()),
     streamName: config.streamName,
-    bronze: lake.bronze,
-    producer: `${config.producer}-replay`,
+    bronze,
+    producer,
     maxTries: config.maxTries,
     backoffBaseMs: config.putBackoffBaseMs,
     backoffCapMs: config.putBackoffCapMs,
@@ -45,6 +35,24 @@ async function replay(argv: string[]): Promise<number> {
     lingerMs: config.lingerMs,
     onEvent: (msg, fields) => log('warn', msg, fields),
   });
+}
+
+/** `main.js replay-dead-letters [--date YYYY-MM-DD]`: the dead-letter area back on the stream, then exit. */
+async function replay(argv: string[]): Promise<number> {
+  const at = argv.indexOf('--date');
+  const date = at >= 0 ? argv[at + 1] : undefined;
+  const unknown = argv.filter((a, i) => a !== '--date' && (at < 0 || i !== at + 1));
+  if (unknown.length || (at >= 0 && !/^\d{4}-\d{2}-\d{2}$/.test(date ?? ''))) {
+    process.stderr.write(
+      `replay-dead-letters: ${unknown.length ? `unknown argument ${JSON.stringify(unknown[0])}` : `--date ${JSON.stringify(date ?? '')} is not YYYY-MM-DD`}\n` +
+        'usage: main.js replay-dead-letters [--date YYYY-MM-DD]\n',
+    );
+    return 2;
+  }
+  // Nothing is polled: any valid ticker satisfies the poller's settings.
+  const config = loadProducerConfig({ ...process.env, NEWS_SYMBOLS: process.env.NEWS_SYMBOLS || 'REPLAY' });
+  const lake = openLake();
+  const sink = sinkFor(config, lake.bronze, `${config.producer}-replay`);
   sink.start();
   const summary = await replayDeadLetters({
     bronze: lake.bronze,
@@ -58,27 +66,8 @@ async function replay(argv: string[]): Promise<number> {
 }
 
 async function main(): Promise<number> {
-  if (process.argv[2] === 'replay-dead-letters') {
-    try {
-      return await replay(process.argv.slice(3));
-    } catch (err) {
-      if (err instanceof ConfigError) {
-        process.stderr.write(`${err.message}\n`);
-        return 2;
-      }
-      throw err;
-    }
-  }
-  let config;
-  try {
-    config = loadProducerConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
+  if (process.argv[2] === 'replay-dead-letters') return replay(process.argv.slice(3));
+  const config = loadProducerConfig();
   const apiKey = await resolveApiKey(config);
   const lake = openLake();
   const client = new FmpClient({
@@ -92,18 +81,7 @@ async function main(): Promise<number> {
         error: error.message,
       }),
   });
-  const sink = new KinesisSink({
-    kinesis: createClient(KinesisClient, awsSettingsFromEnv()),
-    streamName: config.streamName,
-    bronze: lake.bronze,
-    producer: config.producer,
-    maxTries: config.maxTries,
-    backoffBaseMs: config.putBackoffBaseMs,
-    backoffCapMs: config.putBackoffCapMs,
-    queueCapacity: config.queueCapacity,
-    lingerMs: config.lingerMs,
-    onEvent: (msg, fields) => log('warn', msg, fields),
-  });
+  const sink = sinkFor(config, lake.bronze, config.producer);
   const producer = new NewsProducer({
     client,
     sink,
@@ -122,12 +100,7 @@ async function main(): Promise<number> {
   const emf =
     config.metricsEmfIntervalMs > 0
       ? setInterval(() => {
-          const now = {
-            lagSeconds: producer.lagSeconds(),
-            queueDepth: sink.queue.depth,
-            put: sink.stats.put,
-            throttled: sink.stats.throttled,
-          };
+          const now = producer.sample();
           for (const doc of producerEmfDocuments(now, last)) logger.info(doc, 'metrics');
           last = { put: now.put, throttled: now.throttled };
         }, config.metricsEmfIntervalMs)
@@ -161,6 +134,11 @@ async function main(): Promise<number> {
 }
 
 process.exitCode = await main().catch((err: unknown) => {
+  // A bad setting: every problem named, exit 2 (nothing was started).
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    return 2;
+  }
   log('error', 'producer failed', { error: String(err) });
   return 1;
 });

@@ -1,5 +1,4 @@
 import { createServer, type Server } from 'node:http';
-import { Counter, Gauge, Registry } from 'prom-client';
 import {
   FatalAuthError,
   FmpClient,
@@ -12,9 +11,9 @@ import {
 import type { ZoneStore } from '@finlake/lake';
 import { readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.ts';
 import type { KinesisSink } from './kinesis-sink.ts';
+import { producerRegistry, type ProducerSample } from './metrics.ts';
 import { stampOf, toEntry } from './records.ts';
 import { fromNewYorkStamp, newYorkStamp } from '@finlake/market-calendar';
-import { METRICS, type MetricDef } from '@finlake/platform';
 
 export interface ProducerOptions {
   client: FmpClient;
@@ -67,12 +66,10 @@ export class NewsProducer {
     this.now = o.now ?? (() => new Date());
   }
 
-  sinkStats() {
-    return this.o.sink.stats;
-  }
-
-  queueDepth(): number {
-    return this.o.sink.queue.depth;
+  /** What the metrics report, now (totals since start). */
+  sample(): ProducerSample {
+    const { put, throttled } = this.o.sink.stats;
+    return { lagSeconds: this.lagSeconds(), queueDepth: this.o.sink.queue.depth, put, throttled };
   }
 
   /** Lag: now minus the newest article delivered (seconds), or undefined before the first one. */
@@ -215,7 +212,7 @@ export class NewsProducer {
 
   /** `/healthz`: lag and queue depth; 503 when no poll finished within three intervals. */
   serveHealth(port: number, host = '0.0.0.0'): Promise<Server> {
-    const metrics = producerMetrics(this);
+    const metrics = producerRegistry(() => this.sample());
     const server = createServer((req, res) => {
       if (req.url === '/metrics') {
         void metrics
@@ -239,42 +236,3 @@ export class NewsProducer {
     return new Promise((resolve) => server.listen(port, host, () => resolve(server)));
   }
 }
-
-/**
- * The producer's metrics under the platform's names, read from its live state at scrape time: lag, queue
- * depth, records put and entries throttled (the dev stack's Prometheus scrapes GET /metrics).
- */
-function producerMetrics(p: NewsProducer): Registry {
-  const registry = new Registry();
-  const sink = p.sinkStats();
-  new Gauge({
-    ...def(METRICS.producerLag),
-    registers: [registry],
-    collect() {
-      const lag = p.lagSeconds();
-      if (lag !== undefined) this.set(lag);
-    },
-  });
-  new Gauge({
-    ...def(METRICS.producerQueue),
-    registers: [registry],
-    collect() {
-      this.set(p.queueDepth());
-    },
-  });
-  for (const [metric, read] of [
-    [METRICS.producerRecords, () => sink.put],
-    [METRICS.producerThrottled, () => sink.throttled],
-  ] as const)
-    new Counter({
-      ...def(metric),
-      registers: [registry],
-      collect() {
-        this.reset();
-        this.inc(read());
-      },
-    });
-  return registry;
-}
-
-const def = (m: MetricDef) => ({ name: m.name, help: m.help, labelNames: [...m.labels] });

@@ -1,5 +1,5 @@
 import { EMF_METRIC_NAME_SELECTOR, EMF_METRICS, emfSelect, METRICS } from '@finlake/platform';
-import { producerEmfDocuments } from '../src/emf.ts';
+import { producerEmfDocuments } from '../src/metrics.ts';
 import { REPLAYED_SUFFIX, replayDeadLetters } from '../src/replay.ts';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -13,6 +13,9 @@
     {{ exceptions.raise_compiler_error("expect_row_values_to_have_recent_data on " ~ column_name ~ ": datepart day or hour, got " ~ datepart) }}
   {%- endif -%}
   {%- set as_of = env_var('FINLAKE_AS_OF', '') -%}
+  {%- if as_of and not modules.re.match('^\d{4}-\d{2}-\d{2}$', as_of) -%}
+    {{ exceptions.raise_compiler_error("FINLAKE_AS_OF must be a date YYYY-MM-DD or empty, got " ~ as_of) }}
+  {%- endif -%}
   {%- set reference = "cast('" ~ as_of ~ "' as timestamp) + interval '1' day" if as_of else 'current_timestamp' %}
   with newest as (
       select max(cast({{ column_name }} as timestamp)) as newest

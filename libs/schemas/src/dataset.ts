@@ -66,6 +66,13 @@ export function defineDataset<P extends TProperties>(
     if (t !== 'date' && t !== 'timestamp')
       throw new Error(`${def.name}: eventTime ${def.eventTime} must be a date or timestamp column`);
   }
+  const f = def.freshness;
+  if (
+    f &&
+    !(Number.isInteger(f.warnAfterDays) && f.warnAfterDays >= 1 && f.errorAfterDays >= f.warnAfterDays)
+  )
+    throw new Error(`${def.name}: freshness needs whole days, 1 <= warnAfterDays <= errorAfterDays`);
+  if (f && !def.eventTime) throw new Error(`${def.name}: freshness needs an eventTime column to measure`);
   const staged = def.dbtStaging;
   for (const key of [...Object.keys(staged?.rename ?? {}), ...(staged?.exclude ?? [])]) {
     if (!(key in properties))

@@ -258,3 +258,27 @@ describe('column sensitivity', () => {
     expect(yml).toMatch(/- name: market_value\n(.*\n){2}\s+meta: \{ sensitivity: restricted \}/);
   });
 });
+
+describe('freshness and event time', () => {
+  const base = { name: 'f', zone: 'silver' as const, description: 'f', primaryKey: [], partitionBy: [] };
+  it('needs a date or timestamp event time, and whole days with warn <= error', () => {
+    expect(() => defineDataset({ ...base, eventTime: 'x', properties: { x: col.string('X.') } })).toThrow(
+      /eventTime x must be a date or timestamp column/,
+    );
+    expect(() =>
+      defineDataset({
+        ...base,
+        eventTime: 'd',
+        freshness: { warnAfterDays: 5, errorAfterDays: 2 },
+        properties: { d: col.date('D.') },
+      }),
+    ).toThrow(/1 <= warnAfterDays <= errorAfterDays/);
+    expect(() =>
+      defineDataset({
+        ...base,
+        freshness: { warnAfterDays: 1, errorAfterDays: 2 },
+        properties: { d: col.date('D.') },
+      }),
+    ).toThrow(/freshness needs an eventTime/);
+  });
+});

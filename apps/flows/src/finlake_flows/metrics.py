@@ -76,58 +76,42 @@ def record_run(
     return record
 
 
+def emf_doc(dimensions: dict, metric_id: str, value: float, unit: str, now_ms: int | None = None) -> dict:
+    """One CloudWatch EMF document: one metric (what infra's metric filters match on) with its dimensions."""
+    name = _name(metric_id)
+    return {
+        "_aws": {
+            "Timestamp": now_ms if now_ms is not None else int(time.time() * 1000),
+            "CloudWatchMetrics": [
+                {"Namespace": names()["namespace"], "Dimensions": [list(dimensions)],
+                 "Metrics": [{"Name": name, "Unit": unit}]}
+            ],
+        },
+        **dimensions,
+        name: value,
+    }  # fmt: skip
+
+
 def emf_lines(record: dict) -> list[dict]:
-    """The run record as CloudWatch EMF documents (one per dimension set), the platform's metric names."""
-    ns = names()["namespace"]
+    """The run record as CloudWatch EMF documents under the platform's metric names."""
     now = int(time.time() * 1000)
-
-    def doc(dimensions: dict, values: list[tuple[str, float, str]]) -> dict:
-        return {
-            "_aws": {
-                "Timestamp": now,
-                "CloudWatchMetrics": [
-                    {
-                        "Namespace": ns,
-                        "Dimensions": [list(dimensions)],
-                        "Metrics": [{"Name": n, "Unit": u} for n, _, u in values],
-                    }
-                ],
-            },
-            **dimensions,
-            **{n: v for n, v, _ in values},
-        }
-
     out = [
-        doc({"flow": record["flow"], "stage": stage}, [(_name("stageDuration"), secs, "Seconds")])
+        emf_doc({"flow": record["flow"], "stage": stage}, "stageDuration", secs, "Seconds", now)
         for stage, secs in record["stage_seconds"].items()
     ]
     for dataset, outcomes in record["rows"].items():
         for outcome, n in outcomes.items():
-            out.append(doc({"dataset": dataset, "outcome": outcome}, [(_name("rows"), n, "Count")]))
+            out.append(emf_doc({"dataset": dataset, "outcome": outcome}, "rows", n, "Count", now))
     for mart, passed in record["gates"].items():
-        out.append(doc({"mart": mart}, [(_name("gate"), 1 if passed else 0, "None")]))
+        out.append(emf_doc({"mart": mart}, "gate", 1 if passed else 0, "None", now))
     for dataset, newest in record.get("newest", {}).items():
-        out.append(
-            doc({"dataset": dataset}, [(_name("freshness"), max(0.0, now / 1000 - newest), "Seconds")])
-        )
+        out.append(emf_doc({"dataset": dataset}, "freshness", max(0.0, now / 1000 - newest), "Seconds", now))
     return out
 
 
 def flow_run_emf(flow: str, state: str) -> dict:
     """One final flow run as an EMF document: finlake_flow_runs_total 1 with its flow and state."""
-    m = names()["flowRuns"]
-    return {
-        "_aws": {
-            "Timestamp": int(time.time() * 1000),
-            "CloudWatchMetrics": [
-                {"Namespace": names()["namespace"], "Dimensions": [m["labels"]],
-                 "Metrics": [{"Name": m["name"], "Unit": "Count"}]}
-            ],
-        },
-        "flow": flow,
-        "state": state,
-        m["name"]: 1,
-    }  # fmt: skip
+    return emf_doc({"flow": flow, "state": state}, "flowRuns", 1, "Count")
 
 
 def flow_run_hook(flow_, flow_run_, state) -> None:
