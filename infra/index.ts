@@ -144,6 +144,7 @@ const glue = new GlueJob(`${name}-glue`, {
   accountId,
   scriptPath: join(repo, 'apps', 'glue-bronze-to-silver', 'glue_entry.py'),
   packageDir: join(repo, 'apps', 'glue-bronze-to-silver', 'src', 'finlake_glue'),
+  pyprojectPath: join(repo, 'apps', 'glue-bronze-to-silver', 'pyproject.toml'),
   contractsDir: join(repo, 'libs', 'schemas', 'generated', 'json-schema'),
   platformJson: join(repo, 'libs', 'platform', 'generated', 'platform.json'),
   lake,

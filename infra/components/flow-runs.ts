@@ -3,8 +3,8 @@ import * as pulumi from '@pulumi/pulumi';
 import {
   ARTIFACTS,
   BATCH_CAPACITY_STRATEGY,
+  BATCH_DATASETS,
   BLOCKS,
-  FMP_EOD_PRICES,
   GOLD_MARTS,
   NAMES,
   goldCandidatesPrefix,
@@ -12,6 +12,7 @@ import {
   SERVICES,
   manifestsPrefix,
   silverRunSummariesPrefix,
+  SOURCE_DATASETS,
   staticPrefix,
   type InfraEnvOf,
 } from '@finlake/platform';
@@ -94,10 +95,15 @@ export function flowRunStatements(r: {
       Action: ['glue:StartJobRun', 'glue:GetJobRun', 'glue:BatchStopJobRun'],
       Resource: [`${glue}:job/${r.glueJobName}`],
     },
-    ...bucketAccess('Manifests', r.bronzeArn, 'read', [manifestsPrefix(FMP_EOD_PRICES)]),
-    ...bucketAccess('RunSummaries', r.silverArn, 'read', [
-      silverRunSummariesPrefix(FMP_EOD_PRICES.silverTable),
-    ]),
+    // Every declared dataset's: the batch ones' manifests, and each silver table's run summaries (the
+    // flows read the summary of every job run they start, the streamed table's too).
+    ...bucketAccess('Manifests', r.bronzeArn, 'read', BATCH_DATASETS.map(manifestsPrefix)),
+    ...bucketAccess(
+      'RunSummaries',
+      r.silverArn,
+      'read',
+      SOURCE_DATASETS.map((d) => silverRunSummariesPrefix(d.silverTable)),
+    ),
     ...bucketAccess('RunResults', r.artefactsArn, 'read', [staticPrefix(ARTIFACTS.dbtRunResults)]),
     ...bucketAccess('PrefectResults', r.artefactsArn, 'readwrite', [`${ARTIFACTS.prefectResults}/`]),
     // Publish lists a candidate's partition folders (no object is read or written) ...

@@ -3,7 +3,8 @@ import type { SecureBucket } from './secure-bucket.ts';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { ARTIFACTS, FMP_EOD_PRICES, NAMES, fill } from '@finlake/platform';
-import { gluePackageLayout } from './glue-job-layout.ts';
+import { readFileSync } from 'node:fs';
+import { glueAdditionalModules, gluePackageLayout } from './glue-job-layout.ts';
 import { bucketAccess, glueCatalogAccess, kmsUse, type Statement } from './iam.ts';
 import { serviceRole } from './security.ts';
 
@@ -17,6 +18,8 @@ export interface GlueJobArgs {
   /** Local paths of the entry script and of what the job's package zip holds (gluePackageLayout). */
   scriptPath: string;
   packageDir: string;
+  /** The job's pyproject.toml: its pins become `--additional-python-modules`. */
+  pyprojectPath: string;
   /** libs/schemas/generated/json-schema: the dataset contracts the job reads. */
   contractsDir: string;
   /** libs/platform/generated/platform.json: the key layouts the job reads. */
@@ -94,6 +97,10 @@ export class GlueJob extends pulumi.ComponentResource {
           'glue:UpdateTable',
           'glue:GetPartitions',
           'glue:BatchCreatePartition',
+          // The streamed tables' day pointers: a partition's location is switched to its new version.
+          'glue:GetPartition',
+          'glue:CreatePartition',
+          'glue:UpdatePartition',
         ]),
         {
           Sid: 'Logs',
@@ -137,6 +144,9 @@ export class GlueJob extends pulumi.ComponentResource {
           '--bronze_uri': pulumi.interpolate`s3://${args.lake.bronze.name}`,
           '--silver_uri': pulumi.interpolate`s3://${args.lake.silver.name}`,
           '--mode': 'window',
+          // A streamed dataset's days are partitions of this database (their locations are its pointers).
+          '--silver_database': args.lake.silverDatabase,
+          '--additional-python-modules': glueAdditionalModules(readFileSync(args.pyprojectPath, 'utf8')),
         },
         tags: args.tags,
       },

@@ -5,7 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FMP_EOD_PRICES, bronzeDatasetPrefix } from '@finlake/platform';
-import { gluePackageLayout } from '../components/glue-job-layout.ts';
+import { readFileSync } from 'node:fs';
+import { GLUE_PROVIDED, glueAdditionalModules, gluePackageLayout } from '../components/glue-job-layout.ts';
 
 const REPO = join(import.meta.dirname, '..', '..');
 const PYTHON = join(REPO, '.venv', 'bin', 'python');
@@ -35,6 +36,27 @@ from finlake_glue import bronze
 print(load_contract("fmp_eod_prices").name, load_contract("fmp_eod_wire_row").name, bronze.DATASET_PREFIX)
 `;
 
+// Every third-party module the package imports, by the distribution that installs it, with the version
+// installed here (the one the tests ran): what Glue must have for the job to import.
+const IMPORTS = `
+import ast, json, sys, zipfile, importlib.metadata as md
+dists = md.packages_distributions()
+needed = {}
+with zipfile.ZipFile(sys.argv[1]) as z:
+    for name in z.namelist():
+        if not name.endswith(".py"):
+            continue
+        for node in ast.walk(ast.parse(z.read(name))):
+            mods = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module else []
+            for m in mods:
+                top = m.split(".")[0]
+                if top in sys.stdlib_module_names or top == "finlake_glue" or top == "__future__":
+                    continue
+                for d in dists.get(top, [top]):
+                    needed[d.lower()] = md.version(d) if d in dists.get(top, []) else None
+print(json.dumps(needed))
+`;
+
 describe('the Glue package zip', () => {
   let dir: string;
   beforeAll(() => {
@@ -56,5 +78,31 @@ describe('the Glue package zip', () => {
     expect(run.stdout.trim()).toBe(
       `fmp_eod_prices fmp_eod_wire_row ${bronzeDatasetPrefix(FMP_EOD_PRICES).replace(/\/$/, '')}`,
     );
+  });
+
+  it('has every module it imports on Glue: Glue brings Spark and boto3, the rest are --additional-python-modules at the versions tested here', () => {
+    const zip = join(dir, 'finlake_glue.zip');
+    const scan = spawnSync(PYTHON, ['-c', IMPORTS, zip], { encoding: 'utf8' });
+    expect(scan.status, scan.stderr).toBe(0);
+    const needed = JSON.parse(scan.stdout) as Record<string, string | null>;
+    const pyproject = readFileSync(join(REPO, 'apps', 'glue-bronze-to-silver', 'pyproject.toml'), 'utf8');
+    const pins = Object.fromEntries(
+      glueAdditionalModules(pyproject)
+        .split(',')
+        .map((p) => p.split('==') as [string, string])
+        .map(([n, v]) => [n.toLowerCase(), v]),
+    );
+    const provided = new Set<string>(GLUE_PROVIDED);
+    expect(Object.keys(needed).length).toBeGreaterThan(2); // the scan sees pyarrow, vaderSentiment, ...
+    for (const [dist, version] of Object.entries(needed)) {
+      if (provided.has(dist)) continue;
+      expect(pins[dist], `${dist} is imported by the job but not in --additional-python-modules`).toBe(
+        version,
+      );
+    }
+  });
+
+  it('refuses a loose pin with the reason', () => {
+    expect(() => glueAdditionalModules('dependencies = ["pyarrow>=18"]')).toThrow(/pinned with ==/);
   });
 });

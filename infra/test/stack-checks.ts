@@ -18,6 +18,7 @@ import {
   LAKE_LAYOUT,
   NEWS_DELIVERY,
   SECRETS,
+  SOURCE_DATASETS,
   SERVICES,
   glueDatabase,
   secretNameOf,
@@ -392,6 +393,20 @@ export function describeStack(stack: 'dev' | 'staging' | 'prod', expected: Stack
     const flowRuns = policyOf(`finlake-${stack}-flow-runs-task`) as Statement[];
     const job = `arn:aws:glue:us-east-1:${ACCOUNT}:job/finlake-${stack}-bronze-to-silver`;
     expect(isAllowed(flowRuns, { action: 'glue:StartJobRun', resource: job })).toBe(true);
+    // ... and the summary of every job run they start, whichever declared dataset it built (the key the
+    // job writes: libs/platform's template, as finlake_glue fills it). The twin found the news one missing.
+    const silverArn = `arn:aws:s3:::${bucket('silver')}`;
+    const summaries = SOURCE_DATASETS.map((d) => silverRunSummaryKey(d.silverTable, 'run-1'));
+    expect(summaries.length).toBeGreaterThan(1);
+    expect(deniedKeys(flowRuns, silverArn, 's3:GetObject', summaries)).toEqual([]);
+    expect(
+      deniedKeys(flowRuns, silverArn, 's3:GetObject', ['fmp_news/session_date=2025-09-22/x.parquet']),
+    ).toHaveLength(1);
+    // The Glue job switches a streamed table's day partitions: their location is its pointer.
+    const glueRole = policyOf(`finlake-${stack}-glue-role`) as Statement[];
+    const newsTable = `arn:aws:glue:us-east-1:${ACCOUNT}:table/finlake_${stack}_silver/fmp_news`;
+    for (const action of ['glue:GetPartition', 'glue:CreatePartition', 'glue:UpdatePartition'])
+      expect(isAllowed(glueRole, { action, resource: newsTable }), action).toBe(true);
     expect(
       isAllowed(policyOf(`finlake-${stack}-prefect-worker`) as Statement[], {
         action: 'glue:StartJobRun',

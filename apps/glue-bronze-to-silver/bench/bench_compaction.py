@@ -35,9 +35,9 @@ def scan(silver: Path, day: str, repeats: int = 3) -> float:
 
 def main(files: int, rows_per_file: int) -> dict:
     root = Path(tempfile.mkdtemp(prefix="bench-compaction-"))
-    layout = news.Layout(root / "silver")
+    layout = news.open_layout(str(root / "silver"))
     day = "2025-09-22"
-    version = layout.version_dir(day, "seed")
+    version = layout.silver.path(layout.version_dir(day, "seed"))
     version.mkdir(parents=True)
     schema = news.arrow_schema("fmp_news")
     t0 = datetime(2025, 9, 22, 13, tzinfo=UTC)
@@ -60,13 +60,13 @@ def main(files: int, rows_per_file: int) -> dict:
             for i in range(rows_per_file)
         ]
         pq.write_table(pa.Table.from_pylist(rows, schema=schema), version / f"part-r{f}.parquet")
-    news.switch(layout, day, version)
+    news.switch(layout, day, layout.version_dir(day, "seed"))
     before_files = list(version.glob("*.parquet"))
-    small = scan(layout.silver, day)
+    small = scan(layout.silver.root, day)
     t = time.perf_counter()
-    report = news.compact(str(layout.silver), "bench")["days"][day]
+    report = news.compact(str(layout.silver.root), "bench")["days"][day]
     compact_s = time.perf_counter() - t
-    large = scan(layout.silver, day)
+    large = scan(layout.silver.root, day)
     return {
         "files_before": len(before_files),
         "bytes_before": report["bytes_before"],

@@ -11,6 +11,7 @@ import pytest
 
 from finlake_glue import news, sessions
 from finlake_glue.contract import platform
+from finlake_glue.news_store import LocalZone
 
 RECORDED = (
     Path(__file__).resolve().parents[3]
@@ -150,18 +151,19 @@ def test_a_repeated_article_is_kept_once_within_and_across_batches(stream):
 
 def test_a_batch_killed_before_its_commit_loses_and_doubles_nothing(stream, monkeypatch):
     stream.land([record(item(url=f"https://www.reuters.com/{i}")) for i in range(5)])
-    real = news._atomic_write
+    real = LocalZone.put
 
-    def crash(path, data):
-        if "batches" in str(path):
+    def crash(zone, key, data):
+        if "batches" in key:
             raise KeyboardInterrupt("killed")  # after the data files, before the ledger entry
-        real(path, data)
+        real(zone, key, data)
 
-    monkeypatch.setattr(news, "_atomic_write", crash)
+    monkeypatch.setattr(LocalZone, "put", crash)
     with pytest.raises(KeyboardInterrupt):
         stream.batch("r1")
-    monkeypatch.setattr(news, "_atomic_write", real)
-    assert not news.Layout(stream.silver, stream.bronze).lock().exists()
+    monkeypatch.setattr(LocalZone, "put", real)
+    layout = news.open_layout(str(stream.silver), str(stream.bronze))
+    assert layout.silver.get(layout.lock()) is None
     # The next batch (another run) takes the same objects: its dedupe counts what the killed one wrote.
     s = stream.batch("r2")
     assert s["objects_read"] == 1 and s["already_in_silver"] == 5
@@ -172,9 +174,9 @@ def test_compaction_rewrites_a_day_into_one_file_and_readers_never_see_a_partial
     for i in range(6):
         stream.land([record(item(url=f"https://www.reuters.com/{i}-{j}")) for j in range(3)])
         stream.batch(f"r{i}")
-    layout = news.Layout(stream.silver, stream.bronze)
+    layout = news.open_layout(str(stream.silver), str(stream.bronze))
     before = sorted(r[0] for r in stream.rows())
-    assert len(list(news.current_version(layout, "2025-09-22").glob("*.parquet"))) == 6
+    assert len(news.version_files(layout, news.current_version(layout, "2025-09-22"))) == 6
 
     # Killed after writing the new version, before the switch: readers still see the old day, whole.
     real = news.switch
@@ -198,7 +200,7 @@ def test_compaction_rewrites_a_day_into_one_file_and_readers_never_see_a_partial
 
 
 def test_a_live_writer_holds_the_table(stream):
-    layout = news.Layout(stream.silver, stream.bronze)
+    layout = news.open_layout(str(stream.silver), str(stream.bronze))
     with news.writer_lock(layout, "other"), pytest.raises(RuntimeError, match="being written by run other"):
         stream.batch("r1")
 

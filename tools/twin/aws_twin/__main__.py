@@ -82,8 +82,10 @@ def _twin(a, docker: str) -> int:
     from aws_twin.glue_executor import GlueExecutor
     from aws_twin.lambdas import invoke
     from aws_twin.moto_aws import Moto, provision
+    from aws_twin.news_seams import news_seams
     from aws_twin.pipeline import fault_seam, increment_seam, nightly_seams, sync_blocks
     from aws_twin.prefect_server import PrefectServer
+    from aws_twin.seams import flow_run_credentials
     from aws_twin.standins import IdentityProvider, SlackWebhook
     from finlake_flows import platform
     from finlake_flows.work_pool import ecs_deployments
@@ -128,7 +130,7 @@ def _twin(a, docker: str) -> int:
         }
         ecs = running_executor(EcsExecutor(moto, docker, {"FMP_BASE_URL": sandbox_url, **endpoints},
                                            {platform.service("dbt")["container"]: DbtOnDuckDb(moto)}))  # fmt: skip
-        running_executor(GlueExecutor(moto))
+        glue_executor = running_executor(GlueExecutor(moto))
         api_role = moto.remap(
             stack.one("aws:lambda/function:Function", name=f"finlake-{a.stack}-api")["inputs"]["role"]
         )
@@ -158,6 +160,9 @@ def _twin(a, docker: str) -> int:
         seams += nightly_seams(prefect, moto, stack, docker, ecs, athena, idp, flow_env)
         seams.append(increment_seam(prefect, moto, stack, docker, flow_env))
         seams.append(fault_seam(prefect, moto, stack, docker, ecs, slack, flow_env))
+        seams += news_seams(
+            moto, stack, docker, sandbox_url, endpoints, glue_executor, flow_run_credentials(moto, stack)
+        )
     finally:
         for running in executors:
             running.stop()

@@ -169,6 +169,9 @@ def provision(moto: Moto, stack: Rendered, secret_values: dict[str, str]) -> Non
         name = secret["inputs"]["name"]
         arn = sm.create_secret(Name=name, SecretString=secret_values.get(name, "unset"))["ARN"]
         moto.arns[f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:{secret['name']}"] = arn
+    from aws_twin.news_seams import provision_streams  # it imports Moto from here
+
+    provision_streams(moto, stack)  # before the roles: their policies name the streams' ARNs
     iam = moto.client("iam")
     roles = stack.of_type("aws:iam/role:Role")
     for role in roles:

@@ -15,6 +15,8 @@ underscores because Glue job parameters do.
     --from, --to  YYYY-MM-DD                           (required in window mode)
     --run_id      the Prefect flow_run_id              (lineage column, log field, rejects partition)
     --symbols     optional comma-separated filter of bronze symbol= partitions
+    --silver_database  the Glue database of silver (a streamed dataset on S3: its day partitions' locations
+                       are the pointers the job switches; infra sets it)
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ STREAM_ONLY = ("stream", "compact")
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 URI = re.compile(r"^(s3a?://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?|file:/.+|/.+)$")
 REQUIRED = ["dataset", "bronze_uri", "silver_uri", "run_id"]
-OPTIONAL = ["mode", "from", "to", "symbols"]
+OPTIONAL = ["mode", "from", "to", "symbols", "silver_database"]
 
 
 class ArgumentError(ValueError):
@@ -51,6 +53,7 @@ class JobArgs:
     date_from: date | None
     date_to: date | None
     symbols: tuple[str, ...]
+    silver_database: str | None = None
 
 
 def _date(name: str, value: str | None, problems: list[str]) -> date | None:
@@ -106,9 +109,18 @@ def validate(raw: dict[str, str | None]) -> JobArgs:
         for s in symbols
         if not re.fullmatch(r"\^?[A-Z0-9][A-Z0-9.\-]{0,14}", s)
     ]
+    silver_database = raw.get("silver_database") or None
+    if silver_database and not re.fullmatch(r"[a-z0-9_]{1,255}", silver_database):
+        problems.append(f"--silver_database {silver_database!r} is not a Glue database name (a-z 0-9 _)")
+    if streamed and silver_uri.startswith("s3") and not silver_database:
+        problems.append(
+            f"--silver_database is required for {dataset} on S3: its days are the Glue partitions' locations"
+        )
     if problems:
         raise ArgumentError("; ".join(problems))
-    return JobArgs(dataset, bronze_uri, silver_uri, run_id, mode, date_from, date_to, symbols)
+    return JobArgs(
+        dataset, bronze_uri, silver_uri, run_id, mode, date_from, date_to, symbols, silver_database
+    )
 
 
 def parse(argv: list[str]) -> JobArgs:

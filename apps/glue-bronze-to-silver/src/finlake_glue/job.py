@@ -316,9 +316,9 @@ def main(argv: list[str]) -> int:
 
         try:
             if a.mode == "compact":
-                summary = news.compact(a.silver_uri, a.run_id)
+                summary = news.compact(a.silver_uri, a.run_id, silver_database=a.silver_database)
             else:
-                summary = news.transform(a.bronze_uri, a.silver_uri, a.run_id, a.mode)
+                summary = news.transform(a.bronze_uri, a.silver_uri, a.run_id, a.mode, a.silver_database)
             log(logger, logging.INFO, "run summary", **summary)
             return 0
         except Exception:

@@ -11,7 +11,8 @@ sentiment score, drops articles silver already holds (article_id), and appends o
 session day to that day's current version. Compaction rewrites a day's files into one file in a new
 version and switches the day's pointer; readers see the old version or the new, never a mix:
 
-    silver/fmp_news/session_date=D            -> a symlink to the day's current version (Glue: the partition's location)
+    silver/fmp_news/session_date=D            -> a symlink to the day's current version (locally)
+    Glue partition fmp_news(session_date=D)    .Location = the day's current version (on S3, news_store)
     silver/_versions/fmp_news/session_date=D/v=<version>/part-<run>.parquet
 
 A batch is committed by its ledger entry (the contract's `silver.streamBatches`: the bronze keys it consumed),
@@ -25,7 +26,6 @@ import argparse
 import gzip
 import hashlib
 import json
-import os
 import re
 import sys
 import time
@@ -33,14 +33,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from finlake_glue import args as job_args
-from finlake_glue import sessions
+from finlake_glue import news_store, sessions
 from finlake_glue.contract import load_contract, platform, source_dataset
+from finlake_glue.news_store import DayPointers, Zone
 
 TABLE = "fmp_news"
 STAMP = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
@@ -48,102 +48,73 @@ ARTICLE_ID = re.compile(r"^[0-9a-f]{64}$")
 URL = re.compile(r"^https?://[^\s/]+\.[^\s/]+(/\S*)?$")
 
 
-def _local(uri: str) -> Path:
-    if uri.startswith("s3"):
-        raise NotImplementedError(
-            "the news table's S3 layout (partition pointers in the Glue catalog) is not built yet: run it locally"
-        )
-    return Path(uri.removeprefix("file://").removeprefix("file:"))
-
-
 @dataclass(frozen=True)
 class Layout:
-    silver: Path
-    bronze: Path | None = None  # compaction reads silver only
+    """The news table's keys in its zones (the platform contract's templates), and its day pointers."""
+
+    silver: Zone
+    pointers: DayPointers
+    bronze: Zone | None = None  # compaction reads silver only
 
     @property
-    def landing(self) -> Path:
-        assert self.bronze is not None, "reading bronze needs Layout(silver, bronze)"
-        return self.bronze / source_dataset(TABLE)["bronze_prefix"]
+    def landing(self) -> str:
+        return source_dataset(TABLE)["bronze_prefix"]
 
     @property
-    def table(self) -> Path:
-        return self.silver / platform()["lake"]["silver"]["table"].format(table=TABLE)
+    def table(self) -> str:
+        return platform()["lake"]["silver"]["table"].format(table=TABLE)
 
-    def version_dir(self, day: str, version: str) -> Path:
-        return self.silver / platform()["lake"]["silver"]["partitionVersion"].format(
+    def version_dir(self, day: str, version: str) -> str:
+        return platform()["lake"]["silver"]["partitionVersion"].format(
             table=TABLE, partition=f"session_date={day}", version=version
         )
 
-    def batch_doc(self, run_id: str) -> Path:
-        return self.silver / platform()["lake"]["silver"]["streamBatches"].format(table=TABLE, name=run_id)
+    def batch_doc(self, run_id: str) -> str:
+        return platform()["lake"]["silver"]["streamBatches"].format(table=TABLE, name=run_id)
 
-    def rejects(self, run_id: str) -> Path:
-        return self.silver / platform()["lake"]["silver"]["rejects"].format(table=TABLE) / f"run_id={run_id}"
+    def rejects(self, run_id: str) -> str:
+        return platform()["lake"]["silver"]["rejects"].format(table=TABLE) + f"run_id={run_id}/"
 
-    def summary(self, run_id: str) -> Path:
-        return self.silver / platform()["lake"]["silver"]["runSummary"].format(table=TABLE, run_id=run_id)
+    def summary(self, run_id: str) -> str:
+        return platform()["lake"]["silver"]["runSummary"].format(table=TABLE, run_id=run_id)
 
-    def lock(self) -> Path:
-        return self.silver / platform()["lake"]["silver"]["writerLease"].format(table=TABLE, run_id="lock")
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".tmp-{path.name}.{os.getpid()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    def lock(self) -> str:
+        return platform()["lake"]["silver"]["writerLease"].format(table=TABLE, run_id="lock")
 
 
-def _atomic_parquet(path: Path, table: pa.Table) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".tmp-{path.name}.{os.getpid()}")
-    pq.write_table(table, tmp, compression="zstd")
-    os.replace(tmp, path)
+def open_layout(silver_uri: str, bronze_uri: str | None = None, silver_database: str | None = None) -> Layout:
+    """Local paths: symlinked days. S3: the Glue catalog's partitions of `<silver_database>.fmp_news`."""
+    silver = news_store.open_zone(silver_uri)
+    bronze = news_store.open_zone(bronze_uri) if bronze_uri else None
+    if isinstance(silver, news_store.LocalZone):
+        return Layout(
+            silver,
+            news_store.SymlinkPointers(silver, platform()["lake"]["silver"]["table"].format(table=TABLE)),
+            bronze,
+        )
+    if not silver_database:
+        raise ValueError(
+            f"{TABLE} on S3 needs --silver_database: its days are the Glue partitions' locations"
+        )
+    glue = news_store.client("glue")
+    return Layout(silver, news_store.GluePartitionPointers(glue, silver, silver_database, TABLE), bronze)
+
+
+def _parquet_bytes(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd")
+    return sink.getvalue().to_pybytes()
+
+
+def _read_parquet(zone: Zone, key: str, columns: list[str] | None = None) -> pa.Table:
+    return pq.read_table(pa.BufferReader(zone.get(key) or b""), columns=columns)
 
 
 @contextmanager
 def writer_lock(layout: Layout, run_id: str, stale_after_s: float = 3600) -> Iterator[None]:
-    """One writer of the table at a time (a micro-batch and a compaction must not interleave on a day).
-    A lock whose holder process is gone, or older than `stale_after_s`, is taken over."""
-    path = layout.lock()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for _ in range(2):
-        try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-            os.write(fd, json.dumps({"run_id": run_id, "pid": os.getpid(), "at": time.time()}).encode())
-            os.close(fd)
-            break
-        except FileExistsError:
-            try:
-                held = json.loads(path.read_text() or "{}")
-            except (OSError, ValueError):
-                held = {}
-            alive = _pid_alive(held.get("pid"))
-            if alive and time.time() - held.get("at", 0) < stale_after_s:
-                raise RuntimeError(
-                    f"{TABLE} is being written by run {held.get('run_id')} (pid {held.get('pid')}); "
-                    "retry when it has finished"
-                ) from None
-            path.unlink(missing_ok=True)
-    else:
-        raise RuntimeError(f"could not take the {TABLE} writer lock at {path}")
-    try:
+    """One writer of the table at a time (a micro-batch and a compaction must not interleave on a day)."""
+    with news_store.writer_lock(layout.silver, layout.lock(), run_id, TABLE, stale_after_s):
         yield
-    finally:
-        path.unlink(missing_ok=True)
-
-
-def _pid_alive(pid: object) -> bool:
-    if not isinstance(pid, int):
-        return False
-    try:
-        os.kill(pid, 0)
-        return True
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
 
 
 # --- reading and validating -------------------------------------------------------------------------
@@ -151,23 +122,18 @@ def _pid_alive(pid: object) -> bool:
 
 def consumed_keys(layout: Layout) -> set[str]:
     """Every bronze object an earlier committed batch consumed."""
-    folder = layout.batch_doc("x").parent
+    folder = layout.batch_doc("x").rsplit("/", 1)[0] + "/"
     keys: set[str] = set()
-    for f in folder.glob("*.json") if folder.is_dir() else []:
-        keys.update(json.loads(f.read_text())["bronze_objects"])
+    for key in layout.silver.keys(folder):
+        if key.endswith(".json"):
+            keys.update(json.loads(layout.silver.get(key) or b"{}")["bronze_objects"])
     return keys
 
 
 def landed_objects(layout: Layout) -> list[str]:
     """Firehose's objects (`*.gz`) under the dataset's landing prefix, as bronze keys, in key order."""
-    root = layout.landing
-    if not root.is_dir():
-        return []
-    return sorted(
-        p.relative_to(layout.bronze).as_posix()
-        for p in root.rglob("*.gz")
-        if not any(part.startswith(".tmp-") for part in p.parts)
-    )
+    assert layout.bronze is not None, "reading bronze needs a layout with its bronze zone"
+    return [k for k in layout.bronze.keys(layout.landing) if k.endswith(".gz")]
 
 
 def _reason(record: dict, item: object, ticker: re.Pattern) -> str | None:
@@ -247,7 +213,7 @@ def parse_objects(layout: Layout, keys: list[str], run_id: str) -> Parsed:
 
     for key in keys:
         try:
-            text = gzip.decompress((layout.bronze / key).read_bytes()).decode("utf-8")
+            text = gzip.decompress(layout.bronze.get(key) or b"").decode("utf-8")
         except (OSError, EOFError, UnicodeDecodeError):
             records += 1
             reject(key, -1, None, "unreadable_object")
@@ -310,38 +276,36 @@ def arrow_schema(name: str) -> pa.Schema:
     return pa.schema([pa.field(col.name, types[col.sql_type], nullable=col.nullable) for col in c.columns])
 
 
-def current_version(layout: Layout, day: str) -> Path | None:
-    link = layout.table / f"session_date={day}"
-    return link.resolve() if link.is_symlink() else None
+def current_version(layout: Layout, day: str) -> str | None:
+    return layout.pointers.get(day)
 
 
-def switch(layout: Layout, day: str, target: Path) -> None:
-    """Points the day at a version: a new symlink renamed over the old one (one atomic rename)."""
-    link = layout.table / f"session_date={day}"
-    link.parent.mkdir(parents=True, exist_ok=True)
-    tmp = link.with_name(f".tmp-{link.name}.{os.getpid()}")
-    tmp.unlink(missing_ok=True)
-    os.symlink(os.path.relpath(target, link.parent), tmp)
-    os.replace(tmp, link)
+def switch(layout: Layout, day: str, version: str) -> None:
+    """Points the day at a version in one atomic operation (a symlink's rename, a Glue partition update)."""
+    layout.pointers.set(day, version)
 
 
-def day_ids(version: Path | None, except_file: str) -> set[str]:
-    if version is None or not version.is_dir():
-        return set()
+def version_files(layout: Layout, version: str | None) -> list[str]:
+    return [k for k in layout.silver.keys(version) if k.endswith(".parquet")] if version else []
+
+
+def day_ids(layout: Layout, version: str | None, except_file: str) -> set[str]:
     ids: set[str] = set()
-    for f in version.glob("*.parquet"):
-        if f.name != except_file:
-            ids.update(pq.read_table(f, columns=["article_id"]).column(0).to_pylist())
+    for key in version_files(layout, version):
+        if not key.endswith("/" + except_file):
+            ids.update(_read_parquet(layout.silver, key, ["article_id"]).column(0).to_pylist())
     return ids
 
 
-def transform(bronze_uri: str, silver_uri: str, run_id: str, mode: str = "stream") -> dict:
-    layout = Layout(_local(silver_uri), _local(bronze_uri))
+def transform(
+    bronze_uri: str, silver_uri: str, run_id: str, mode: str = "stream", silver_database: str | None = None
+) -> dict:
+    layout = open_layout(silver_uri, bronze_uri, silver_database)
     started = time.monotonic()
     with writer_lock(layout, run_id):
         done = layout.batch_doc(run_id)
-        if done.is_file():  # this run already committed: a rerun changes nothing
-            return json.loads(layout.summary(run_id).read_text())
+        if layout.silver.get(done) is not None:  # this run already committed: a rerun changes nothing
+            return json.loads(layout.silver.get(layout.summary(run_id)) or b"{}")
         consumed = set() if mode == "full" else consumed_keys(layout)
         keys = [k for k in landed_objects(layout) if k not in consumed]
         parsed = parse_objects(layout, keys, run_id)
@@ -355,20 +319,20 @@ def transform(bronze_uri: str, silver_uri: str, run_id: str, mode: str = "stream
         written, already = 0, 0
         for day, rows in sorted(by_day.items()):
             version = current_version(layout, day)
-            held = day_ids(version, part)
+            held = day_ids(layout, version, part)
             new = [r for aid, r in rows.items() if aid not in held]
             already += len(rows) - len(new)
             if not new:
                 continue
             if version is None:
                 version = layout.version_dir(day, run_id)
-            _atomic_parquet(version / part, pa.Table.from_pylist(new, schema=schema))
-            if current_version(layout, day) != version.resolve():
+            layout.silver.put(version + part, _parquet_bytes(pa.Table.from_pylist(new, schema=schema)))
+            if current_version(layout, day) != version:
                 switch(layout, day, version)
             written += len(new)
-        _atomic_parquet(
-            layout.rejects(run_id) / "rejects.parquet",
-            pa.Table.from_pylist(parsed.rejects, schema=arrow_schema("fmp_news_rejects")),
+        layout.silver.put(
+            layout.rejects(run_id) + "rejects.parquet",
+            _parquet_bytes(pa.Table.from_pylist(parsed.rejects, schema=arrow_schema("fmp_news_rejects"))),
         )
         reasons: dict[str, int] = {}
         for r in parsed.rejects:
@@ -389,29 +353,33 @@ def transform(bronze_uri: str, silver_uri: str, run_id: str, mode: str = "stream
             "status": "succeeded",
             "duration_s": round(time.monotonic() - started, 3),
         }
-        _atomic_write(layout.summary(run_id), (json.dumps(summary, indent=2) + "\n").encode())
+        layout.silver.put(layout.summary(run_id), (json.dumps(summary, indent=2) + "\n").encode())
         # Last: the ledger entry commits the batch (its bronze objects are consumed from now on).
-        _atomic_write(done, json.dumps({"run_id": run_id, "bronze_objects": keys}).encode())
+        layout.silver.put(done, json.dumps({"run_id": run_id, "bronze_objects": keys}).encode())
         return summary
 
 
-def compact(silver_uri: str, run_id: str, days: list[str] | None = None, min_files: int = 2) -> dict:
+def compact(
+    silver_uri: str,
+    run_id: str,
+    days: list[str] | None = None,
+    min_files: int = 2,
+    silver_database: str | None = None,
+) -> dict:
     """Rewrites each day with at least `min_files` files into one file in a new version, then switches the
-    day's pointer and removes the old version. Rows are deduplicated again and ordered by publication."""
-    layout = Layout(_local(silver_uri))
+    day's pointer and removes the day's other versions. Rows are deduplicated again and ordered by
+    publication."""
+    layout = open_layout(silver_uri, None, silver_database)
     started = time.monotonic()
     report: dict[str, dict] = {}
     with writer_lock(layout, run_id):
-        links = sorted(layout.table.glob("session_date=*")) if layout.table.is_dir() else []
-        for link in links:
-            day = link.name.removeprefix("session_date=")
+        for day in layout.pointers.days():
             if days and day not in days:
                 continue
-            old = current_version(layout, day)
-            files = sorted(old.glob("*.parquet")) if old else []
+            files = version_files(layout, current_version(layout, day))
             if len(files) < min_files:
                 continue
-            table = pa.concat_tables([pq.read_table(f) for f in files])
+            table = pa.concat_tables([_read_parquet(layout.silver, f) for f in files])
             # One row per article (the first fetch wins, as in a batch), in publication order.
             rows: dict[str, dict] = {}
             for r in sorted(table.to_pylist(), key=lambda r: (r["ingested_at"], r["source_object"])):
@@ -420,21 +388,20 @@ def compact(silver_uri: str, run_id: str, days: list[str] | None = None, min_fil
                 sorted(rows.values(), key=lambda r: (r["published_at"], r["article_id"])), schema=table.schema
             )
             new = layout.version_dir(day, f"c-{run_id}")
-            _atomic_parquet(new / "part-0.parquet", merged)
+            layout.silver.put(new + "part-0.parquet", _parquet_bytes(merged))
             switch(layout, day, new)
             report[day] = {
                 "files_before": len(files),
-                "bytes_before": sum(f.stat().st_size for f in files),
+                "bytes_before": sum(layout.silver.size(f) for f in files),
                 "files_after": 1,
-                "bytes_after": (new / "part-0.parquet").stat().st_size,
+                "bytes_after": layout.silver.size(new + "part-0.parquet"),
                 "rows": merged.num_rows,
             }
             # Every other version of the day is unreachable now: the old one, and any a killed run left.
-            for stale in new.parent.iterdir():
-                if stale.resolve() != new.resolve() and stale.is_dir():
-                    for f in stale.iterdir():
-                        f.unlink()
-                    stale.rmdir()
+            day_versions = new.rstrip("/").rsplit("/", 1)[0] + "/"
+            for key in layout.silver.keys(day_versions):
+                if not key.startswith(new):
+                    layout.silver.delete(key)
         summary = {
             "run_id": run_id,
             "dataset": TABLE,
@@ -445,7 +412,7 @@ def compact(silver_uri: str, run_id: str, days: list[str] | None = None, min_fil
             "duration_s": round(time.monotonic() - started, 3),
         }
         # The run's summary, where the flows read every run's (its own run id: never a batch's).
-        _atomic_write(layout.summary(run_id), (json.dumps(summary, indent=2) + "\n").encode())
+        layout.silver.put(layout.summary(run_id), (json.dumps(summary, indent=2) + "\n").encode())
     return summary
 
 
@@ -457,6 +424,7 @@ def main(argv: list[str]) -> int:
     c.add_argument("--run_id", required=True)
     c.add_argument("--days", default="")
     c.add_argument("--min_files", type=int, default=2)
+    c.add_argument("--silver_database", default=None, help="S3 only: the Glue database of the day partitions")
     a = parser.parse_args(argv)
     days = [d for d in a.days.split(",") if d]
     bad = [d for d in days if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", d)]
@@ -472,7 +440,7 @@ def main(argv: list[str]) -> int:
     if problems:
         print("finlake_glue.news: " + "; ".join(problems), file=sys.stderr)
         return 2
-    print(json.dumps(compact(a.silver_uri, a.run_id, days or None, a.min_files), indent=2))
+    print(json.dumps(compact(a.silver_uri, a.run_id, days or None, a.min_files, a.silver_database), indent=2))
     return 0
 
 
