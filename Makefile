@@ -13,7 +13,7 @@ export PATH := $(CURDIR)/.tools/node/bin:$(PATH)
 NX := npx nx
 REPORTS := dist/test-reports
 
-.PHONY: help setup demo test lint typecheck unit workflows format bench images clean
+.PHONY: help setup demo test lint typecheck unit workflows format bench images stack stack-down clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -32,6 +32,7 @@ test: setup ## lint, typecheck and every test of every project (TS, Python, dbt)
 lint: setup ## ESLint (with module boundaries), ruff, black, Prettier, actionlint
 	@$(NX) run-many -t lint --outputStyle=static
 	@npx prettier --check . --log-level warn
+	@npx dclint docker-compose.yml
 	@bash tools/scripts/actionlint.sh
 
 typecheck: setup ## TypeScript project references, strict
@@ -48,6 +49,12 @@ format: setup ## apply Prettier, black and ruff's fixes
 
 images: setup ## build every deployable image from its Dockerfile here, and report their sizes
 	@bash tools/scripts/images.sh
+
+stack: setup ## the local development stack (docker-compose.yml) up and healthy; docs/local-stack.md
+	@bash tools/scripts/stack.sh up
+
+stack-down: ## stop the local development stack (and the Docker engine if `make stack` started it)
+	@bash tools/scripts/stack.sh down
 
 bench: setup ## performance targets, as ratios against a baseline measured in the same run
 	@bash tools/scripts/bench.sh

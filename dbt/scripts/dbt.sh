@@ -11,4 +11,4 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS=false
 export FINLAKE_GOLD_CANDIDATE_DIR=${FINLAKE_GOLD_CANDIDATE_DIR:-$FINLAKE_LAKE_ROOT/gold/_candidates/manual}
 # DuckDB creates files, not folders: make the ones the local target writes into.
 mkdir -p "$FINLAKE_LAKE_ROOT/warehouse" "$FINLAKE_GOLD_CANDIDATE_DIR"
-exec "$root/.venv/bin/dbt" "$@"
+exec "${FINLAKE_DBT:-$root/.venv/bin/dbt}" "$@"

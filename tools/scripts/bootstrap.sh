@@ -65,13 +65,15 @@ fi
 # --- Docker engine and base-image tools (make images, the AWS twin) ------------------------
 # Debian's docker.io (dockerd, containerd, runc, a BuildKit-capable CLI) and mmdebstrap (the local
 # stand-ins for the Docker Hub bases). Installed when missing on a Debian machine where we are root.
-if ! command -v dockerd >/dev/null 2>&1 || ! command -v mmdebstrap >/dev/null 2>&1 || [[ ! -x /usr/bin/docker ]]; then
+# Debian's docker-compose (Compose 1.29) runs the local development stack (make stack).
+if ! command -v dockerd >/dev/null 2>&1 || ! command -v mmdebstrap >/dev/null 2>&1 || [[ ! -x /usr/bin/docker ]] \
+  || ! command -v docker-compose >/dev/null 2>&1; then
   if command -v apt-get >/dev/null 2>&1 && [[ $(id -u) == 0 ]]; then
-    echo "bootstrap: installing Debian's docker.io and mmdebstrap (apt-get)"
+    echo "bootstrap: installing Debian's docker.io, docker-compose and mmdebstrap (apt-get)"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker.io mmdebstrap >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker.io docker-compose mmdebstrap >/dev/null
   else
-    echo "bootstrap: no Docker engine or mmdebstrap here; make images and the twin need them: apt-get install docker.io mmdebstrap" >&2
+    echo "bootstrap: no Docker engine, docker-compose or mmdebstrap here; make images, make stack and the twin need them: apt-get install docker.io docker-compose mmdebstrap" >&2
   fi
 fi
 
@@ -85,6 +87,18 @@ if ! command -v prometheus >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
   else
     echo "bootstrap: no prometheus here; the observability test needs it: apt-get install prometheus" >&2
+  fi
+fi
+
+# --- Chromium (Debian's headless shell): the documentation site's tests drive it with playwright-core
+# (no browser download). Only the binary is used.
+if [[ ! -x /usr/bin/chromium-headless-shell && ! -x /usr/bin/chromium ]]; then
+  if command -v apt-get >/dev/null 2>&1 && [[ $(id -u) == 0 ]]; then
+    echo "bootstrap: installing Debian's chromium-headless-shell (apt-get)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium-headless-shell >/dev/null
+  else
+    echo "bootstrap: no Chromium here; the docs site's tests need it: apt-get install chromium-headless-shell" >&2
   fi
 fi
 

@@ -28,6 +28,8 @@ declare -A DOCKERFILES=(
   [news-producer]=apps/news-producer/Dockerfile
   [flows]=apps/flows/Dockerfile
   [dbt]=dbt/Dockerfile
+  # Not deployed: the local development stack's image (docker-compose.yml; `make stack` builds it).
+  [dev-stack]=docker/dev-stack/Dockerfile
 )
 apps=("$@")
 [[ ${#apps[@]} -gt 0 ]] || apps=(fmp-ingester blocks-sync news-producer flows dbt)
@@ -62,7 +64,7 @@ report=$log_dir/sizes.json
   first=1
   for app in "${apps[@]}"; do
     base=finlake/base:local
-    [[ ${DOCKERFILES[$app]} == apps/flows/Dockerfile || ${DOCKERFILES[$app]} == dbt/Dockerfile ]] && base=finlake/python-base:local
+    [[ ${DOCKERFILES[$app]} == apps/flows/Dockerfile || ${DOCKERFILES[$app]} == dbt/Dockerfile || $app == dev-stack ]] && base=finlake/python-base:local
     [[ $first == 1 ]] || echo ','
     first=0
     printf '  "%s": {"image": "finlake/%s:local", "bytes": %s, "base": "%s", "base_bytes": %s}' \

@@ -1,10 +1,22 @@
-/** Local entry point: `node --import tsx apps/serving-api/src/main.ts --port 3000` (what `npx finlake serve` runs). */
+/**
+ * Local entry point: `node --import tsx apps/serving-api/src/main.ts --port 3000` (what `npx finlake serve`
+ * runs); `--openapi` prints the OpenAPI document and exits (the docs site's API reference).
+ */
 import { parseArgs } from 'node:util';
+import { openApiDocument } from './openapi-document.ts';
 import { startLocalServer } from './server.ts';
 
 const { values } = parseArgs({
-  options: { port: { type: 'string', default: '3000' }, host: { type: 'string', default: '127.0.0.1' } },
+  options: {
+    port: { type: 'string', default: '3000' },
+    host: { type: 'string', default: '127.0.0.1' },
+    openapi: { type: 'boolean', default: false },
+  },
 });
+if (values.openapi) {
+  process.stdout.write(`${JSON.stringify(await openApiDocument(), null, 2)}\n`);
+  process.exit(0);
+}
 const port = Number(values.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.stderr.write(

@@ -78,6 +78,13 @@ _PACKAGE = Path(__file__).resolve().parent
 _PACKAGED = resources.files("finlake_glue")
 
 
+def _checkouts() -> list[Path]:
+    """Where a checkout may be: FINLAKE_REPO_ROOT (the package installed elsewhere, as in the dev stack's
+    image, reading the checkout's generated files), then the folders above this package."""
+    configured = os.environ.get("FINLAKE_REPO_ROOT")
+    return ([Path(configured)] if configured else []) + list(_PACKAGE.parents)
+
+
 def contracts_dir() -> Traversable:
     """On Glue the contracts travel inside the job's package zip (`finlake_glue/contracts/`, put there
     by infra's GlueJob); in a checkout they are libs/schemas' generated files."""
@@ -86,7 +93,7 @@ def contracts_dir() -> Traversable:
         return Path(configured)
     if (_PACKAGED / "contracts").is_dir():
         return _PACKAGED / "contracts"
-    for parent in _PACKAGE.parents:
+    for parent in _checkouts():
         candidate = parent / "libs" / "schemas" / "generated" / "json-schema"
         if candidate.is_dir():
             return candidate
@@ -101,7 +108,7 @@ def platform() -> dict:
     """The platform contract (libs/platform/generated/platform.json): bronze and silver key layouts.
     Packaged beside this module on Glue, the generated file in a checkout."""
     candidates = [_PACKAGED / "platform.json"] + [
-        p / "libs" / "platform" / "generated" / "platform.json" for p in _PACKAGE.parents
+        p / "libs" / "platform" / "generated" / "platform.json" for p in _checkouts()
     ]
     for path in candidates:
         if path.is_file():

@@ -23,11 +23,18 @@ export function registerServe(program: Command): void {
       },
       '3000',
     )
+    .option('--openapi', 'print the OpenAPI document of every route and exit (no gold needed)')
     .action(async (opts) => {
       const main = join(findRepoRoot(), 'apps', 'serving-api', 'src', 'main.ts');
       process.exitCode = await runAttached(
         process.execPath,
-        ['--conditions=@finlake/source', '--import', 'tsx', main, '--port', opts.port],
+        [
+          '--conditions=@finlake/source',
+          '--import',
+          'tsx',
+          main,
+          ...(opts.openapi ? ['--openapi'] : ['--port', opts.port]),
+        ],
         { ...process.env, FINLAKE_LAKE_ROOT: lakeRoot() },
       );
     });
