@@ -1,4 +1,15 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { defineConfig } from 'vitepress';
+
+// One page per data source: the hand-written ones and those `nx g @finlake/workspace:source` adds.
+const sourcePages = readdirSync(join(import.meta.dirname, '..', 'sources'))
+  .filter((f) => f.endsWith('.md') && f !== 'index.md')
+  .sort()
+  .map((f) => ({
+    text: f.replace(/\.md$/, '').replace(/-/g, '_'),
+    link: `/sources/${f.replace(/\.md$/, '')}`,
+  }));
 
 // The site is built offline (make test) and published by .github/workflows/docs.yml to GitHub Pages, under
 // the repository's name; FINLAKE_DOCS_BASE sets that path there, the root locally.
@@ -32,6 +43,10 @@ export default defineConfig({
       {
         text: 'Cookbook',
         items: [{ text: 'Onboarding a new data source', link: '/cookbook/new-source' }],
+      },
+      {
+        text: 'Sources',
+        items: [{ text: 'All sources', link: '/sources/' }, ...sourcePages],
       },
       {
         text: 'Runbooks',

@@ -1,13 +1,6 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import {
-  DATASETS,
-  fmpEodPrices,
-  fmpEodPricesRejects,
-  fmpNews,
-  fmpNewsRejects,
-  type Dataset,
-} from '@finlake/schemas';
+import { DATASETS, type Dataset } from '@finlake/schemas';
 import {
   GOLD_MARTS,
   glueDatabase,
@@ -15,6 +8,7 @@ import {
   goldPublishedPrefix,
   silverRejectsPrefix,
   silverTablePrefix,
+  SOURCE_DATASETS,
   NAMES,
   fill,
 } from '@finlake/platform';
@@ -172,11 +166,16 @@ export class DataLake extends pulumi.ComponentResource {
         },
         { parent: this, ...opts },
       );
-    table(silverDb, this.silver, fmpEodPrices, silverTablePrefix(fmpEodPrices.name));
-    table(silverDb, this.silver, fmpEodPricesRejects, silverRejectsPrefix(fmpEodPrices.name));
-    // The streamed news table: its session_date partitions are registered as the job writes them.
-    table(silverDb, this.silver, fmpNews, silverTablePrefix(fmpNews.name));
-    table(silverDb, this.silver, fmpNewsRejects, silverRejectsPrefix(fmpNews.name));
+    // Every declared source's silver table and its rejects, from their contracts (a streamed table's day
+    // partitions are registered by the job as it writes them).
+    for (const source of SOURCE_DATASETS) {
+      const contract = (n: string) => DATASETS.find((d) => d.name === n);
+      const silver = contract(source.silverTable);
+      if (!silver) throw new Error(`source ${source.silverTable} has no contract in libs/schemas`);
+      table(silverDb, this.silver, silver, silverTablePrefix(silver.name));
+      const rejects = contract(`${source.silverTable}_rejects`);
+      if (rejects) table(silverDb, this.silver, rejects, silverRejectsPrefix(silver.name));
+    }
     // Gold's served tables: one owner (this program: name, columns from the contract, partitioning). The
     // publish step switches only their location to an audited candidate's (UpdateTable, versions kept), so
     // the program must not reset it.

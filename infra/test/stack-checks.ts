@@ -21,6 +21,7 @@ import {
   SOURCE_DATASETS,
   SERVICES,
   glueDatabase,
+  FMP_NEWS,
   secretNameOf,
   staticPrefix,
   type SecretId,
@@ -404,7 +405,7 @@ export function describeStack(stack: 'dev' | 'staging' | 'prod', expected: Stack
     ).toHaveLength(1);
     // The Glue job switches a streamed table's day partitions: their location is its pointer.
     const glueRole = policyOf(`finlake-${stack}-glue-role`) as Statement[];
-    const newsTable = `arn:aws:glue:us-east-1:${ACCOUNT}:table/finlake_${stack}_silver/fmp_news`;
+    const newsTable = `arn:aws:glue:us-east-1:${ACCOUNT}:table/${glueDatabase(stack, 'silver')}/${FMP_NEWS.silverTable}`;
     for (const action of ['glue:GetPartition', 'glue:CreatePartition', 'glue:UpdatePartition'])
       expect(isAllowed(glueRole, { action, resource: newsTable }), action).toBe(true);
     expect(

@@ -1,5 +1,6 @@
 import { addDays, daysBetween, type IsoDate } from '@finlake/market-calendar';
 import { FMP_EOD_PRICES, FMP_NEWS, type SourceDataset } from '@finlake/platform';
+import { GENERATED_FMP_DATASETS } from './sources/index.ts';
 
 /**
  * One FMP endpoint the connector can land. Adding an endpoint is adding one of these:
@@ -68,7 +69,9 @@ export const stockNewsLatest: FmpDataset = {
   query: (u) => ({ page: String(u.page ?? 0), limit: String(NEWS_PAGE_SIZE) }),
 };
 
-export const DATASETS: Record<string, FmpDataset> = { [historicalPriceEod.name]: historicalPriceEod };
+export const DATASETS: Record<string, FmpDataset> = Object.fromEntries(
+  [historicalPriceEod, ...GENERATED_FMP_DATASETS].map((d) => [d.name, d]),
+);
 
 export function datasetByName(name: string): FmpDataset {
   const d = DATASETS[name];

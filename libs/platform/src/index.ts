@@ -1,6 +1,7 @@
 export * from './keys.ts';
 export * from './templates.ts';
 export * from './lake.ts';
+export * from './sources/index.ts';
 export * from './stream.ts';
 export * from './secrets.ts';
 export * from './prefect.ts';

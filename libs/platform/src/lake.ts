@@ -1,3 +1,4 @@
+import { GENERATED_SOURCES } from './sources/index.ts';
 import { fill, match, partialFill, staticPrefix } from './templates.ts';
 
 /**
@@ -39,7 +40,7 @@ export const FMP_NEWS: SourceDataset = {
   kind: 'stream',
   engine: 'python',
 };
-export const SOURCE_DATASETS: readonly SourceDataset[] = [FMP_EOD_PRICES, FMP_NEWS];
+export const SOURCE_DATASETS: readonly SourceDataset[] = [FMP_EOD_PRICES, FMP_NEWS, ...GENERATED_SOURCES];
 /** What the batch connector lands (with manifests the bronze trigger acts on). */
 export const BATCH_DATASETS = SOURCE_DATASETS.filter((d) => d.kind === 'batch');
 /** What a producer streams and Firehose lands. */

@@ -2,7 +2,7 @@ import { columnsOf, type ColumnInfo, type Dataset } from './dataset.ts';
 import { dailyPortfolioSummary } from './datasets/daily-portfolio-summary.ts';
 import { dailySymbolNewsPrice } from './datasets/daily-symbol-news-price.ts';
 import { fmpEodPrices } from './datasets/fmp-eod-prices.ts';
-import { fmpNews } from './datasets/fmp-news.ts';
+import { DATASETS } from './datasets/index.ts';
 
 /**
  * The dbt project's contract-bound files, rendered from the contracts so dbt never restates a column:
@@ -133,7 +133,8 @@ function fullyTested(d: Dataset): { columns: RenderedColumn[]; model: Test[] } {
 }
 
 /** The silver tables dbt reads: every source dataset with a staging model. */
-export const DBT_SOURCES: readonly Dataset[] = [fmpEodPrices, fmpNews];
+/** The silver tables dbt reads: every silver contract with a staging model. */
+export const DBT_SOURCES: readonly Dataset[] = DATASETS.filter((d) => d.zone === 'silver' && d.dbtStaging);
 
 function sourceTableLines(d: Dataset): string[] {
   // A table that may not exist yet is tested through its staging model, which reads it as empty then.

@@ -6,6 +6,7 @@ import { loadSample, lowerBound, rng, SYNTHETIC, syntheticRows, type EodRow } fr
 import { drawFault, NO_FAULTS, validateFaults, type Fault, type FaultConfig } from './faults.ts';
 import { errorBody, FMP_ERRORS, jsonBody, MAX_EOD_ROWS } from './wire.ts';
 import { newsFeed, type NewsFeedOptions } from './news.ts';
+import { GENERATED_ROUTES } from './sources/index.ts';
 
 export interface SandboxOptions {
   host?: string;
@@ -128,7 +129,11 @@ export async function startFmpSandbox(options: SandboxOptions = {}): Promise<Fmp
     if (url.pathname === '/stable/historical-price-eod/full') answer = handleEod(url);
     else if (url.pathname === '/stable/news/stock' || url.pathname === '/stable/news/stock-latest') {
       answer = news.answer(url);
-    } else return send(res, 404, errorBody(`Unknown endpoint ${url.pathname}.`));
+    } else {
+      const route = GENERATED_ROUTES.find((r) => r.path === url.pathname);
+      if (!route) return send(res, 404, errorBody(`Unknown endpoint ${url.pathname}.`));
+      answer = route.answer(url);
+    }
 
     const fault: Fault = drawFault(faults, random());
     if (fault !== 'none') stats.faults[fault] = (stats.faults[fault] ?? 0) + 1;

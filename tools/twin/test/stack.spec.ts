@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { dailyPortfolioSummary } from '@finlake/schemas';
-import { goldPublishedFile } from '@finlake/platform';
+import { DEPLOYMENTS, WORK_POOLS, goldPublishedFile } from '@finlake/platform';
 import { docker, REPO } from './support.ts';
 
 const PROJECT = 'finlake-stack-test';
@@ -62,7 +62,7 @@ describe('the local development stack', () => {
     // Deploy as the docs say: prefect deploy of the contract's local deployment, against the stack's server.
     const deployed = spawnSync(
       join(REPO, '.venv', 'bin', 'prefect'),
-      ['--no-prompt', 'deploy', '--name', 'nightly-local'],
+      ['--no-prompt', 'deploy', '--name', DEPLOYMENTS.nightlyLocal.name],
       {
         cwd: join(REPO, 'apps', 'flows'),
         env: { ...env, PREFECT_API_URL: PREFECT, FINLAKE_ENV: 'local' },
@@ -70,8 +70,10 @@ describe('the local development stack', () => {
       },
     );
     expect(deployed.status, deployed.stderr.slice(-2000)).toBe(0);
-    const deployment = await prefect('/deployments/name/master-fmp-pipeline/nightly-local');
-    expect(deployment.work_pool_name).toBe('finlake-local');
+    const deployment = await prefect(
+      `/deployments/name/${DEPLOYMENTS.nightlyLocal.flow}/${DEPLOYMENTS.nightlyLocal.name}`,
+    );
+    expect(deployment.work_pool_name).toBe(WORK_POOLS.local);
     const run = await prefect(`/deployments/${deployment.id}/create_flow_run`, {
       parameters: { date_from: '2020-12-01', date_to: '2020-12-31' },
     });
@@ -83,7 +85,7 @@ describe('the local development stack', () => {
     const workerLog = docker(['logs', '--tail', '40', container('prefect-worker')]);
     expect(state, `${workerLog.stdout}${workerLog.stderr}`.slice(-3000)).toBe('COMPLETED');
     const flowRun = await prefect(`/flow_runs/${run.id}`);
-    expect(flowRun.work_pool_name).toBe('finlake-local');
+    expect(flowRun.work_pool_name).toBe(WORK_POOLS.local);
 
     // The API (restarting until the first publish) comes up on the gold this run published.
     let health: { gold?: { run_id?: string; rows?: number } } = {};

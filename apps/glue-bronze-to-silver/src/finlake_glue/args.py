@@ -31,6 +31,7 @@ from finlake_glue.contract import platform
 # The declared source datasets (libs/platform): the job builds any of them, by its engine.
 DATASETS = tuple(d["silverTable"] for d in platform()["source_datasets"])
 ENGINE = {d["silverTable"]: d["engine"] for d in platform()["source_datasets"]}
+KIND = {d["silverTable"]: d["kind"] for d in platform()["source_datasets"]}
 MODES = ("window", "full", "stream", "compact")
 STREAM_ONLY = ("stream", "compact")
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
@@ -83,10 +84,16 @@ def validate(raw: dict[str, str | None]) -> JobArgs:
     dataset = raw.get("dataset") or ""
     if dataset and dataset not in DATASETS:
         problems.append(f"--dataset {dataset!r} is not one of {', '.join(DATASETS)}")
-    streamed = ENGINE.get(dataset) == "python"
-    mode = raw.get("mode") or ("stream" if streamed else "window")
+    streamed = KIND.get(dataset) == "stream"
+    # A batch dataset on the Arrow path (a generated source) is rebuilt whole: full only.
+    arrow_batch = not streamed and ENGINE.get(dataset) == "python"
+    mode = raw.get("mode") or ("stream" if streamed else "full" if arrow_batch else "window")
     if mode not in MODES:
         problems.append(f"--mode {mode!r} is not one of {', '.join(MODES)}")
+    elif arrow_batch and mode != "full":
+        problems.append(
+            f"--mode {mode} does not apply to {dataset}: it is rebuilt whole from bronze (--mode full)"
+        )
     elif (mode in STREAM_ONLY) != streamed and mode != "full":
         problems.append(
             f"--mode {mode} does not apply to {dataset}: "

@@ -9,6 +9,7 @@ Exit status: 0 the job succeeded (rejects do not fail it: they are data, reporte
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import os
@@ -312,13 +313,18 @@ def main(argv: list[str]) -> int:
         return 2
     logger = configure(a.run_id)
     if job_args.ENGINE[a.dataset] == "python":
-        from finlake_glue import news  # the streamed dataset's Arrow path: no Spark session
-
         try:
-            if a.mode == "compact":
-                summary = news.compact(a.silver_uri, a.run_id, silver_database=a.silver_database)
+            if job_args.KIND[a.dataset] == "stream":
+                from finlake_glue import news  # the streamed dataset's Arrow path: no Spark session
+
+                if a.mode == "compact":
+                    summary = news.compact(a.silver_uri, a.run_id, silver_database=a.silver_database)
+                else:
+                    summary = news.transform(a.bronze_uri, a.silver_uri, a.run_id, a.mode, a.silver_database)
             else:
-                summary = news.transform(a.bronze_uri, a.silver_uri, a.run_id, a.mode, a.silver_database)
+                # A generated batch source: its module under finlake_glue/sources (the contract-driven path).
+                module = importlib.import_module(f"finlake_glue.sources.{a.dataset}")
+                summary = module.transform(a.bronze_uri, a.silver_uri, a.run_id, a.mode)
             log(logger, logging.INFO, "run summary", **summary)
             return 0
         except Exception:

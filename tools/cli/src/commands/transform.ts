@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import { SOURCE_DATASETS } from '@finlake/platform';
 import { flag, isoDate } from '../options.ts';
 import { runGlueJob } from '../process.ts';
 import { registerNewsSilver } from './news.ts';
@@ -26,6 +27,23 @@ export function registerTransform(program: Command): void {
         ...(opts.full ? [] : ['--from', opts.from, '--to', opts.to]),
         ...flag('--symbols', opts.symbols),
       ]);
+    });
+  // Every declared batch source on the job's Arrow path (the ones `nx g @finlake/workspace:source` adds).
+  const generated = SOURCE_DATASETS.filter((d) => d.kind === 'batch' && d.engine === 'python');
+  transform
+    .command('dataset')
+    .description('rebuild a batch source on the Arrow path (a generated source) into its silver table')
+    .argument(
+      '<table>',
+      `the silver table (${generated.map((d) => d.silverTable).join(', ') || 'none declared yet'})`,
+    )
+    .option('--run-id <id>', 'run id (default: PREFECT__FLOW_RUN_ID, else generated)')
+    .action(async (table: string, opts) => {
+      if (!generated.some((d) => d.silverTable === table))
+        throw new InvalidArgumentError(
+          `${JSON.stringify(table)} is not a batch source on the Arrow path; declared: ${generated.map((d) => d.silverTable).join(', ') || 'none (nx g @finlake/workspace:source adds one)'}`,
+        );
+      process.exitCode = await runGlueJob(table, 'full', opts.runId);
     });
   registerNewsSilver(transform, program);
 }

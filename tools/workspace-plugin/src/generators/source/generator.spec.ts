@@ -1,0 +1,125 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Tree } from '@nx/devkit';
+import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
+import { insertAtMarkers, sourceGenerator } from './generator.ts';
+import { sourceNames } from './names.ts';
+
+const REPO = join(import.meta.dirname, '..', '..', '..', '..', '..');
+// The workspace's real registries and contracts, so the generator meets the files it meets in the repo.
+const SEEDED = [
+  'libs/platform/src/sources/index.ts',
+  'libs/platform/src/lake.ts',
+  'libs/schemas/src/datasets/index.ts',
+  'libs/fmp-connector/src/sources/index.ts',
+  'tools/fmp-sandbox/src/sources/index.ts',
+  ...readdirSync(join(REPO, 'libs/schemas/src/datasets'))
+    .filter((f) => f.endsWith('.ts') && !f.startsWith('fmp-dividends'))
+    .map((f) => `libs/schemas/src/datasets/${f}`),
+];
+
+function workspace(): Tree {
+  const tree = createTreeWithEmptyWorkspace();
+  // The workspace formats with Prettier (the empty workspace names oxfmt).
+  for (const f of tree.children('')) if (/oxfmt/.test(f)) tree.delete(f);
+  tree.write('.prettierrc.json', readFileSync(join(REPO, '.prettierrc.json'), 'utf8'));
+  for (const f of SEEDED) tree.write(f, readFileSync(join(REPO, f), 'utf8'));
+  return tree;
+}
+
+describe('@finlake/workspace:source', () => {
+  it('writes every layer of a rest source and registers it once in each registry', async () => {
+    const tree = workspace();
+    // Quotes as the repo's Prettier config leaves them (the virtual tree has no config on disk to read).
+    const read = (f: string, _enc: 'utf-8') => tree.read(f, 'utf-8')!.replace(/"/g, "'");
+    await sourceGenerator(tree, { name: 'fmp_dividends', kind: 'rest', path: '/stable/dividends' });
+    for (const f of [
+      'libs/platform/src/sources/fmp-dividends.ts',
+      'libs/schemas/src/datasets/fmp-dividends.ts',
+      'libs/fmp-connector/src/sources/fmp-dividends.ts',
+      'tools/fmp-sandbox/src/sources/fmp-dividends.ts',
+      'apps/glue-bronze-to-silver/src/finlake_glue/sources/fmp_dividends.py',
+      'docs/sources/fmp-dividends.md',
+    ])
+      expect(tree.exists(f), f).toBe(true);
+    const platform = read('libs/platform/src/sources/fmp-dividends.ts', 'utf-8')!;
+    expect(platform).toContain("silverTable: 'fmp_dividends'");
+    expect(platform).toContain("dataset: 'dividends'");
+    expect(read('libs/fmp-connector/src/sources/fmp-dividends.ts', 'utf-8')).toContain(
+      "path: '/stable/dividends'",
+    );
+    const contract = read('libs/schemas/src/datasets/fmp-dividends.ts', 'utf-8')!;
+    for (const name of [
+      'fmp_dividends_wire_item',
+      'fmp_dividends',
+      'fmp_dividends_rejects',
+      'stg_fmp__dividends',
+    ])
+      expect(contract).toContain(`'${name}'`);
+    const index = read('libs/schemas/src/datasets/index.ts', 'utf-8')!;
+    const list = index.slice(index.indexOf('export const DATASETS'));
+    expect(list.match(/fmpDividendsWireItem,/g)).toHaveLength(1);
+    expect(index).toMatch(/export \* from ['"]\.\/fmp-dividends\.ts['"];/);
+    // Above the markers, so the next source lands after this one.
+    expect(index.indexOf('fmpDividendsRejects,')).toBeLessThan(index.indexOf('// finlake:source-entries'));
+    expect(read('libs/platform/src/sources/index.ts', 'utf-8')).toMatch(/\n {2}FMP_DIVIDENDS,\n/);
+    expect(read('tools/fmp-sandbox/src/sources/index.ts', 'utf-8')).toContain('fmpDividendsRoute,');
+  });
+
+  it('is idempotent: a second run changes nothing, even after the files were edited', async () => {
+    const tree = workspace();
+    await sourceGenerator(tree, { name: 'fmp_dividends' });
+    tree.write('libs/schemas/src/datasets/fmp-dividends.ts', '// edited by hand\n');
+    const before = new Map(tree.listChanges().map((c) => [c.path, c.content?.toString()]));
+    await sourceGenerator(tree, { name: 'fmp_dividends' });
+    const after = new Map(tree.listChanges().map((c) => [c.path, c.content?.toString()]));
+    expect(after).toEqual(before);
+  });
+
+  it('refuses a name that exists, with the reason', async () => {
+    await expect(sourceGenerator(workspace(), { name: 'fmp_news' })).rejects.toThrow(
+      /source fmp_news: libs\/schemas\/src\/datasets\/fmp-news.ts already exist\(s\); pick another name/,
+    );
+    // A table declared in a file of another name is found by its contract's name.
+    await expect(sourceGenerator(workspace(), { name: 'fmp_news_record' })).rejects.toThrow(
+      /a dataset named fmp_news_record already exists; pick another name/,
+    );
+    await expect(sourceGenerator(workspace(), { name: 'fmp_eod_prices' })).rejects.toThrow(/already exist/);
+  });
+
+  it.each([
+    ['FmpDividends', /not <source>_<entity> in snake_case/],
+    ['dividends', /not <source>_<entity>/],
+    ['fmp__x', /not <source>_<entity>/],
+    ['fmp_x_rejects', /suffix the platform uses/],
+  ])('refuses the invalid name %s', async (name, message) => {
+    await expect(sourceGenerator(workspace(), { name })).rejects.toThrow(message);
+  });
+
+  it('refuses a bad path and says what a stream source needs', async () => {
+    await expect(sourceGenerator(workspace(), { name: 'fmp_xy', path: 'stable x' })).rejects.toThrow(
+      /not an API path/,
+    );
+    await expect(sourceGenerator(workspace(), { name: 'fmp_xy', kind: 'stream' })).rejects.toThrow(
+      /--kind stream is not generated yet: .*producer/,
+    );
+  });
+
+  it('names a registry whose marker is gone', () => {
+    expect(() => insertAtMarkers('export const X = [];\n', 'x.ts', { entries: '  A,' })).toThrow(
+      /x.ts has no "\/\/ finlake:source-entries" line/,
+    );
+  });
+
+  it('derives every name from the silver table', () => {
+    expect(sourceNames('fmp_insider_trades')).toMatchObject({
+      source: 'fmp',
+      dataset: 'insider_trades',
+      kebab: 'fmp-insider-trades',
+      camel: 'fmpInsiderTrades',
+      constant: 'FMP_INSIDER_TRADES',
+      stagingModel: 'stg_fmp__insider_trades',
+      path: '/stable/insider-trades',
+    });
+  });
+});
