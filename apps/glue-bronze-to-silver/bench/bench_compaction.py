@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from finlake_glue import news
+from finlake_glue.arrow_tables import arrow_schema
 
 
 def scan(silver: Path, day: str, repeats: int = 3) -> float:
@@ -39,7 +40,7 @@ def main(files: int, rows_per_file: int) -> dict:
     day = "2025-09-22"
     version = layout.silver.path(layout.version_dir(day, "seed"))
     version.mkdir(parents=True)
-    schema = news.arrow_schema("fmp_news")
+    schema = arrow_schema("fmp_news")
     t0 = datetime(2025, 9, 22, 13, tzinfo=UTC)
     for f in range(files):
         rows = [

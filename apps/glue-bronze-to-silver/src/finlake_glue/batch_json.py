@@ -14,29 +14,16 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections import Counter
 from datetime import UTC, date, datetime
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
+from finlake_glue.arrow_tables import arrow_schema, parquet_bytes
 from finlake_glue.contract import load_contract, platform, source_dataset
 from finlake_glue.news_store import open_zone
 
-TYPES = {
-    "string": pa.string(),
-    "timestamp": pa.timestamp("us", tz="UTC"),
-    "double": pa.float64(),
-    "integer": pa.int32(),
-    "bigint": pa.int64(),
-    "boolean": pa.bool_(),
-    "date": pa.date32(),
-}
 LINEAGE = ("ingested_at", "source_object", "run_id")
-
-
-def arrow_schema(name: str) -> pa.Schema:
-    c = load_contract(name)
-    return pa.schema([pa.field(col.name, TYPES[col.sql_type], nullable=col.nullable) for col in c.columns])
 
 
 def _typed(value: object, sql_type: str) -> object:
@@ -131,9 +118,7 @@ def transform(table: str, bronze_uri: str, silver_uri: str, run_id: str, mode: s
     )
     rejects_key = layout["silver"]["rejects"].format(table=table) + f"run_id={run_id}/rejects.parquet"
     silver.put(rejects_key, _parquet(rejects, arrow_schema(f"{table}_rejects")))
-    reasons: dict[str, int] = {}
-    for r in rejects:
-        reasons[r["reject_reason"]] = reasons.get(r["reject_reason"], 0) + 1
+    reasons = Counter(r["reject_reason"] for r in rejects)
     summary = {
         "run_id": run_id,
         "dataset": table,
@@ -155,6 +140,4 @@ def transform(table: str, bronze_uri: str, silver_uri: str, run_id: str, mode: s
 
 
 def _parquet(rows: list[dict], schema: pa.Schema) -> bytes:
-    sink = pa.BufferOutputStream()
-    pq.write_table(pa.Table.from_pylist(rows, schema=schema), sink, compression="zstd")
-    return sink.getvalue().to_pybytes()
+    return parquet_bytes(pa.Table.from_pylist(rows, schema=schema))

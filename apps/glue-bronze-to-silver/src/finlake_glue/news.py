@@ -29,16 +29,17 @@ import json
 import re
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from finlake_glue import args as job_args
 from finlake_glue import news_store, sessions
+from finlake_glue.arrow_tables import arrow_schema, parquet_bytes, read_parquet
 from finlake_glue.contract import load_contract, platform, source_dataset
 from finlake_glue.news_store import DayPointers, Zone
 
@@ -100,14 +101,8 @@ def open_layout(silver_uri: str, bronze_uri: str | None = None, silver_database:
     return Layout(silver, news_store.GluePartitionPointers(glue, silver, silver_database, TABLE), bronze)
 
 
-def _parquet_bytes(table: pa.Table) -> bytes:
-    sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, compression="zstd")
-    return sink.getvalue().to_pybytes()
-
-
 def _read_parquet(zone: Zone, key: str, columns: list[str] | None = None) -> pa.Table:
-    return pq.read_table(pa.BufferReader(zone.get(key) or b""), columns=columns)
+    return read_parquet(zone.get(key) or b"", columns)
 
 
 @contextmanager
@@ -264,18 +259,6 @@ def parse_objects(layout: Layout, keys: list[str], run_id: str) -> Parsed:
 # --- the table's days -------------------------------------------------------------------------------
 
 
-def arrow_schema(name: str) -> pa.Schema:
-    types = {
-        "string": pa.string(),
-        "timestamp": pa.timestamp("us", tz="UTC"),
-        "double": pa.float64(),
-        "integer": pa.int32(),
-        "date": pa.date32(),
-    }
-    c = load_contract(name)
-    return pa.schema([pa.field(col.name, types[col.sql_type], nullable=col.nullable) for col in c.columns])
-
-
 def current_version(layout: Layout, day: str) -> str | None:
     return layout.pointers.get(day)
 
@@ -326,17 +309,15 @@ def transform(
                 continue
             if version is None:
                 version = layout.version_dir(day, run_id)
-            layout.silver.put(version + part, _parquet_bytes(pa.Table.from_pylist(new, schema=schema)))
+            layout.silver.put(version + part, parquet_bytes(pa.Table.from_pylist(new, schema=schema)))
             if current_version(layout, day) != version:
                 switch(layout, day, version)
             written += len(new)
         layout.silver.put(
             layout.rejects(run_id) + "rejects.parquet",
-            _parquet_bytes(pa.Table.from_pylist(parsed.rejects, schema=arrow_schema("fmp_news_rejects"))),
+            parquet_bytes(pa.Table.from_pylist(parsed.rejects, schema=arrow_schema("fmp_news_rejects"))),
         )
-        reasons: dict[str, int] = {}
-        for r in parsed.rejects:
-            reasons[r["reject_reason"]] = reasons.get(r["reject_reason"], 0) + 1
+        reasons = Counter(r["reject_reason"] for r in parsed.rejects)
         summary = {
             "run_id": run_id,
             "dataset": TABLE,
@@ -388,7 +369,7 @@ def compact(
                 sorted(rows.values(), key=lambda r: (r["published_at"], r["article_id"])), schema=table.schema
             )
             new = layout.version_dir(day, f"c-{run_id}")
-            layout.silver.put(new + "part-0.parquet", _parquet_bytes(merged))
+            layout.silver.put(new + "part-0.parquet", parquet_bytes(merged))
             switch(layout, day, new)
             report[day] = {
                 "files_before": len(files),
