@@ -1,3 +1,4 @@
+import { SOURCE_DATASETS } from './lake.ts';
 import { fill } from './templates.ts';
 
 /** Work pools: the local one, and one ECS pool per environment that its worker polls. */
@@ -12,6 +13,7 @@ export const FLOWS = {
   backfill: 'fmp-backfill',
   newsToSilver: 'news-stream-to-silver',
   newsCompaction: 'news-compaction',
+  sourceToSilver: 'source-to-silver',
 } as const;
 
 export interface Deployment {
@@ -29,7 +31,7 @@ export interface Deployment {
 // 18:30 New York time, Monday to Friday: after the 16:00 close and FMP's end-of-day update.
 const NIGHTLY = { cron: '30 18 * * 1-5', timezone: 'America/New_York' };
 
-export const DEPLOYMENTS = {
+const PLATFORM_DEPLOYMENTS = {
   nightly: {
     flow: FLOWS.master,
     name: 'nightly',
@@ -94,6 +96,29 @@ export const DEPLOYMENTS = {
     concurrencyLimit: 1,
   },
 } as const satisfies Record<string, Deployment>;
+
+/**
+ * Every batch source on the job's Arrow path (the ones `nx g @finlake/workspace:source` adds) is registered
+ * by its declaration alone: a nightly `source-to-silver` run of it, its ingest then its silver table.
+ */
+export const SOURCE_DEPLOYMENTS: Readonly<Record<string, Deployment>> = Object.fromEntries(
+  SOURCE_DATASETS.filter((d) => d.kind === 'batch' && d.engine === 'python').map((d) => [
+    `${d.silverTable}Nightly`,
+    {
+      flow: FLOWS.sourceToSilver,
+      name: `${d.silverTable.replace(/_/g, '-')}-nightly`,
+      entrypoint: 'finlake_flows.flows:source_to_silver',
+      pool: 'ecs',
+      description: `${d.silverTable}: ingest the last completed trading day, then rebuild its silver table.`,
+      schedule: { ...NIGHTLY, active: true },
+      concurrencyLimit: 1,
+      parameters: { dataset: d.silverTable },
+    } satisfies Deployment,
+  ]),
+);
+
+export const DEPLOYMENTS = { ...PLATFORM_DEPLOYMENTS, ...SOURCE_DEPLOYMENTS } as typeof PLATFORM_DEPLOYMENTS &
+  Readonly<Record<string, Deployment>>;
 
 /** `flow-name/deployment-name`, as Prefect's API reads a deployment by name. */
 export const deploymentPath = (d: Deployment) => `${d.flow}/${d.name}`;

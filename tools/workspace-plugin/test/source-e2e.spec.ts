@@ -107,6 +107,19 @@ describe('nx g @finlake/workspace:source, in a copy of the workspace', () => {
         readFileSync(join(lake, 'silver', '_runs', 'fmp_dividends', 'run_id=gen-e2e-3.json'), 'utf8'),
       ) as { rows_written: number };
       expect(rerun.rows_written).toBe(summary.rows_written);
+      // The registered flow does both steps (Prefect without a server): a later window lands, silver grows.
+      nx('run', 'fmp-ingester:build'); // the connector bundle the flows run
+      const flowRun = finlake(['pipeline', 'source', 'fmp_dividends', '--from', '2021-01-04', '--to', '2021-01-29',
+        '--symbols', 'AAPL'], fmp); // prettier-ignore
+      // The report is the last thing printed: a JSON object from a line `{` to a line `}`.
+      const report = JSON.parse(/^\{$[\s\S]*^\}$/m.exec(flowRun.stdout)?.[0] ?? 'null') as {
+        rows_written: number;
+        rows_rejected: number;
+      };
+      expect(report.rows_written + report.rows_rejected).toBeGreaterThan(
+        summary.rows_written + summary.rows_rejected,
+      );
+      expect(report.rows_written).toBeGreaterThan(summary.rows_written);
     } finally {
       sandbox.kill();
     }

@@ -2,6 +2,7 @@
 
     python -m finlake_flows.cli pipeline [--from D] [--to D] [--symbols A,B] [--no-publish]
     python -m finlake_flows.cli backfill --from D --to D [--concurrency N]
+    python -m finlake_flows.cli source TABLE [--from D] [--to D] [--symbols A,B]   a declared source into silver
     python -m finlake_flows.cli rollback [--to-run RUN]      serve an earlier published gold version again
     python -m finlake_flows.cli logs RUN_ID [--json]          every log line of one run, its subflows and stages
 
@@ -50,6 +51,11 @@ def main(argv: list[str]) -> int:
     back.add_argument("--symbols", type=_symbols)
     back.add_argument("--concurrency", type=int, default=2, help="symbol groups ingested at once (1-8)")
     back.add_argument("--fill-gaps", action="store_true", help="fetch only what bronze does not hold yet")
+    src = sub.add_parser("source", help="run source-to-silver for a declared batch source (a generated one)")
+    src.add_argument("dataset", help="its silver table, e.g. fmp_dividends")
+    src.add_argument("--from", dest="date_from", type=_date)
+    src.add_argument("--to", dest="date_to", type=_date)
+    src.add_argument("--symbols", type=_symbols)
     roll = sub.add_parser("rollback", help="serve an earlier published version of gold again")
     roll.add_argument(
         "--to-run", help="the run whose gold to serve (default: the version before the current one)"
@@ -78,10 +84,17 @@ def main(argv: list[str]) -> int:
 
         return print_run_logs(a.run_id, as_json=a.json)
 
-    from finlake_flows.flows import fmp_backfill, master_fmp_pipeline
+    from finlake_flows.flows import ARROW_BATCH_SOURCES, fmp_backfill, master_fmp_pipeline, source_to_silver
 
+    if a.command == "source" and a.dataset not in ARROW_BATCH_SOURCES:
+        declared = ", ".join(ARROW_BATCH_SOURCES) or "none (nx g @finlake/workspace:source adds one)"
+        print(f"finlake-flows: {a.dataset!r} is not a declared batch source on the Arrow path; declared: {declared}",
+              file=sys.stderr)  # fmt: skip
+        return 2
     try:
-        if a.command == "pipeline":
+        if a.command == "source":
+            report = source_to_silver(a.dataset, a.date_from, a.date_to, a.symbols)
+        elif a.command == "pipeline":
             report = master_fmp_pipeline(a.date_from, a.date_to, a.symbols, not a.no_publish)
         else:
             report = fmp_backfill(a.date_from, a.date_to, a.symbols, a.concurrency, fill_gaps=a.fill_gaps)

@@ -75,12 +75,14 @@ def ingest_task(
     rate_share: int = 1,
     handoff: str = "pipeline",
     fill_gaps: bool = False,
+    table: str = runners.SILVER_TABLE,
 ) -> IngestManifest:
-    """`rate_share` ingesters running at once split the FMP plan's rate between them."""
+    """`rate_share` ingesters running at once split the FMP plan's rate between them; `table` says which
+    declared source's endpoint to land (the prices' by default)."""
     s = settings.load()
     s = replace(s, fmp_rate_limit_per_min=max(1, s.fmp_rate_limit_per_min // rate_share))
     window = runners.Window(date_from, date_to, fill_gaps)
-    return runners.ingestion_runner(s).ingest(tuple(symbols), window, run_id, handoff)
+    return runners.ingestion_runner(s).ingest(tuple(symbols), window, run_id, handoff, table)
 
 
 @task(name="read-manifest", **I_O_RETRIES)
@@ -341,6 +343,55 @@ def news_compaction() -> dict:
         rows={}, gates={}, runner=s.runner, state=s.state,
     )  # fmt: skip
     get_run_logger().info("news compaction: %s days rewritten", summary["days_compacted"])
+    return summary
+
+
+# The batch sources on the job's Arrow path (`nx g @finlake/workspace:source`): each is one nightly deployment
+# of this flow (libs/platform SOURCE_DEPLOYMENTS), registered by its declaration.
+ARROW_BATCH_SOURCES = tuple(
+    d["silverTable"]
+    for d in platform.contract()["source_datasets"]
+    if d["kind"] == "batch" and d["engine"] == "python"
+)
+
+
+@task(name="source-silver", retries=2, retry_delay_seconds=[10, 30])
+def source_silver_task(dataset: str, run_id: str) -> dict:
+    return runners.transform_runner(settings.load()).stream(dataset, "full", run_id)
+
+
+@flow(name="source-to-silver", **ALERTS)
+def source_to_silver(
+    dataset: str,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    symbols: list[str] | None = None,
+) -> dict:
+    """A declared batch source, end to end into silver: its endpoint landed in bronze for the window
+    (default: the last completed trading day), then its silver table rebuilt from bronze by the job's
+    contract-driven path, bad rows in rejects with their reason."""
+    if dataset not in ARROW_BATCH_SOURCES:
+        raise ValueError(
+            f"dataset {dataset!r} is not a batch source on the Arrow path; declared: "
+            f"{', '.join(ARROW_BATCH_SOURCES) or 'none (nx g @finlake/workspace:source adds one)'}"
+        )
+    rid = _run_id(None)
+    started = time.monotonic()
+    s = settings.load()
+    manifest = ingest_task(symbols or list(s.symbols), date_from, date_to, rid, table=dataset)
+    landed = time.monotonic()
+    summary = source_silver_task(dataset, rid)
+    metrics.record_run(
+        "source-to-silver", rid,
+        stage_seconds={"ingest": round(landed - started, 1), "transform": round(time.monotonic() - landed, 1)},
+        rows={dataset: {"landed": manifest["rows"], "written": summary["rows_written"],
+                        "rejected": summary["rows_rejected"]}},
+        gates={}, runner=s.runner, state=s.state,
+    )  # fmt: skip
+    get_run_logger().info(
+        "%s: %s objects landed, %s rows written, %s rejected %s",
+        dataset, manifest["landed"], summary["rows_written"], summary["rows_rejected"], summary["rejected_by_reason"],
+    )  # fmt: skip
     return summary
 
 

@@ -56,7 +56,12 @@ class Window:
 
 class IngestionRunner(Protocol):
     def ingest(
-        self, symbols: tuple[str, ...], window: Window, run_id: str, handoff: str = "pipeline"
+        self,
+        symbols: tuple[str, ...],
+        window: Window,
+        run_id: str,
+        handoff: str = "pipeline",
+        table: str = SILVER_TABLE,
     ) -> IngestManifest: ...
 
     def read_manifest(self, key: str) -> IngestManifest: ...
@@ -150,7 +155,12 @@ class LocalIngestion:
         self.bundle = REPO / "apps" / "fmp-ingester" / "dist" / "main.js"
 
     def ingest(
-        self, symbols: tuple[str, ...], window: Window, run_id: str, handoff: str = "pipeline"
+        self,
+        symbols: tuple[str, ...],
+        window: Window,
+        run_id: str,
+        handoff: str = "pipeline",
+        table: str = SILVER_TABLE,
     ) -> IngestManifest:
         if not self.bundle.is_file():
             raise StageFailed(f"{self.bundle} missing: build it with `npx nx build fmp-ingester`")
@@ -163,9 +173,9 @@ class LocalIngestion:
         }
         if self.s.fmp_api_key:
             env["FMP_API_KEY"] = self.s.fmp_api_key
-        cmd = [self.s.node, str(self.bundle), *ingester_args(symbols, window, run_id, handoff)]
+        cmd = [self.s.node, str(self.bundle), *ingester_args(symbols, window, run_id, handoff, table)]
         code = _run(cmd, env, "fmp-ingester")
-        manifest = self.s.bronze / platform.manifest_key(SILVER_TABLE, run_id, handoff)
+        manifest = self.s.bronze / platform.manifest_key(table, run_id, handoff)
         summary = json.loads(manifest.read_text()) if manifest.is_file() else None
         if code != 0:
             detail = f"; {summary['failed']} failed units, see {manifest}" if summary else ""
@@ -178,10 +188,23 @@ class LocalIngestion:
         return json.loads((self.s.bronze / key).read_text())
 
 
-def ingester_args(symbols: tuple[str, ...], window: Window, run_id: str, handoff: str) -> list[str]:
+def ingester_args(
+    symbols: tuple[str, ...], window: Window, run_id: str, handoff: str, table: str = SILVER_TABLE
+) -> list[str]:
     """The connector's arguments. `--handoff pipeline`: the calling flow cleans the batch itself, so the
-    bronze trigger's rule (which matches event manifests only) does not start a second run."""
-    return ["--symbols", ",".join(symbols), *window.args(), "--run-id", run_id, "--handoff", handoff]
+    bronze trigger's rule (which matches event manifests only) does not start a second run. `--dataset` is
+    the declared source's endpoint (the connector's default is the prices')."""
+    dataset = [] if table == SILVER_TABLE else ["--dataset", platform.dataset(table)["dataset"]]
+    return [
+        "--symbols",
+        ",".join(symbols),
+        *window.args(),
+        "--run-id",
+        run_id,
+        "--handoff",
+        handoff,
+        *dataset,
+    ]
 
 
 class LocalTransform:
@@ -279,14 +302,19 @@ class EcsIngestion:
         self.tasks, self.s3 = tasks, s3
 
     def ingest(
-        self, symbols: tuple[str, ...], window: Window, run_id: str, handoff: str = "pipeline"
+        self,
+        symbols: tuple[str, ...],
+        window: Window,
+        run_id: str,
+        handoff: str = "pipeline",
+        table: str = SILVER_TABLE,
     ) -> IngestManifest:
         aws = self.tasks.aws
-        args = ingester_args(symbols, window, run_id, handoff)
+        args = ingester_args(symbols, window, run_id, handoff, table)
         code = self.tasks.run("fmpIngester", aws.ingester_task_definition, args, run_id)
         if code != 0:
             raise StageFailed(f"the fmp-ingester task exited {code}; its log group says why")
-        return _s3_json(self.s3, aws.bronze_uri, platform.manifest_key(SILVER_TABLE, run_id, handoff))
+        return _s3_json(self.s3, aws.bronze_uri, platform.manifest_key(table, run_id, handoff))
 
     def read_manifest(self, key: str) -> IngestManifest:
         return _s3_json(self.s3, self.tasks.aws.bronze_uri, key)

@@ -28,6 +28,24 @@ export function registerPipeline(program: Command): void {
         ...(opts.publish ? [] : ['--no-publish']),
       ]);
     });
+  pipeline
+    .command('source')
+    .description(
+      'run source-to-silver for a declared batch source (one `nx g @finlake/workspace:source` added)',
+    )
+    .argument('<table>', 'its silver table, e.g. fmp_dividends')
+    .option('--from <date>', 'first date (default: the last completed trading day)', isoDate('--from'))
+    .option('--to <date>', 'last date', isoDate('--to'))
+    .option('--symbols <list>', 'comma-separated tickers (default: FINLAKE_SYMBOLS or the bundled sample)')
+    .action(async (table: string, opts) => {
+      process.exitCode = await runFlows([
+        'source',
+        table,
+        ...flag('--from', opts.from),
+        ...flag('--to', opts.to),
+        ...flag('--symbols', opts.symbols),
+      ]);
+    });
   program
     .command('backfill')
     .description(

@@ -153,5 +153,8 @@ FMP_BASE_URL=http://127.0.0.1:8081 FMP_API_KEY=sandbox-key npx finlake ingest fm
 npx finlake transform dataset ${n.table}
 npx finlake models build
 \`\`\`
+
+Its flow, \`source-to-silver\` (ingest, then silver), runs nightly as the deployment
+\`${n.kebab}-nightly\`; once locally: \`npx finlake pipeline source ${n.table}\`.
 `;
 }
