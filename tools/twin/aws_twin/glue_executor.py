@@ -71,14 +71,7 @@ class GlueExecutor(MotoExecutor):
         with tempfile.TemporaryDirectory(prefix="finlake-twin-glue-") as tmp:
             work = Path(tmp)
             try:
-                script = work / "script.py"
-                script.write_bytes(get(s3, job.command["ScriptLocation"]))
-                zips = []
-                for uri in args.get("--extra-py-files", "").split(","):
-                    if uri:
-                        z = work / Path(uri).name
-                        z.write_bytes(get(s3, uri))
-                        zips.append(str(z))
+                script, zips = _fetch_code(s3, job, args, work)
                 local = {zone: work / zone for zone in ("bronze", "silver")}
                 for folder in local.values():
                     folder.mkdir()
@@ -89,12 +82,8 @@ class GlueExecutor(MotoExecutor):
             except ClientError as err:
                 self.ran.append(GlueRun(job.name, args, "FAILED", f"reading its inputs: {err}", [str(err)]))
                 return "FAILED"
-            glue_args = [
-                x
-                for k, v in args.items()
-                if not k.startswith("--enable-") and k not in GLUE_SERVICE_ARGS
-                for x in (k, str(local[k[2:-4]]) if k in ("--bronze_uri", "--silver_uri") else v)
-            ]
+            zones = {f"--{zone}_uri": str(folder) for zone, folder in local.items()}
+            glue_args = _script_args(args, zones)
             out = subprocess.run(
                 [sys.executable, str(script), *glue_args],
                 env={"PYTHONPATH": ":".join(zips), "PATH": "/usr/bin:/bin", "JAVA_HOME": _java_home(), "HOME": tmp},
@@ -108,28 +97,45 @@ class GlueExecutor(MotoExecutor):
             return state
 
     def _run_on_s3(self, job, args: dict[str, str], creds: dict) -> str:
+        from botocore.exceptions import ClientError
+
         with tempfile.TemporaryDirectory(prefix="finlake-twin-glue-") as tmp:
             work = Path(tmp)
-            s3 = self.moto.client("s3", creds)
-            script = work / "script.py"
-            script.write_bytes(get(s3, job.command["ScriptLocation"]))
-            zips = []
-            for uri in args.get("--extra-py-files", "").split(","):
-                if uri:
-                    (work / Path(uri).name).write_bytes(get(s3, uri))
-                    zips.append(str(work / Path(uri).name))
-            glue_args = [
-                x for k, v in args.items() if not k.startswith("--enable-") and k not in GLUE_SERVICE_ARGS for x in (k, v)
-            ]  # fmt: skip
+            try:
+                script, zips = _fetch_code(self.moto.client("s3", creds), job, args, work)
+            except ClientError as err:
+                self.ran.append(GlueRun(job.name, args, "FAILED", f"reading its code: {err}", [str(err)]))
+                return "FAILED"
             env = {"PYTHONPATH": ":".join(zips), "PATH": "/usr/bin:/bin", "HOME": tmp,
                    "FINLAKE_AWS_ENDPOINT_URL": self.moto.endpoint, **Moto.env_of(creds)}  # fmt: skip
-            out = subprocess.run([sys.executable, str(script), *glue_args], env=env, cwd=work,
+            out = subprocess.run([sys.executable, str(script), *_script_args(args)], env=env, cwd=work,
                                  capture_output=True, text=True, check=False, timeout=900)  # fmt: skip
             tail = (out.stdout + out.stderr)[-1500:]
             denied = [line for line in tail.splitlines() if "AccessDenied" in line]
             state = "SUCCEEDED" if out.returncode == 0 else "FAILED"
             self.ran.append(GlueRun(job.name, args, state, tail, denied))
             return state
+
+
+def _fetch_code(s3, job, args: dict[str, str], work: Path) -> tuple[Path, list[str]]:
+    """The job's script and its --extra-py-files zips, fetched from S3 under the job role, as Glue does."""
+    script = work / "script.py"
+    script.write_bytes(get(s3, job.command["ScriptLocation"]))
+    zips = []
+    for uri in filter(None, args.get("--extra-py-files", "").split(",")):
+        (work / Path(uri).name).write_bytes(get(s3, uri))
+        zips.append(str(work / Path(uri).name))
+    return script, zips
+
+
+def _script_args(args: dict[str, str], replace: dict[str, str] | None = None) -> list[str]:
+    """The arguments the script sees: Glue's own (--enable-*, the service ones) removed, some replaced."""
+    return [
+        x
+        for k, v in args.items()
+        if not k.startswith("--enable-") and k not in GLUE_SERVICE_ARGS
+        for x in (k, (replace or {}).get(k, v))
+    ]
 
 
 def _java_home() -> str:

@@ -33,7 +33,7 @@ def _typed(value: object, sql_type: str) -> object:
         if not isinstance(value, str):
             raise ValueError
         return value
-    if sql_type in ("double",):
+    if sql_type == "double":
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError
         return float(value)
@@ -71,6 +71,16 @@ def _reason(item: object, wire) -> str | None:
     return None
 
 
+def _fetched_at(sidecar: bytes | None) -> datetime | None:
+    """The fetch time the connector's sidecar records (UTC); None when the sidecar is not one."""
+    try:
+        stamp = json.loads(sidecar or b"")["fetched_at"]
+        when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return when if when.tzinfo else None
+
+
 def transform(table: str, bronze_uri: str, silver_uri: str, run_id: str, mode: str = "full") -> dict:
     if mode != "full":
         raise ValueError(f"{table} is rebuilt whole from bronze: --mode full (got {mode})")
@@ -81,22 +91,28 @@ def transform(table: str, bronze_uri: str, silver_uri: str, run_id: str, mode: s
     sidecar = layout["bronze"]["sidecarSuffix"]
     prefix = source_dataset(table)["bronze_prefix"]
     keys = bronze.keys(prefix)
-    committed = [k for k in keys if k.endswith(".json") and f"{k}{sidecar}" in set(keys)]
+    present = set(keys)
+    # A body counts once its sidecar exists (the connector writes the sidecar last: the commit marker).
+    committed = [k for k in keys if k.endswith(".json") and f"{k}{sidecar}" in present]
     rows: dict[tuple, dict] = {}
     rejects: list[dict] = []
     read = 0
     now = datetime.now(UTC)
     for key in committed:
-        meta = json.loads(bronze.get(f"{key}{sidecar}") or b"{}")
-        fetched = datetime.fromisoformat(meta["fetched_at"].replace("Z", "+00:00"))
+        fetched = _fetched_at(bronze.get(f"{key}{sidecar}"))
         try:
             body = json.loads(bronze.get(key) or b"")
         except ValueError:
             body = None
-        if not isinstance(body, list):
+        reason = (
+            "invalid_sidecar"
+            if fetched is None
+            else None if isinstance(body, list) else "body_not_a_json_array"
+        )
+        if reason:  # the whole object, kept with its reason
             read += 1
             rejects.append({"source_object": key, "record_index": -1, "record": None,
-                            "reject_reason": "body_not_a_json_array", "rejected_at": now})  # fmt: skip
+                            "reject_reason": reason, "rejected_at": now})  # fmt: skip
             continue
         for index, item in enumerate(body):
             read += 1

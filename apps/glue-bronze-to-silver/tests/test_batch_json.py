@@ -1,0 +1,49 @@
+"""The contract-driven Arrow path's own rules (generated sources run it end to end in
+tools/workspace-plugin/test/source-e2e.spec.ts): typing by the contract's types, and the sidecar it trusts."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from finlake_glue import batch_json
+
+
+@pytest.mark.parametrize(
+    ("value", "sql_type", "typed"),
+    [("AAPL", "string", "AAPL"), (1, "double", 1.0), (2.5, "double", 2.5), (3, "integer", 3),
+     ("2020-12-01", "date", date(2020, 12, 1)), (True, "boolean", True)],
+)  # fmt: skip
+def test_values_are_typed_by_the_contract(value, sql_type, typed):
+    assert batch_json._typed(value, sql_type) == typed
+
+
+@pytest.mark.parametrize(
+    ("value", "sql_type"),
+    [
+        (True, "double"),
+        ("1.5", "double"),
+        (1.5, "integer"),
+        ("01/12/2020", "date"),
+        (3, "string"),
+        (1, "boolean"),
+    ],
+)
+def test_a_value_of_another_type_is_refused(value, sql_type):
+    with pytest.raises(ValueError):
+        batch_json._typed(value, sql_type)
+
+
+def test_the_fetch_time_comes_from_a_valid_sidecar_only():
+    assert batch_json._fetched_at(b'{"fetched_at": "2020-12-01T15:00:00Z"}') == datetime(
+        2020, 12, 1, 15, tzinfo=UTC
+    )
+    for bad in (
+        None,
+        b"",
+        b"not json",
+        b"[]",
+        b"{}",
+        b'{"fetched_at": 5}',
+        b'{"fetched_at": "2020-12-01T15:00:00"}',
+    ):
+        assert batch_json._fetched_at(bad) is None, bad
