@@ -9,8 +9,8 @@ import Type from 'typebox';
 import { awsSettingsFromEnv, createClient, type AwsClientSettings } from '@finlake/aws';
 import { setting, type ConfigOf } from '@finlake/config';
 import { AthenaEngine, CachingEngine, callerFromAuthorizerContext } from '@finlake/serving';
-import { dailySymbolNewsPrice } from '@finlake/schemas';
 import { buildApp } from './app.ts';
+import { SERIES_MARTS } from './marts.ts';
 
 /** The API's configuration on Lambda (environment variables set by the ServingApi Pulumi component). */
 export const lambdaConfigSpec = {
@@ -65,7 +65,9 @@ export async function buildLambdaApp(config: LambdaConfig, aws: AwsClientSetting
     workGroup: config.workGroup,
     table: config.table,
     // Every served mart is a table of the same gold database (infra declares one per GOLD_MARTS entry).
-    newsTable: `${config.table.split('.')[0]}.${dailySymbolNewsPrice.name}`,
+    seriesTables: Object.fromEntries(
+      SERIES_MARTS.map((m) => [m.name, `${config.table.split('.')[0]}.${m.name}`]),
+    ),
     deadlineMs: config.deadlineMs,
   });
   // A warm Lambda reuses answers for a few minutes (no cheap way to see a publish from here).

@@ -14,7 +14,7 @@ export async function openApiDocument(): Promise<Record<string, unknown>> {
     name: 'none',
     portfolioSummary: refuse,
     summaryForDate: refuse,
-    symbolDailyNews: refuse,
+    symbolSeries: refuse,
     freshness: refuse,
     close: async () => undefined,
   };

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { SERIES_MARTS, SUMMARY_MART } from './marts.ts';
 
 /**
  * The OpenAPI document of every route (registered on the root instance, before the routes, so it sees
@@ -14,8 +15,7 @@ export async function openApi(app: FastifyInstance, swaggerUiDir?: string) {
       info: {
         title: 'Finlake gold API',
         version: '1.0.0',
-        description:
-          'Gold marts: daily_portfolio_summary (per portfolio, per date) and daily_symbol_news_price (per symbol).',
+        description: `Gold marts: ${SUMMARY_MART.name} (per portfolio, per date); per symbol and day: ${SERIES_MARTS.map((m) => m.name).join(', ')}.`,
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       security: [{ bearer: [] }],

@@ -1,6 +1,5 @@
 import { dirname, join } from 'node:path';
 import { goldPublishedFile } from '@finlake/platform';
-import { dailyPortfolioSummary, dailySymbolNewsPrice } from '@finlake/schemas';
 import Type from 'typebox';
 import { loadConfig, setting } from '@finlake/config';
 import { findRepoRoot } from '@finlake/lake';
@@ -14,6 +13,7 @@ import {
 } from '@finlake/serving';
 import { GoldIndexEngine } from '@finlake/serving/duckdb';
 import { bearerAuthentication, buildApp } from './app.ts';
+import { SERIES_MARTS, SUMMARY_MART } from './marts.ts';
 
 export interface LocalServerOptions {
   port: number;
@@ -60,19 +60,19 @@ export const localServerConfigSpec = {
 export async function startLocalServer(options: LocalServerOptions) {
   const config = loadConfig('serving-api', localServerConfigSpec);
   const lake = options.lakeRoot ?? (config.lakeRoot || join(findRepoRoot(), '.lake'));
-  const [summary, news] = [dailyPortfolioSummary.name, dailySymbolNewsPrice.name].map((mart) =>
-    join(lake, 'gold', goldPublishedFile(mart)),
-  ) as [string, string];
-  const goldFile = summary;
+  const published = (mart: string) => join(lake, 'gold', goldPublishedFile(mart));
+  const goldFile = published(SUMMARY_MART.name);
+  const series = SERIES_MARTS.map((mart) => ({ mart, file: published(mart.name) }));
   // Each published version indexed in memory (GoldIndexEngine: the uncached path is as fast as the cache);
   // answers cached per gold version: the publisher replaces the file atomically (a new inode), so its
   // identity is the version.
-  const duckdb = await GoldIndexEngine.open(goldFile, { newsFile: news });
+  const duckdb = await GoldIndexEngine.open(goldFile, { series });
   const cache = options.cache ?? config.cache === 'on';
+  const files = [goldFile, ...series.map((s) => s.file)];
   const engine = cache
     ? new CachingEngine(duckdb, {
-        // Both marts' files: a publish replaces each, and no answer may outlive either.
-        version: async () => `${await fileIdentity(goldFile)}|${await fileIdentity(news)}`,
+        // Every mart's file: a publish replaces each, and no answer may outlive any.
+        version: async () => (await Promise.all(files.map(fileIdentity))).join('|'),
       })
     : duckdb;
   const { publicKeyPem } = devKeyPair(join(lake, '_state', 'dev-keys'));

@@ -14,10 +14,13 @@ import {
 import { DuckDBInstance } from '@duckdb/node-api';
 import { DuckDbEngine } from '@finlake/serving/duckdb';
 import { bearerAuthentication, buildApp } from '../src/app.ts';
-import { writeGoldFixture, writeNewsFixture } from '@finlake/serving/testing';
+import { writeGoldFixture, writeNewsFixture, writeSeriesFixture } from '@finlake/serving/testing';
 import { loadConfig } from '@finlake/config';
 import { localServerConfigSpec } from '../src/server.ts';
-import { GOVERNANCE, METRICS, METRICS_NAMESPACE } from '@finlake/platform';
+import { GOLD_MARTS, GOVERNANCE, METRICS, METRICS_NAMESPACE } from '@finlake/platform';
+import { dailySymbolNewsPrice } from '@finlake/schemas';
+import { SERIES_MARTS, SUMMARY_MART } from '../src/marts.ts';
+import { openApiDocument } from '../src/openapi-document.ts';
 import Fastify from 'fastify';
 import { apiMetrics } from '../src/metrics.ts';
 
@@ -31,7 +34,10 @@ let news: string;
 beforeAll(async () => {
   await writeGoldFixture(dir);
   news = await writeNewsFixture(dir);
-  engine = await DuckDbEngine.open(gold, { newsFile: news, versionCheckMs: 0 });
+  engine = await DuckDbEngine.open(gold, {
+    series: [{ mart: dailySymbolNewsPrice, file: news }],
+    versionCheckMs: 0,
+  });
   app = await buildApp({
     engine,
     authenticate: bearerAuthentication(
@@ -235,6 +241,48 @@ describe('column access (the contract`s sensitivities, as Lake Formation enforce
   });
 });
 
+describe('the served marts', () => {
+  it('serves every mart of the platform contract: the summary first, each other one a symbol series with a route', async () => {
+    expect([SUMMARY_MART, ...SERIES_MARTS].map((m) => m.name)).toEqual([...GOLD_MARTS]);
+    const doc = (await openApiDocument()) as {
+      paths: Record<string, Record<string, { description?: string }>>;
+    };
+    const described = Object.values(doc.paths).flatMap((p) => Object.values(p).map((op) => op.description));
+    for (const mart of SERIES_MARTS) expect(described, mart.name).toContain(mart.description);
+  });
+
+  it('serves any symbol-series contract`s rows through the engine (the fixture a generated mart is fuzzed with)', async () => {
+    const lake = mkdtempSync(join(tmpdir(), 'serving-series-'));
+    const file = await writeSeriesFixture(lake, dailySymbolNewsPrice, ['AAPL'], 10);
+    const series = await DuckDbEngine.open(gold, { series: [{ mart: dailySymbolNewsPrice, file }] });
+    try {
+      const q = { symbol: 'AAPL', from: '2020-01-03', to: '2020-01-31', after: '2020-01-04', limit: 5 };
+      const rows = await series.symbolSeries(dailySymbolNewsPrice, q);
+      expect(rows.map((r) => r.trade_date)).toEqual([
+        '2020-01-05',
+        '2020-01-06',
+        '2020-01-07',
+        '2020-01-08',
+        '2020-01-09',
+      ]);
+      // Inside the contract's bounds: the sentiment is clamped to [-1, 1].
+      expect(rows.every((r) => r.avg_sentiment === null || Math.abs(r.avg_sentiment) <= 1)).toBe(true);
+      await expect(
+        series.symbolSeries({ ...dailySymbolNewsPrice, name: 'daily_symbol_other' }, q),
+      ).rejects.toThrow(/daily_symbol_other has not been published yet/);
+    } finally {
+      await series.close();
+    }
+  });
+
+  it('refuses a series route for a mart not keyed by (symbol, day), naming its key', async () => {
+    const { symbolSeriesRoutes } = await import('../src/routes/v1/symbol-series.ts');
+    expect(() => symbolSeriesRoutes(SUMMARY_MART, { url: '/symbols/:symbol/x', summary: 'x' })).toThrow(
+      /daily_portfolio_summary is keyed by portfolio_id, summary_date; a symbol-series mart is keyed by \(symbol/,
+    );
+  });
+});
+
 describe('symbol news (the second mart, its own route plugin)', () => {
   const url = (symbol: string, q = 'from=2020-01-01&to=2020-01-30') =>
     `/v1/symbols/${symbol}/daily-news?${q}`;
@@ -313,7 +361,12 @@ describe('symbol news (the second mart, its own route plugin)', () => {
   it('answers 503 with what to wait for when the mart has not been published yet', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'serving-unpublished-'));
     const unpublished = await DuckDbEngine.open(gold, {
-      newsFile: join(empty, 'gold', 'daily_symbol_news_price', 'daily_symbol_news_price.parquet'),
+      series: [
+        {
+          mart: dailySymbolNewsPrice,
+          file: join(empty, 'gold', 'daily_symbol_news_price', 'daily_symbol_news_price.parquet'),
+        },
+      ],
     });
     const bare = await buildApp({
       engine: unpublished,

@@ -7,7 +7,9 @@ import type { FastifyInstance } from 'fastify';
 import { repoRoot } from '@finlake/aws/testing';
 import { devKeyPair, mintToken } from '@finlake/serving';
 import { startLocalServer } from '../src/server.ts';
-import { writeGoldFixture, writeNewsFixture } from '@finlake/serving/testing';
+import { dailySymbolNewsPrice } from '@finlake/schemas';
+import { writeGoldFixture, writeNewsFixture, writeSeriesFixture } from '@finlake/serving/testing';
+import { SERIES_MARTS } from '../src/marts.ts';
 
 // A property-based run of Schemathesis (from the repo's Python env) over the API's own OpenAPI
 // document, against the real local server on 127.0.0.1: generated valid and invalid inputs for every
@@ -20,6 +22,9 @@ let address: string;
 beforeAll(async () => {
   await writeGoldFixture(lake);
   await writeNewsFixture(lake);
+  // Every other served mart (a generated source's): rows of its contract's types, so each route is fuzzed.
+  for (const mart of SERIES_MARTS)
+    if (mart.name !== dailySymbolNewsPrice.name) await writeSeriesFixture(lake, mart);
   ({ app, address } = await startLocalServer({ port: 0, lakeRoot: lake, logLevel: 'silent' }));
 });
 afterAll(async () => app?.close());

@@ -23,6 +23,11 @@ export interface SourceDataset {
   readonly kind: 'batch' | 'stream';
   /** What turns its bronze into silver: `spark` (the Glue Spark job) or `python` (the same job, Arrow). */
   readonly engine: 'spark' | 'python';
+  /**
+   * The gold mart that serves this source alone, when it has one (a generated source's symbol series, with
+   * its contract in libs/schemas, its dbt model and its route plugin): it joins GOLD_MARTS.
+   */
+  readonly servedMart?: string;
 }
 
 export const FMP_EOD_PRICES: SourceDataset = {

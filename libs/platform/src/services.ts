@@ -1,3 +1,4 @@
+import { GENERATED_SOURCES } from './sources/index.ts';
 import { fill } from './templates.ts';
 
 /**
@@ -173,6 +174,11 @@ export const ARTIFACTS = {
 
 /**
  * The gold marts served by the API; each is a served Glue table whose location publish switches. The first
- * is built incrementally (a night's batch of months); the others are rebuilt whole every run.
+ * is built incrementally (a night's batch of months); the others are rebuilt whole every run: the news mart,
+ * then each generated source's own mart (its `servedMart`).
  */
-export const GOLD_MARTS = ['daily_portfolio_summary', 'daily_symbol_news_price'] as const;
+export const GOLD_MARTS: readonly ['daily_portfolio_summary', ...string[]] = [
+  'daily_portfolio_summary',
+  'daily_symbol_news_price',
+  ...GENERATED_SOURCES.flatMap((s) => (s.servedMart ? [s.servedMart] : [])),
+];

@@ -1,6 +1,5 @@
 import { columnsOf, type ColumnInfo, type Dataset } from './dataset.ts';
 import { dailyPortfolioSummary } from './datasets/daily-portfolio-summary.ts';
-import { dailySymbolNewsPrice } from './datasets/daily-symbol-news-price.ts';
 import { fmpEodPrices } from './datasets/fmp-eod-prices.ts';
 import { DATASETS } from './datasets/index.ts';
 
@@ -331,7 +330,9 @@ export function renderDbtArtifacts(): Map<string, string> {
   return new Map([
     [DBT_PATHS.sources, renderDbtSources()],
     ...staged,
-    [DBT_PATHS.mart(dailyPortfolioSummary.name), renderDbtMart()],
-    [DBT_PATHS.mart(dailySymbolNewsPrice.name), renderDbtMart(dailySymbolNewsPrice)],
+    // Every gold contract is a mart: the two written by hand and each generated source's.
+    ...DATASETS.filter((d) => d.zone === 'gold').map(
+      (d) => [DBT_PATHS.mart(d.name), renderDbtMart(d)] as [string, string],
+    ),
   ]);
 }

@@ -4,7 +4,8 @@ import {
   StartQueryExecutionCommand,
   type AthenaClient,
 } from '@aws-sdk/client-athena';
-import { AthenaEngine, AthenaQueryError } from './index.ts';
+import { dailySymbolNewsPrice } from '@finlake/schemas';
+import { AthenaEngine, AthenaQueryError, MartNotPublished } from './index.ts';
 
 type Sent = { name: string; input: Record<string, unknown> };
 
@@ -138,6 +139,46 @@ describe('AthenaEngine (SDK mocks)', () => {
   it('refuses a table name that is not database.table', () => {
     expect(
       () => new AthenaEngine({ client: mockClient([], []).client, workGroup: 'w', table: 'gold; drop' }),
+    ).toThrow(/database.table/);
+  });
+
+  it('asks a symbol-series mart by its configured table, key and contract types; an unconfigured one is a 503', async () => {
+    const { client, sent } = mockClient(
+      ['SUCCEEDED'],
+      [{ rows: [['AAPL', '2020-01-02', '101.5', null, '2', '0.25', 'headline', 'true']] }],
+    );
+    const athena = new AthenaEngine({
+      client,
+      workGroup: 'w',
+      table: 'gold_db.daily_portfolio_summary',
+      seriesTables: { daily_symbol_news_price: 'gold_db.daily_symbol_news_price' },
+      sleep: async () => undefined,
+    });
+    const q = { symbol: 'AAPL', from: '2020-01-01', to: '2020-01-31', limit: 11 };
+    const [r] = await athena.symbolSeries(dailySymbolNewsPrice, q);
+    expect(r).toEqual({
+      symbol: 'AAPL',
+      trade_date: '2020-01-02',
+      close_price: 101.5,
+      daily_return: null,
+      news_count: 2,
+      avg_sentiment: 0.25,
+      first_headline: 'headline',
+      has_news: true,
+    });
+    const sql = sent[0]!.input.QueryString as string;
+    expect(sql).toMatch(/from gold_db\.daily_symbol_news_price\s+where symbol = \? and trade_date between/);
+    expect(sql).toMatch(/order by trade_date limit 11$/);
+    expect(sent[0]!.input.ExecutionParameters).toEqual([
+      "'AAPL'",
+      "'2020-01-01'",
+      "'2020-01-31'",
+      "'0001-01-01'",
+    ]);
+    const other = { ...dailySymbolNewsPrice, name: 'daily_symbol_other' };
+    await expect(athena.symbolSeries(other, q)).rejects.toBeInstanceOf(MartNotPublished);
+    expect(
+      () => new AthenaEngine({ client, workGroup: 'w', table: 'a.b', seriesTables: { x: 'gold; drop' } }),
     ).toThrow(/database.table/);
   });
 });

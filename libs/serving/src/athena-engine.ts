@@ -12,12 +12,11 @@ import {
   type GoldFreshness,
   type PortfolioQuery,
   type QueryEngine,
+  type SeriesQuery,
   type SummaryRow,
-  type SymbolNewsQuery,
-  type SymbolNewsRow,
 } from './engine.ts';
-import { dailyPortfolioSummary, dailySymbolNewsPrice } from '@finlake/schemas';
-import { NEWS_COLUMNS, rowFromStrings, selectList } from './gold-columns.ts';
+import { columnsOf, dailyPortfolioSummary, type Dataset, type Row } from '@finlake/schemas';
+import { rowFromStrings, selectList, seriesKey } from './gold-columns.ts';
 
 export class AthenaQueryError extends Error {
   constructor(
@@ -34,8 +33,11 @@ export interface AthenaEngineOptions {
   workGroup: string;
   /** Fully qualified table, from configuration only (never from a request): `gold_db.daily_portfolio_summary`. */
   table: string;
-  /** The served daily_symbol_news_price table, also from configuration: `gold_db.daily_symbol_news_price`. */
-  newsTable?: string;
+  /**
+   * The served symbol-series marts' tables by mart name, also from configuration:
+   * `{ daily_symbol_news_price: 'gold_db.daily_symbol_news_price' }`. A mart not given answers 503.
+   */
+  seriesTables?: Readonly<Record<string, string>>;
   /** Give up after this long (ms); Athena has a ~2 s floor per query. */
   deadlineMs?: number;
   pollInitialMs?: number;
@@ -52,7 +54,6 @@ function checkedLimit(limit: number): number {
   return limit;
 }
 const COLUMNS = selectList();
-const NEWS_COLUMNS_SQL = selectList(NEWS_COLUMNS);
 // The served table's partition (the contract's): each question names the months it reads, so Athena
 // prunes to them (a portfolio's year is 12 small partitions, not all of gold).
 const [MONTH] = dailyPortfolioSummary.partitionBy.map((p) => p.name);
@@ -70,7 +71,7 @@ export class AthenaEngine implements QueryEngine {
   readonly name = 'athena';
 
   constructor(private readonly o: AthenaEngineOptions) {
-    for (const t of [o.table, ...(o.newsTable === undefined ? [] : [o.newsTable])])
+    for (const t of [o.table, ...Object.values(o.seriesTables ?? {})])
       if (!TABLE.test(t))
         throw new Error(`Athena table ${JSON.stringify(t)} must be database.table in lowercase identifiers`);
   }
@@ -96,16 +97,19 @@ export class AthenaEngine implements QueryEngine {
     );
   }
 
-  async symbolDailyNews(q: SymbolNewsQuery): Promise<SymbolNewsRow[]> {
-    if (!this.o.newsTable) throw new MartNotPublished(dailySymbolNewsPrice.name);
+  async symbolSeries<D extends Dataset>(mart: D, q: SeriesQuery): Promise<Row<D>[]> {
+    const table = this.o.seriesTables?.[mart.name];
+    if (!table) throw new MartNotPublished(mart.name);
+    const { symbol, day } = seriesKey(mart);
+    const columns = columnsOf(mart);
     const rows = await this.raw(
-      `select ${NEWS_COLUMNS_SQL} from ${this.o.newsTable}
-       where symbol = ? and trade_date between cast(? as date) and cast(? as date)
-         and trade_date > cast(? as date)
-       order by trade_date limit ${checkedLimit(q.limit)}`,
+      `select ${selectList(columns)} from ${table}
+       where ${symbol} = ? and ${day} between cast(? as date) and cast(? as date)
+         and ${day} > cast(? as date)
+       order by ${day} limit ${checkedLimit(q.limit)}`,
       [q.symbol, q.from, q.to, q.after ?? '0001-01-01'],
     );
-    return rows.map((r) => rowFromStrings<SymbolNewsRow>(r, NEWS_COLUMNS));
+    return rows.map((r) => rowFromStrings<Row<D>>(r, columns));
   }
 
   async freshness(): Promise<GoldFreshness> {

@@ -1,12 +1,9 @@
+import { dailySymbolNewsPrice, type Dataset, type Row } from '@finlake/schemas';
 import { CachingEngine } from './caching-engine.ts';
-import type {
-  DateQuery,
-  PortfolioQuery,
-  QueryEngine,
-  SummaryRow,
-  SymbolNewsQuery,
-  SymbolNewsRow,
-} from './engine.ts';
+import type { DateQuery, PortfolioQuery, QueryEngine, SeriesQuery, SummaryRow } from './engine.ts';
+
+// A second symbol-series mart: the same question to it is another question.
+const otherMart: Dataset = { ...dailySymbolNewsPrice, name: 'daily_symbol_other' };
 
 /** An engine that records its queries and answers with whatever gold version is "published". */
 function recordingEngine() {
@@ -30,10 +27,10 @@ function recordingEngine() {
         .filter((p) => q.entitlement.all || q.entitlement.portfolios.includes(p))
         .map((p) => row(p, q.date));
     },
-    async symbolDailyNews(q: SymbolNewsQuery) {
-      calls.push(`n:${q.symbol}:${q.from}`);
+    async symbolSeries<D extends Dataset>(mart: D, q: SeriesQuery) {
+      calls.push(`${mart.name === otherMart.name ? 'o' : 'n'}:${q.symbol}:${q.from}`);
       return [
-        { symbol: q.symbol, trade_date: q.from, news_count: published === 'v1' ? 1 : 2 } as SymbolNewsRow,
+        { symbol: q.symbol, trade_date: q.from, news_count: published === 'v1' ? 1 : 2 } as unknown as Row<D>,
       ];
     },
     freshness: async () => ({ latestSummaryDate: null, rows: 0 }),
@@ -71,21 +68,28 @@ describe('CachingEngine', () => {
     expect(f.calls).toHaveLength(3);
   });
 
-  it('caches the news mart per question and version too, apart from the summary questions', async () => {
+  it('caches each symbol-series mart per question and version, apart from each other and the summary', async () => {
     let now = 0;
     const f = recordingEngine();
     const cache = new CachingEngine(f.engine, { version: f.version, versionCheckMs: 1000, now: () => now });
-    const news = (symbol: string) =>
-      cache.symbolDailyNews({ symbol, from: '2020-01-01', to: '2020-12-31', limit: 101 });
+    const ask = (mart: Dataset, symbol: string) =>
+      cache.symbolSeries(mart, { symbol, from: '2020-01-01', to: '2020-12-31', limit: 101 });
+    const news = (symbol: string) => ask(dailySymbolNewsPrice, symbol);
     await news('AAPL');
     await news('AAPL');
     await news('MSFT');
+    await ask(otherMart, 'AAPL');
     await cache.portfolioSummary(q('P001'));
-    expect(f.calls).toEqual(['n:AAPL:2020-01-01', 'n:MSFT:2020-01-01', 'p:P001:2020-01-01']);
+    expect(f.calls).toEqual([
+      'n:AAPL:2020-01-01',
+      'n:MSFT:2020-01-01',
+      'o:AAPL:2020-01-01',
+      'p:P001:2020-01-01',
+    ]);
     f.publish('v2');
     now += 1500;
     expect((await news('AAPL'))[0]!.news_count).toBe(2);
-    expect(f.calls).toHaveLength(4);
+    expect(f.calls).toHaveLength(5);
   });
 
   it('shares one engine query between concurrent identical misses', async () => {

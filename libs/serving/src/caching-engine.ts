@@ -3,10 +3,10 @@ import type {
   GoldFreshness,
   PortfolioQuery,
   QueryEngine,
+  SeriesQuery,
   SummaryRow,
-  SymbolNewsQuery,
-  SymbolNewsRow,
 } from './engine.ts';
+import type { Dataset, Row } from '@finlake/schemas';
 
 export interface CachingOptions {
   /**
@@ -61,9 +61,9 @@ export class CachingEngine implements QueryEngine {
     return this.cached(`d|${q.date}|${q.after ?? ''}|${q.limit}|${who}`, () => this.engine.summaryForDate(q));
   }
 
-  symbolDailyNews(q: SymbolNewsQuery): Promise<SymbolNewsRow[]> {
-    return this.cached(`n|${q.symbol}|${q.from}|${q.to}|${q.after ?? ''}|${q.limit}`, () =>
-      this.engine.symbolDailyNews(q),
+  symbolSeries<D extends Dataset>(mart: D, q: SeriesQuery): Promise<Row<D>[]> {
+    return this.cached(`s|${mart.name}|${q.symbol}|${q.from}|${q.to}|${q.after ?? ''}|${q.limit}`, () =>
+      this.engine.symbolSeries(mart, q),
     );
   }
 

@@ -1,20 +1,20 @@
 import { DuckDBInstance, type DuckDBConnection, type DuckDBPreparedStatement } from '@duckdb/node-api';
+import type { Dataset, Row } from '@finlake/schemas';
 import {
   type DateQuery,
   type GoldFreshness,
   type PortfolioQuery,
   type QueryEngine,
+  type SeriesQuery,
   type SummaryRow,
-  type SymbolNewsQuery,
-  type SymbolNewsRow,
 } from './engine.ts';
-import { askNewsMart, openNewsMart, type NewsMart } from './news-mart.ts';
+import { SeriesMarts, type SeriesMartFile } from './symbol-series.ts';
 import { selectList } from './gold-columns.ts';
 import { goldDuckDb } from './duckdb-instance.ts';
 import { fileIdentity, PublishedVersions } from './published-versions.ts';
 
 export { GoldIndexEngine, type GoldIndexEngineOptions } from './gold-index.ts';
-export { NewsMart } from './news-mart.ts';
+export type { SeriesMartFile } from './symbol-series.ts';
 
 // Typed as the gold contract says, whatever the file's physical types.
 const COLUMNS = selectList();
@@ -24,8 +24,8 @@ export interface DuckDbEngineOptions {
   poolSize?: number;
   /** How often the file's identity is looked at for a new published version (a stat, not per query). */
   versionCheckMs?: number;
-  /** The published daily_symbol_news_price file (none: its route answers 503 until one is given). */
-  newsFile?: string;
+  /** The symbol-series marts served and their published files (a mart not given answers 503). */
+  series?: readonly SeriesMartFile[];
 }
 
 /**
@@ -42,7 +42,7 @@ export class DuckDbEngine implements QueryEngine {
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly versions: PublishedVersions<Generation>,
-    private readonly news: NewsMart | undefined,
+    private readonly series: SeriesMarts,
   ) {}
 
   static async open(goldFile: string, o: DuckDbEngineOptions = {}): Promise<DuckDbEngine> {
@@ -52,7 +52,7 @@ export class DuckDbEngine implements QueryEngine {
     const versions = new PublishedVersions(goldFile, o.versionCheckMs ?? 1000, load, await load(), (old) =>
       old.retire(),
     );
-    return new DuckDbEngine(instance, versions, await openNewsMart(instance, o.newsFile, o.versionCheckMs));
+    return new DuckDbEngine(instance, versions, await SeriesMarts.open(instance, o.series, o.versionCheckMs));
   }
 
   /** Why the file on disk is not the version served, when a new version failed to load. */
@@ -89,8 +89,8 @@ export class DuckDbEngine implements QueryEngine {
     });
   }
 
-  symbolDailyNews(q: SymbolNewsQuery): Promise<SymbolNewsRow[]> {
-    return askNewsMart(this.news, q);
+  symbolSeries<D extends Dataset>(mart: D, q: SeriesQuery): Promise<Row<D>[]> {
+    return this.series.query(mart, q);
   }
 
   freshness(): Promise<GoldFreshness> {
@@ -106,7 +106,7 @@ export class DuckDbEngine implements QueryEngine {
   async close(): Promise<void> {
     await this.versions.settle();
     this.versions.served.retire();
-    this.news?.close();
+    this.series.close();
     this.instance.closeSync();
   }
 }

@@ -1,4 +1,4 @@
-import type { Row } from '@finlake/schemas';
+import type { Dataset, Row } from '@finlake/schemas';
 import type { dailyPortfolioSummary, dailySymbolNewsPrice } from '@finlake/schemas';
 
 export type SummaryRow = Row<typeof dailyPortfolioSummary>;
@@ -24,11 +24,12 @@ export interface DateQuery {
   limit: number;
 }
 
-export interface SymbolNewsQuery {
+/** A question to a symbol-series mart (keyed by symbol and day): one symbol over a date range. */
+export interface SeriesQuery {
   symbol: string;
   from: string;
   to: string;
-  /** Rows strictly after this trade_date (the cursor). */
+  /** Rows strictly after this day (the cursor). */
   after?: string;
   limit: number;
 }
@@ -56,8 +57,11 @@ export interface QueryEngine {
   readonly name: string;
   portfolioSummary(q: PortfolioQuery): Promise<SummaryRow[]>;
   summaryForDate(q: DateQuery): Promise<SummaryRow[]>;
-  /** The daily_symbol_news_price mart: one symbol over a date range, in trade_date order. */
-  symbolDailyNews(q: SymbolNewsQuery): Promise<SymbolNewsRow[]>;
+  /**
+   * A symbol-series mart (daily_symbol_news_price, and each generated source's mart): one symbol over a date
+   * range, in day order. The mart is a contract the API was built with, never a name from a request.
+   */
+  symbolSeries<D extends Dataset>(mart: D, q: SeriesQuery): Promise<Row<D>[]>;
   freshness(): Promise<GoldFreshness>;
   close(): Promise<void>;
 }

@@ -5,6 +5,7 @@ import {
   decimalOf,
   type BaseSqlType,
   type ColumnInfo,
+  type Dataset,
   type SqlType,
 } from '@finlake/schemas';
 import type { SummaryRow } from './engine.ts';
@@ -58,4 +59,18 @@ export function rowFromStrings<R = SummaryRow>(
     else row[c.name] = v;
   });
   return row as R;
+}
+
+/**
+ * The key of a symbol-series mart (one row per symbol and day: daily_symbol_news_price, and every mart the
+ * source generator writes), checked against its contract: the queries filter on the symbol and a day range.
+ */
+export function seriesKey(mart: Dataset): { symbol: string; day: string } {
+  const [symbol, day, ...more] = mart.primaryKey;
+  const dayColumn = columnsOf(mart).find((c) => c.name === day);
+  if (symbol !== 'symbol' || day === undefined || dayColumn?.sqlType !== 'date' || more.length)
+    throw new Error(
+      `${mart.name} is keyed by ${mart.primaryKey.join(', ')}; a symbol-series mart is keyed by (symbol, <a date column>)`,
+    );
+  return { symbol, day };
 }

@@ -1,15 +1,14 @@
 import { DuckDBInstance } from '@duckdb/node-api';
-import type { ColumnInfo } from '@finlake/schemas';
+import type { ColumnInfo, Dataset, Row } from '@finlake/schemas';
 import type {
   DateQuery,
   GoldFreshness,
   PortfolioQuery,
   QueryEngine,
+  SeriesQuery,
   SummaryRow,
-  SymbolNewsQuery,
-  SymbolNewsRow,
 } from './engine.ts';
-import { askNewsMart, openNewsMart, type NewsMart } from './news-mart.ts';
+import { SeriesMarts, type SeriesMartFile } from './symbol-series.ts';
 import { isNumeric, SUMMARY_COLUMNS } from './gold-columns.ts';
 import { goldDuckDb } from './duckdb-instance.ts';
 import { fileIdentity, PublishedVersions } from './published-versions.ts';
@@ -194,8 +193,8 @@ class GoldIndex {
 export interface GoldIndexEngineOptions {
   /** How often the file's identity is looked at for a new published version (a stat, not per query). */
   versionCheckMs?: number;
-  /** The published daily_symbol_news_price file (small: read through DuckDB, not indexed). */
-  newsFile?: string;
+  /** The symbol-series marts served and their published files (small: read through DuckDB, not indexed). */
+  series?: readonly SeriesMartFile[];
 }
 
 /**
@@ -210,15 +209,15 @@ export class GoldIndexEngine implements QueryEngine {
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly versions: PublishedVersions<GoldIndex>,
-    private readonly news: NewsMart | undefined,
+    private readonly series: SeriesMarts,
   ) {}
 
   static async open(goldFile: string, options: GoldIndexEngineOptions = {}): Promise<GoldIndexEngine> {
     const instance = await goldDuckDb(goldFile);
     const load = () => GoldIndex.load(instance, goldFile);
     const versions = new PublishedVersions(goldFile, options.versionCheckMs ?? 1000, load, await load());
-    const news = await openNewsMart(instance, options.newsFile, options.versionCheckMs);
-    return new GoldIndexEngine(instance, versions, news);
+    const series = await SeriesMarts.open(instance, options.series, options.versionCheckMs);
+    return new GoldIndexEngine(instance, versions, series);
   }
 
   /** Why the file on disk is not the version served, when a new version failed to load. */
@@ -234,8 +233,8 @@ export class GoldIndexEngine implements QueryEngine {
     return (await this.versions.current()).summaryForDate(q);
   }
 
-  symbolDailyNews(q: SymbolNewsQuery): Promise<SymbolNewsRow[]> {
-    return askNewsMart(this.news, q);
+  symbolSeries<D extends Dataset>(mart: D, q: SeriesQuery): Promise<Row<D>[]> {
+    return this.series.query(mart, q);
   }
 
   async freshness(): Promise<GoldFreshness> {
@@ -245,7 +244,7 @@ export class GoldIndexEngine implements QueryEngine {
 
   async close(): Promise<void> {
     await this.versions.settle();
-    this.news?.close();
+    this.series.close();
     this.instance.closeSync();
   }
 }

@@ -5,3 +5,4 @@ export * from './engine.ts';
 export { AthenaEngine, AthenaQueryError, type AthenaEngineOptions } from './athena-engine.ts';
 export { CachingEngine, type CachingOptions } from './caching-engine.ts';
 export { fileIdentity, PublishedVersions } from './published-versions.ts';
+export { seriesKey } from './gold-columns.ts';

@@ -1,8 +1,9 @@
 // The generator end to end, in a temporary copy of the workspace: `nx g @finlake/workspace:source` through
 // the real Nx CLI (the plugin built to JS), the contracts regenerated, the touched projects linted,
 // typechecked and tested, then the new source's ingest -> silver on the FMP sandbox: the connector lands its
-// endpoint in bronze, the Glue job's Arrow path builds the silver table, its bad rows in rejects.
-import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+// endpoint in bronze, the Glue job's Arrow path builds the silver table, its bad rows in rejects; then the
+// nightly pipeline builds, gates and publishes its gold mart, and the API serves it on its generated route.
+import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -39,6 +40,32 @@ const nx = (...args: string[]) => run('npx', ['nx', ...args, '--outputStyle=stat
 const finlake = (args: string[], extra: Record<string, string> = {}) =>
   run(process.execPath, [join(copy, 'tools', 'cli', 'bin', 'finlake.mjs'), ...args], extra);
 
+/** A CLI server of the copy (the sandbox, the API) on a free port: its URL, from its `listening` line. */
+async function listening(args: string[]): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [join(copy, 'tools/cli/bin/finlake.mjs'), ...args, '--port', '0'], {
+    cwd: copy,
+    env: env(),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const event = (() => {
+        try {
+          return JSON.parse(line) as { url?: string };
+        } catch {
+          return {};
+        }
+      })();
+      if (event.url) resolve(event.url);
+    });
+    child.once('exit', (code) => reject(new Error(`finlake ${args[0]} exited ${code} before listening`)));
+  });
+  return { child, url };
+}
+
+/** The report a flow prints last: a JSON object from a line `{` to a line `}`. */
+const lastReport = <T>(stdout: string): T => JSON.parse(/^\{$[\s\S]*^\}$/m.exec(stdout)?.[0] ?? 'null') as T;
+
 beforeAll(() => {
   copy = copyWorkspace();
   lake = join(copy, '.lake');
@@ -66,21 +93,17 @@ describe('nx g @finlake/workspace:source, in a copy of the workspace', () => {
     expect(readFileSync(join(copy, 'libs/platform/generated/platform.json'), 'utf8')).toContain(
       '"fmp_dividends"',
     );
-    const projects = 'schemas,platform,fmp-connector,fmp-sandbox,cli,glue-bronze-to-silver';
+    const projects = 'schemas,platform,fmp-connector,fmp-sandbox,cli,glue-bronze-to-silver,serving-api,dbt';
     nx('run-many', '-t', 'lint', 'typecheck', `--projects=${projects}`);
-    run('npx', ['prettier', '--check', 'libs', 'tools/fmp-sandbox', 'docs/sources']);
-    nx('run-many', '-t', 'test', '--projects=schemas,platform,fmp-sandbox');
+    run('npx', ['prettier', '--check', 'libs', 'tools/fmp-sandbox', 'apps/serving-api', 'docs/sources']);
+    // The API's tests include its served marts: every one in GOLD_MARTS has a contract and a route.
+    nx('run-many', '-t', 'test', '--projects=schemas,platform,fmp-sandbox,serving-api');
   }, 900_000);
 
   it('lands the new endpoint from the sandbox and builds its silver table, bad rows rejected with their reason', async () => {
-    const sandbox = spawn(process.execPath, [join(copy, 'tools/cli/bin/finlake.mjs'), 'sandbox', 'fmp', '--port', '0',
-      '--api-key', 'sandbox-key'], { cwd: copy, env: env(), stdio: ['ignore', 'pipe', 'inherit'] }); // prettier-ignore
+    const { child: sandbox, url } = await listening(['sandbox', 'fmp', '--api-key', 'sandbox-key']);
+    let api: ChildProcess | undefined;
     try {
-      const first = await new Promise<string>((resolve, reject) => {
-        createInterface({ input: sandbox.stdout! }).once('line', resolve);
-        sandbox.once('exit', (code) => reject(new Error(`the sandbox exited ${code} before listening`)));
-      });
-      const url = (JSON.parse(first) as { url: string }).url;
       const fmp = { FMP_BASE_URL: url, FMP_API_KEY: 'sandbox-key', FMP_RATE_LIMIT_PER_MIN: '3000' };
       finlake(['ingest', 'fmp', '--dataset', 'dividends', '--symbols', 'AAPL,MSFT', '--from', '2020-11-02',
         '--to', '2020-12-31', '--run-id', 'gen-e2e-1'], fmp); // prettier-ignore
@@ -111,17 +134,46 @@ describe('nx g @finlake/workspace:source, in a copy of the workspace', () => {
       nx('run', 'fmp-ingester:build'); // the connector bundle the flows run
       const flowRun = finlake(['pipeline', 'source', 'fmp_dividends', '--from', '2021-01-04', '--to', '2021-01-29',
         '--symbols', 'AAPL'], fmp); // prettier-ignore
-      // The report is the last thing printed: a JSON object from a line `{` to a line `}`.
-      const report = JSON.parse(/^\{$[\s\S]*^\}$/m.exec(flowRun.stdout)?.[0] ?? 'null') as {
-        rows_written: number;
-        rows_rejected: number;
-      };
+      const report = lastReport<{ rows_written: number; rows_rejected: number }>(flowRun.stdout);
       expect(report.rows_written + report.rows_rejected).toBeGreaterThan(
         summary.rows_written + summary.rows_rejected,
       );
       expect(report.rows_written).toBeGreaterThan(summary.rows_written);
+
+      // Served: the nightly master flow (prices, Spark, dbt, the gate, publish) builds the generated mart with
+      // the others and publishes it; the API serves it on the generated route, paged, as silver holds it.
+      const master = lastReport<{ gate: { passed: boolean }; published: { marts: Record<string, string> } }>(
+        finlake(['pipeline', 'run', '--from', '2020-12-01', '--to', '2020-12-31'], fmp).stdout,
+      );
+      expect(master.gate.passed).toBe(true);
+      expect(Object.keys(master.published.marts)).toContain('daily_symbol_dividends');
+      const apiServer = await listening(['serve']);
+      api = apiServer.child;
+      const token = finlake(['token', '--sub', 'gen-e2e', '--portfolios', '*']).stdout.trim();
+      const get = (path: string, auth = true) =>
+        fetch(`${apiServer.url}${path}`, auth ? { headers: { authorization: `Bearer ${token}` } } : {});
+      const range = 'from=2020-11-02&to=2021-01-29';
+      const items: { symbol: string; as_of_date: string; value: number | null }[] = [];
+      let next = `/v1/symbols/AAPL/dividends?${range}&limit=25`;
+      for (let pages = 0; next && pages < 20; pages++) {
+        const res = await get(next);
+        expect(res.status, next).toBe(200);
+        const page = (await res.json()) as { items: typeof items; next_cursor: string | null };
+        items.push(...page.items);
+        next = page.next_cursor
+          ? `/v1/symbols/AAPL/dividends?${range}&limit=25&cursor=${page.next_cursor}`
+          : '';
+      }
+      const silver = run(join(copy, '.venv', 'bin', 'python'), ['-c',
+        `import duckdb, json; print(json.dumps([dict(symbol=s, as_of_date=str(d), value=v) for s, d, v in duckdb.sql("select symbol, date, value from read_parquet('${table}') where symbol = 'AAPL' and date between '2020-11-02' and '2021-01-29' order by date").fetchall()]))`]); // prettier-ignore
+      expect(items.length).toBeGreaterThan(25); // more than one page
+      expect(items).toEqual(JSON.parse(silver.stdout));
+      expect((await get(`/v1/symbols/AAPL/dividends?${range}`, false)).status).toBe(401);
+      expect((await get(`/v1/symbols/aapl'--/dividends?${range}`)).status).toBe(400);
+      expect((await get('/v1/symbols/AAPL/dividends?from=2021-01-29&to=2020-11-02')).status).toBe(400);
     } finally {
       sandbox.kill();
+      api?.kill();
     }
-  }, 300_000);
+  }, 900_000);
 });

@@ -1,8 +1,8 @@
 import { mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import type { ColumnInfo } from '@finlake/schemas';
-import { NEWS_COLUMNS, SUMMARY_COLUMNS } from '../gold-columns.ts';
+import { columnsOf, type ColumnInfo, type Dataset } from '@finlake/schemas';
+import { NEWS_COLUMNS, seriesKey, SUMMARY_COLUMNS } from '../gold-columns.ts';
 
 /**
  * A select list that casts each column's expression to the gold contract's type (DuckDB spells the
@@ -93,5 +93,50 @@ export async function writeNewsFixture(
   db.closeSync();
   instance.closeSync();
   renameSync(tmp, file); // atomic, as the publisher replaces it
+  return file;
+}
+
+/** A value of a column for fixture row `i`, inside the contract's bounds (a pattern-free string). */
+function fixtureValue(c: ColumnInfo): string {
+  const b = c.bounds;
+  const low = b.minimum ?? (b.exclusiveMinimum === undefined ? 0 : b.exclusiveMinimum + 1e-6);
+  const high = b.maximum ?? (b.exclusiveMaximum === undefined ? 1e9 : b.exclusiveMaximum - 1e-6);
+  if (c.sqlType === 'date') return 'd';
+  if (c.sqlType === 'timestamp') return "timestamp '2020-01-01 21:00:00' + to_days(i::integer)";
+  if (c.sqlType === 'boolean') return 'i % 2 = 0';
+  if (c.sqlType === 'string') return `'${c.name} ' || i`;
+  return `least(greatest(${low} + i, ${low}), ${high})`;
+}
+
+/**
+ * Writes any symbol-series mart (keyed by symbol and day) in its contract's columns and types, where the
+ * local server reads it (`<lakeRoot>/gold/<mart>/<mart>.parquet`): `days` days from 2020-01-01 per symbol,
+ * every other column a value of its type within its bounds.
+ */
+export async function writeSeriesFixture(
+  lakeRoot: string,
+  mart: Dataset,
+  symbols = ['AAPL', '^GSPC'],
+  days = 30,
+): Promise<string> {
+  const { symbol, day } = seriesKey(mart);
+  const columns = columnsOf(mart);
+  const dir = join(lakeRoot, 'gold', mart.name);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${mart.name}.parquet`);
+  const tmp = join(dir, '.tmp-fixture.parquet');
+  const expressions = Object.fromEntries(columns.map((c) => [c.name, fixtureValue(c)]));
+  expressions[symbol] = 's.id';
+  expressions[day] = 'd';
+  const instance = await DuckDBInstance.create(':memory:');
+  const db = await instance.connect();
+  await db.run(`copy (
+      select ${goldSelect(expressions, columns)}
+      from (values ${symbols.map((s) => `('${s}')`).join(', ')}) s(id),
+           (select range as i, date '2020-01-01' + range::integer as d from range(${days})) t
+    ) to '${tmp}' (format parquet)`);
+  db.closeSync();
+  instance.closeSync();
+  renameSync(tmp, file);
   return file;
 }

@@ -1,1 +1,1 @@
-export { goldSelect, writeGoldFixture, writeNewsFixture } from './gold-fixture.ts';
+export { goldSelect, writeGoldFixture, writeNewsFixture, writeSeriesFixture } from './gold-fixture.ts';

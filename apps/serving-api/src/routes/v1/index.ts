@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Caller, QueryEngine } from '@finlake/serving';
 import { dailyPortfolioSummaryRoutes } from './daily-portfolio-summary.ts';
 import { dailySymbolNewsPriceRoutes } from './daily-symbol-news-price.ts';
+// finlake:source-imports
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -15,8 +16,15 @@ export interface V1Options {
   authenticate: (req: FastifyRequest) => Promise<Caller>;
 }
 
-/** One route plugin per gold mart: a second mart is a new file here and one line in this list. */
-const MARTS = [dailyPortfolioSummaryRoutes, dailySymbolNewsPriceRoutes];
+/**
+ * One route plugin per gold mart: a mart is a new file here and one line in this list (the source generator
+ * adds its mart's above the marker).
+ */
+const MARTS = [
+  dailyPortfolioSummaryRoutes,
+  dailySymbolNewsPriceRoutes,
+  // finlake:source-entries
+];
 
 /**
  * The authenticated API: its hook runs for its own routes only (Fastify encapsulation), so being under

@@ -13,6 +13,9 @@ const SEEDED = [
   'libs/schemas/src/datasets/index.ts',
   'libs/fmp-connector/src/sources/index.ts',
   'tools/fmp-sandbox/src/sources/index.ts',
+  ...readdirSync(join(REPO, 'apps/serving-api/src/routes/v1')).map(
+    (f) => `apps/serving-api/src/routes/v1/${f}`,
+  ),
   ...readdirSync(join(REPO, 'libs/schemas/src/datasets'))
     .filter((f) => f.endsWith('.ts') && !f.startsWith('fmp-dividends'))
     .map((f) => `libs/schemas/src/datasets/${f}`),
@@ -39,12 +42,23 @@ describe('@finlake/workspace:source', () => {
       'libs/fmp-connector/src/sources/fmp-dividends.ts',
       'tools/fmp-sandbox/src/sources/fmp-dividends.ts',
       'apps/glue-bronze-to-silver/src/finlake_glue/sources/fmp_dividends.py',
+      'dbt/models/marts/daily_symbol_dividends.sql',
+      'apps/serving-api/src/routes/v1/daily-symbol-dividends.ts',
       'docs/sources/fmp-dividends.md',
     ])
       expect(tree.exists(f), f).toBe(true);
     const platform = read('libs/platform/src/sources/fmp-dividends.ts', 'utf-8')!;
     expect(platform).toContain("silverTable: 'fmp_dividends'");
     expect(platform).toContain("dataset: 'dividends'");
+    expect(platform).toContain("servedMart: 'daily_symbol_dividends'");
+    const mart = read('dbt/models/marts/daily_symbol_dividends.sql', 'utf-8');
+    expect(mart).toContain("gold_candidate_location('daily_symbol_dividends')");
+    expect(mart).toContain("from {{ ref('stg_fmp__dividends') }}");
+    expect(read('apps/serving-api/src/routes/v1/daily-symbol-dividends.ts', 'utf-8')).toContain(
+      "url: '/symbols/:symbol/dividends'",
+    );
+    const routes = read('apps/serving-api/src/routes/v1/index.ts', 'utf-8');
+    expect(routes).toMatch(/\n {2}dailySymbolDividendsRoutes,\n {2}\/\/ finlake:source-entries/);
     expect(read('libs/fmp-connector/src/sources/fmp-dividends.ts', 'utf-8')).toContain(
       "path: '/stable/dividends'",
     );
@@ -54,8 +68,10 @@ describe('@finlake/workspace:source', () => {
       'fmp_dividends',
       'fmp_dividends_rejects',
       'stg_fmp__dividends',
+      'daily_symbol_dividends',
     ])
       expect(contract).toContain(`'${name}'`);
+    expect(contract).toContain('mayBeEmpty: true');
     const index = read('libs/schemas/src/datasets/index.ts', 'utf-8')!;
     const list = index.slice(index.indexOf('export const DATASETS'));
     expect(list.match(/fmpDividendsWireItem,/g)).toHaveLength(1);
@@ -85,6 +101,16 @@ describe('@finlake/workspace:source', () => {
       /a dataset named fmp_news_record already exists; pick another name/,
     );
     await expect(sourceGenerator(workspace(), { name: 'fmp_eod_prices' })).rejects.toThrow(/already exist/);
+    // Another source of the same entity would be served at the same mart and URL.
+    const tree = workspace();
+    await sourceGenerator(tree, { name: 'fmp_dividends' });
+    await expect(sourceGenerator(tree, { name: 'acme_dividends' })).rejects.toThrow(
+      /source acme_dividends: .*daily_symbol_dividends.* already exist/,
+    );
+    // The news mart's route is taken by a hand-written plugin.
+    await expect(sourceGenerator(workspace(), { name: 'acme_daily_news' })).rejects.toThrow(
+      /the API already serves \/symbols\/:symbol\/daily-news/,
+    );
   });
 
   it.each([
@@ -120,6 +146,8 @@ describe('@finlake/workspace:source', () => {
       constant: 'FMP_INSIDER_TRADES',
       stagingModel: 'stg_fmp__insider_trades',
       path: '/stable/insider-trades',
+      mart: { table: 'daily_symbol_insider_trades', kebab: 'daily-symbol-insider-trades' },
+      route: '/symbols/:symbol/insider-trades',
     });
   });
 });

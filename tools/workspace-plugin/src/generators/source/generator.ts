@@ -3,7 +3,9 @@ import {
   connectorFile,
   contractFile,
   docsPage,
+  martSqlFile,
   platformFile,
+  routeFile,
   sandboxFile,
   transformFile,
 } from './content.ts';
@@ -26,6 +28,8 @@ function files(n: SourceNames, description: string): Record<string, string> {
     [`libs/fmp-connector/src/sources/${n.kebab}.ts`]: connectorFile(n),
     [`tools/fmp-sandbox/src/sources/${n.kebab}.ts`]: sandboxFile(n),
     [`apps/glue-bronze-to-silver/src/finlake_glue/sources/${n.table}.py`]: transformFile(n),
+    [`dbt/models/marts/${n.mart.table}.sql`]: martSqlFile(n),
+    [`apps/serving-api/src/routes/v1/${n.mart.kebab}.ts`]: routeFile(n),
     [`docs/sources/${n.kebab}.md`]: docsPage(n, description),
   };
 }
@@ -43,9 +47,16 @@ function registries(n: SourceNames): { file: string; lines: RegistryLines }[] {
     {
       file: 'libs/schemas/src/datasets/index.ts',
       lines: {
-        imports: `import { ${n.camel}, ${n.camel}Rejects, ${n.camel}WireItem } from './${n.kebab}.ts';`,
+        imports: `import { ${n.camel}, ${n.camel}Rejects, ${n.camel}WireItem, ${n.mart.camel} } from './${n.kebab}.ts';`,
         exports: `export * from './${n.kebab}.ts';`,
-        entries: `  ${n.camel}WireItem,\n  ${n.camel},\n  ${n.camel}Rejects,`,
+        entries: `  ${n.camel}WireItem,\n  ${n.camel},\n  ${n.camel}Rejects,\n  ${n.mart.camel},`,
+      },
+    },
+    {
+      file: 'apps/serving-api/src/routes/v1/index.ts',
+      lines: {
+        imports: `import { ${n.mart.camel}Routes } from './${n.mart.kebab}.ts';`,
+        entries: `  ${n.mart.camel}Routes,`,
       },
     },
     {
@@ -74,16 +85,22 @@ export function insertAtMarkers(text: string, file: string, lines: RegistryLines
   return out;
 }
 
-/** Names already taken: every dataset contract and every source's silver table in the tree. */
+/**
+ * Names already taken: every dataset contract, every source's silver table and served mart, and every
+ * route's URL in the tree.
+ */
 function takenNames(tree: Tree): Set<string> {
   const taken = new Set<string>();
-  for (const dir of ['libs/schemas/src/datasets', 'libs/platform/src']) {
+  const routes = 'apps/serving-api/src/routes';
+  for (const dir of ['libs/schemas/src/datasets', 'libs/platform/src', routes]) {
     const walk = (d: string) => {
       for (const child of tree.children(d)) {
         const path = `${d}/${child}`;
         if (tree.isFile(path) && path.endsWith('.ts'))
-          for (const m of (tree.read(path, 'utf-8') ?? '').matchAll(/(?:name|silverTable): '([a-z0-9_]+)'/g))
-            taken.add(m[1]!);
+          for (const m of (tree.read(path, 'utf-8') ?? '').matchAll(
+            /(?:name|silverTable|servedMart): '([a-z0-9_]+)'|(?:url: |app\.get\()'([^']+)'/g,
+          ))
+            taken.add(m[1] ?? m[2]!);
         else if (!tree.isFile(path)) walk(path);
       }
     };
@@ -112,9 +129,11 @@ export async function sourceGenerator(tree: Tree, options: SourceGeneratorOption
   if (clash.length)
     throw new Error(`source ${n.table}: ${clash.join(', ')} already exist(s); pick another name`);
   const taken = takenNames(tree);
-  for (const name of [n.table, `${n.table}_rejects`, `${n.table}_wire_item`])
+  for (const name of [n.table, `${n.table}_rejects`, `${n.table}_wire_item`, n.mart.table])
     if (taken.has(name))
       throw new Error(`source ${n.table}: a dataset named ${name} already exists; pick another name`);
+  if (taken.has(n.route))
+    throw new Error(`source ${n.table}: the API already serves ${n.route}; pick another name`);
   for (const { file } of registries(n))
     if (!tree.exists(file)) throw new Error(`${file} is missing: the workspace is not a Finlake checkout`);
 

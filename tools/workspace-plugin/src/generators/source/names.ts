@@ -16,6 +16,10 @@ export interface SourceNames {
   stagingModel: string;
   /** the API path of the endpoint */
   path: string;
+  /** the gold mart that serves it by symbol and day, and its names: daily_symbol_dividends */
+  mart: { table: string; kebab: string; camel: string };
+  /** its route under /v1: /symbols/:symbol/dividends */
+  route: string;
 }
 
 const TABLE = /^[a-z][a-z0-9]{1,15}_[a-z][a-z0-9_]{1,40}$/;
@@ -37,7 +41,9 @@ export function sourceNames(name: string, path?: string): SourceNames {
   const endpoint = path ?? `/stable/${dataset.replace(/_/g, '-')}`;
   if (!PATH.test(endpoint))
     throw new Error(`--path ${JSON.stringify(endpoint)} is not an API path like /stable/dividends`);
-  const camel = name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  const camelOf = (snake: string) => snake.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  const camel = camelOf(name);
+  const mart = `daily_symbol_${dataset}`;
   return {
     table: name,
     source: source!,
@@ -47,5 +53,7 @@ export function sourceNames(name: string, path?: string): SourceNames {
     constant: name.toUpperCase(),
     stagingModel: `stg_${source}__${dataset}`,
     path: endpoint,
+    mart: { table: mart, kebab: mart.replace(/_/g, '-'), camel: camelOf(mart) },
+    route: `/symbols/:symbol/${dataset.replace(/_/g, '-')}`,
   };
 }
