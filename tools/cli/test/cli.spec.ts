@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -29,6 +29,48 @@ describe('finlake CLI (the installed bin, as a real process)', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/unknown option '--no-such-flag'/);
   });
+
+  it('refuses a news clock that is not an ISO instant, naming the flag and the form', () => {
+    const r = run('sandbox', 'fmp', '--news-clock', 'yesterday');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--news-clock "yesterday" is not an ISO instant, e.g. 2026-12-01T17:00:00Z/);
+  });
+
+  it('serves a news feed frozen at --news-clock: nothing after it, and the same answer twice', async () => {
+    const child = spawn(process.execPath, [
+      bin,
+      'sandbox',
+      'fmp',
+      '--port',
+      '0',
+      '--news-clock',
+      '2026-12-01T17:00:00Z',
+    ]);
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.once('data', (b: Buffer) => resolve(JSON.parse(b.toString().split('\n')[0]!).url));
+        child.once('exit', (code) => reject(new Error(`sandbox exited ${code}`)));
+      });
+      const latest = async () =>
+        (await (
+          await fetch(`${url}/stable/news/stock-latest?page=0&limit=50&apikey=sandbox-key`)
+        ).json()) as {
+          publishedDate: unknown;
+        }[];
+      const first = await latest();
+      // 12:00 in New York is the clock; FMP's publishedDate is New York local time.
+      const stamps = first
+        .map((a) => a.publishedDate)
+        .filter((d): d is string => typeof d === 'string' && /^\d{4}-/.test(d));
+      expect(stamps.length).toBeGreaterThan(10);
+      expect(stamps.every((d) => d <= '2026-12-01 12:00:00')).toBe(true);
+      expect(stamps.some((d) => d >= '2026-12-01 10:00:00')).toBe(true);
+      await new Promise((r) => setTimeout(r, 1100));
+      expect(await latest()).toEqual(first);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  }, 30_000);
 
   it('gathers one run`s logs, and refuses what is not a run id with the reason', () => {
     const r = spawnSync(process.execPath, [bin, 'logs', 'not-a-run'], {

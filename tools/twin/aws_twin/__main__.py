@@ -29,10 +29,13 @@ def _need(what: str, ok: bool, how: str) -> None:
 
 
 def _sandbox():
+    from aws_twin.news_seams import NEWS_CLOCK
+
     node = REPO / ".tools" / "node" / "bin" / "node"
     proc = subprocess.Popen(
         [str(node) if node.exists() else "node", str(REPO / "tools" / "cli" / "bin" / "finlake.mjs"),
-         "sandbox", "fmp", "--port", "0", "--api-key", "twin-fmp-key"],
+         "sandbox", "fmp", "--port", "0", "--api-key", "twin-fmp-key",
+         "--news-clock", NEWS_CLOCK.strftime("%Y-%m-%dT%H:%M:%SZ")],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )  # fmt: skip
     return proc, json.loads(proc.stdout.readline())["url"]

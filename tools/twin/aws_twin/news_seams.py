@@ -21,6 +21,12 @@ from aws_twin.seams import Seam, container_of, container_role
 from aws_twin.stack import REPO, Rendered
 from finlake_flows import platform
 
+# The sandbox's news feed is frozen here (a Tuesday, 12:00 in New York) so the two producer runs' windows fall
+# on the same sessions whatever the hour: run 1 (4 h) lands on Tuesday's session, run 2 (28 h) on Monday's and
+# again on Tuesday's, so the compaction always has a day of two files. Against the real clock the runs could
+# straddle 16:00 New York and give every day one file.
+NEWS_CLOCK = datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
+
 
 def provision_streams(moto: Moto, stack: Rendered) -> None:
     """The rendered Kinesis streams (before the roles, whose policies name their ARNs)."""
@@ -70,7 +76,7 @@ def run_producer(moto: Moto, stack: Rendered, docker: str, sandbox_url: str, end
     env = {e["name"]: moto.remap(e["value"]) for e in container["environment"]}
     env.update(Moto.env_of(moto.assume(container_role(stack, family))))
     # The twin's additions: its stand-ins, a first watermark within the sandbox's feed, a free health port.
-    since = (datetime.now(UTC) - timedelta(hours=since_hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    since = (NEWS_CLOCK - timedelta(hours=since_hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
     env.update({**endpoints, "FMP_BASE_URL": sandbox_url, "NEWS_SINCE": since, "NEWS_POLL_INTERVAL_MS": "1000",
                 "HEALTH_PORT": "0", "PRODUCER_NAME": producer})  # fmt: skip
     name = "twin-news-producer"

@@ -13,6 +13,7 @@ import {
   startLimitsProxy,
 } from '@finlake/stream-local';
 import { repoPython, runAttached, runGlueJob } from '../process.ts';
+import { isoInstant } from '../options.ts';
 
 const shardCount = (v: string) => {
   const n = Number(v);
@@ -40,17 +41,13 @@ async function runNews(opts: {
   for: number;
   fmpUrl?: string;
   shards: number;
-  sandboxClock?: string;
+  sandboxClock?: number;
   /** Instead of polling: the producer's `replay-dead-letters` (no FMP), until it exits. */
   replay?: { date?: string };
 }) {
   const env = 'local';
   const lake = openLake();
-  const clock = opts.sandboxClock ? Date.parse(opts.sandboxClock) : undefined;
-  if (clock !== undefined && Number.isNaN(clock))
-    throw new InvalidArgumentError(
-      `--sandbox-clock ${JSON.stringify(opts.sandboxClock)} is not an ISO instant`,
-    );
+  const clock = opts.sandboxClock;
   const sandbox =
     opts.fmpUrl || opts.replay
       ? undefined
@@ -158,6 +155,7 @@ export function registerNews(program: Command): void {
     .option(
       '--sandbox-clock <instant>',
       "the sandbox's news clock (default now): articles after it do not exist yet",
+      isoInstant('--sandbox-clock'),
     )
     .action(async (opts) => {
       process.exitCode = await runNews(opts);

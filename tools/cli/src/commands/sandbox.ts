@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { startFmpSandbox, validateFaults } from '@finlake/fmp-sandbox';
+import { isoInstant } from '../options.ts';
 
 const int = (name: string, min: number, max: number) => (v: string) => {
   const n = Number(v);
@@ -41,7 +42,13 @@ export function registerSandbox(program: Command): void {
       },
     )
     .option('--seed <n>', 'random seed for fault draws', int('--seed', 0, 2 ** 31), 42)
+    .option(
+      '--news-clock <instant>',
+      'freeze the news feed at this instant (default: it grows with the real clock)',
+      isoInstant('--news-clock'),
+    )
     .action(async (opts) => {
+      const clock = opts.newsClock as number | undefined;
       const server = await startFmpSandbox({
         port: opts.port,
         apiKey: opts.apiKey,
@@ -53,6 +60,7 @@ export function registerSandbox(program: Command): void {
           .filter(Boolean),
         faults: opts.faults,
         seed: opts.seed,
+        ...(clock !== undefined ? { news: { now: () => clock } } : {}),
       });
       process.stdout.write(
         `${JSON.stringify({ event: 'listening', url: server.url, api_key: opts.apiKey })}\n`,
