@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
-import { parseManifestKey } from '@finlake/platform';
+import { bronzeWriterPrefixes, GENERATED_SOURCES, parseManifestKey } from '@finlake/platform';
 import type { Statement } from '../components/iam.ts';
 import { deniedKeys, isAllowed, matchesEventPattern, s3ObjectCreatedEvent } from '../components/seams.ts';
 import { ofType, parseJson, runUnderMocks, stackConfig, type Recorded } from './harness.ts';
@@ -21,8 +21,13 @@ function walk(dir: string): string[] {
     .map((e) => relative(dir, join(e.parentPath, e.name)));
 }
 
+/** The generated batch sources of FMP (`nx g @finlake/workspace:source`): none here; the generator's e2e runs this spec in a copy with one. */
+const GENERATED_FMP = GENERATED_SOURCES.filter((d) => d.kind === 'batch' && d.source === 'fmp');
+
 let lake: string;
 let written: string[];
+/** Per generated source, the keys its run landed. */
+let generatedWritten: Map<string, string[]>;
 let resources: Recorded[];
 let stop: () => void;
 
@@ -54,39 +59,57 @@ beforeAll(async () => {
   );
   const { url } = JSON.parse(first) as { url: string };
   lake = mkdtempSync(join(tmpdir(), 'finlake-seams-'));
+  const land = (args: string[]) => {
+    const run = spawnSync(process.execPath, [BUNDLE, ...args], {
+      env: {
+        ...process.env,
+        FINLAKE_LAKE_ROOT: lake,
+        FMP_BASE_URL: url,
+        FMP_API_KEY: 'seam-key',
+        FMP_RATE_LIMIT_PER_MIN: '3000',
+      },
+      encoding: 'utf8',
+    });
+    expect(run.status, run.stderr).toBe(0);
+  };
   for (const [handoff, runId] of [
     ['event', 'seam-event-1'],
     ['pipeline', 'seam-pipeline-1'],
-  ]) {
-    const run = spawnSync(
-      process.execPath,
-      [
-        BUNDLE,
-        '--symbols',
-        'AAPL,^GSPC',
-        '--from',
-        '2019-12-20',
-        '--to',
-        '2020-01-10',
-        '--handoff',
-        handoff!,
-        '--run-id',
-        runId!,
-      ],
-      {
-        env: {
-          ...process.env,
-          FINLAKE_LAKE_ROOT: lake,
-          FMP_BASE_URL: url,
-          FMP_API_KEY: 'seam-key',
-          FMP_RATE_LIMIT_PER_MIN: '3000',
-        },
-        encoding: 'utf8',
-      },
-    );
-    expect(run.status, run.stderr).toBe(0);
-  }
+  ])
+    land([
+      '--symbols',
+      'AAPL,^GSPC',
+      '--from',
+      '2019-12-20',
+      '--to',
+      '2020-01-10',
+      '--handoff',
+      handoff!,
+      '--run-id',
+      runId!,
+    ]);
   written = walk(join(lake, 'bronze'));
+  // Each generated source lands its own endpoint through the same program (its keys told apart by a diff).
+  generatedWritten = new Map();
+  for (const d of GENERATED_FMP) {
+    const before = new Set(walk(join(lake, 'bronze')));
+    land([
+      '--dataset',
+      d.dataset,
+      '--symbols',
+      'AAPL',
+      '--from',
+      '2020-11-02',
+      '--to',
+      '2020-12-31',
+      '--run-id',
+      `seam-${d.dataset}-1`,
+    ]);
+    generatedWritten.set(
+      d.dataset,
+      walk(join(lake, 'bronze')).filter((k) => !before.has(k)),
+    );
+  }
   ({ resources } = await runUnderMocks(
     'staging',
     () => import('../index.ts'),
@@ -142,3 +165,26 @@ describe('the connector`s real keys through the rendered staging stack', () => {
     expect(fired).toHaveLength(1);
   });
 });
+
+describe.skipIf(GENERATED_FMP.length === 0)(
+  'each generated source`s real keys through the rendered staging stack',
+  () => {
+    it.each(GENERATED_FMP.map((d) => [d.silverTable, d] as const))(
+      '%s: the connector`s task role may put every key, the Glue job read them, and both stay inside its prefixes',
+      (_, d) => {
+        const keys = generatedWritten.get(d.dataset)!;
+        expect(keys.filter((k) => k.endsWith('.json.meta')).length).toBeGreaterThan(0);
+        expect(keys.map(parseManifestKey).filter(Boolean)).toHaveLength(1);
+        const arn = `arn:aws:s3:::${bronze()}`;
+        expect(deniedKeys(policyOf('finlake-staging-fmp-ingester-task'), arn, 's3:PutObject', keys)).toEqual(
+          [],
+        );
+        const data = keys.filter((k) => !parseManifestKey(k));
+        expect(deniedKeys(policyOf('finlake-staging-glue-role'), arn, 's3:GetObject', data)).toEqual([]);
+        // Its keys are under its own prefixes, not another dataset's: the role scoping means something.
+        const own = bronzeWriterPrefixes(d);
+        expect(keys.filter((k) => !own.some((p) => k.startsWith(p)))).toEqual([]);
+      },
+    );
+  },
+);

@@ -23,9 +23,14 @@ const env = () => ({
   // The copy's Python packages before the environment's own (installed from the checkout).
   PYTHONPATH: ['apps/glue-bronze-to-silver/src', 'apps/flows/src'].map((p) => join(copy, p)).join(':'),
 });
-function run(cmd: string, args: string[], extra: Record<string, string> = {}): SpawnSyncReturns<string> {
+function run(
+  cmd: string,
+  args: string[],
+  extra: Record<string, string> = {},
+  cwd = copy,
+): SpawnSyncReturns<string> {
   const out = spawnSync(cmd, args, {
-    cwd: copy,
+    cwd,
     env: { ...env(), ...extra },
     encoding: 'utf8',
     timeout: 600_000,
@@ -132,6 +137,16 @@ describe('nx g @finlake/workspace:source, in a copy of the workspace', () => {
       expect(rerun.rows_written).toBe(summary.rows_written);
       // The registered flow does both steps (Prefect without a server): a later window lands, silver grows.
       nx('run', 'fmp-ingester:build'); // the connector bundle the flows run
+      // The seam in AWS: the keys that bundle lands for the new endpoint, through the task and Glue roles the
+      // copy's staging program renders (infra's real-writers spec runs each generated source).
+      const seams = run(
+        'npx',
+        ['vitest', 'run', 'test/seams-real-writers.spec.ts', '--reporter=verbose'],
+        {},
+        join(copy, 'infra'),
+      );
+      expect(seams.stdout).toMatch(/fmp_dividends: the connector`s task role may put every key/);
+      expect(seams.stdout).not.toMatch(/skipped/);
       const flowRun = finlake(['pipeline', 'source', 'fmp_dividends', '--from', '2021-01-04', '--to', '2021-01-29',
         '--symbols', 'AAPL'], fmp); // prettier-ignore
       const report = lastReport<{ rows_written: number; rows_rejected: number }>(flowRun.stdout);
