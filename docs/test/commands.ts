@@ -97,6 +97,9 @@ function targetsOf(project: string): string[] | undefined {
   return projectTargets.get(project);
 }
 
+/** `nx g`'s own flags, which every generator takes. */
+const NX_GENERATE_FLAGS = ['dry-run', 'no-interactive', 'interactive', 'verbose', 'quiet', 'help'];
+
 function checkNx(args: string[]): string[] {
   const [verb, what] = args;
   if (verb === 'run' && what) {
@@ -113,10 +116,28 @@ function checkNx(args: string[]): string[] {
     if (!pkg || !existsSync(join(pkg, 'generators.json'))) return [`no local Nx plugin ${plugin}`];
     const generators = (
       JSON.parse(readFileSync(join(pkg, 'generators.json'), 'utf8')) as {
-        generators: Record<string, unknown>;
+        generators: Record<string, { schema: string }>;
       }
     ).generators;
-    return generator in generators ? [] : [`${plugin} has no generator ${generator}`];
+    const entry = generators[generator];
+    if (!entry) return [`${plugin} has no generator ${generator}`];
+    // Its options: the generator schema's properties (and their values when it lists them), plus nx g's own.
+    const schema = JSON.parse(readFileSync(join(pkg, entry.schema), 'utf8')) as {
+      properties: Record<string, { enum?: string[] }>;
+    };
+    const problems: string[] = [];
+    const rest = args.slice(2);
+    rest.forEach((w, i) => {
+      if (!w.startsWith('--')) return;
+      const [option, inline] = w.slice(2).split('=') as [string, string | undefined];
+      if (NX_GENERATE_FLAGS.includes(option)) return;
+      const property = schema.properties[option];
+      if (!property) return void problems.push(`${what} has no option --${option} (${entry.schema})`);
+      const value = inline ?? rest[i + 1];
+      if (property.enum && !property.enum.includes(value ?? ''))
+        problems.push(`${what} --${option} ${value} is not one of ${property.enum.join(', ')}`);
+    });
+    return problems;
   }
   return [];
 }

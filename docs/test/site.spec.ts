@@ -162,6 +162,16 @@ describe('the commands in the cookbook and the runbooks', () => {
     );
     expect(checkCommand('make tests')).toEqual(['the Makefile has no target tests']);
     expect(checkCommand('bash tools/scripts/nope.sh')).toEqual(['no script tools/scripts/nope.sh']);
+    // A generator's options are its schema's: a misspelt option, or a value outside the listed ones.
+    expect(checkCommand('npx nx g @finlake/workspace:source fmp_x --field a:double --dry-run')).toEqual([
+      '@finlake/workspace:source has no option --field (./src/generators/source/schema.json)',
+    ]);
+    expect(checkCommand('npx nx g @finlake/workspace:source fmp_x --kind soap')).toEqual([
+      '@finlake/workspace:source --kind soap is not one of rest, stream',
+    ]);
+    expect(checkCommand('npx nx g @finlake/workspace:sources fmp_x')).toEqual([
+      '@finlake/workspace has no generator sources',
+    ]);
   }, 60_000);
 
   it.each(commands.map(({ page, c }) => [c, page.slice(DOCS.length + 1)]))(

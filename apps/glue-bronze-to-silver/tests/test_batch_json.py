@@ -47,3 +47,22 @@ def test_the_fetch_time_comes_from_a_valid_sidecar_only():
         b'{"fetched_at": "2020-12-01T15:00:00"}',
     ):
         assert batch_json._fetched_at(bad) is None, bad
+
+
+def test_a_silver_column_reads_the_wire_field_its_contract_names():
+    from finlake_glue.contract import Column, Contract
+
+    properties = {
+        "symbol": {"x-sql-type": "string"},
+        "adj_dividend": {"x-sql-type": "double", "x-wire-name": "adjDividend"},
+        "record_date": {"x-sql-type": "date", "x-wire-name": "recordDate", "x-nullable": True},
+        "run_id": {"x-sql-type": "string"},
+    }
+    columns = tuple(Column(n, p["x-sql-type"], p.get("x-nullable", False), "") for n, p in properties.items())
+    target = Contract("t", "silver", ("symbol",), (), columns, {"properties": properties})
+    row = batch_json._silver_row({"symbol": "AAPL", "adjDividend": 0.82, "adj_dividend": 9.0}, target)
+    # The declared wire name wins over a field that happens to share the column's name; lineage is not read.
+    assert row == {"symbol": "AAPL", "adj_dividend": 0.82, "record_date": None}
+    assert batch_json._silver_row({"symbol": "AAPL", "adjDividend": 1, "recordDate": "2020-12-01"}, target)[
+        "record_date"
+    ] == date(2020, 12, 1)

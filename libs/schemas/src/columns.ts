@@ -51,10 +51,18 @@ export type Sensitivity = (typeof SENSITIVITIES)[number];
 export const PUBLIC = { 'x-sensitivity': 'public' } as const satisfies Record<string, Sensitivity>;
 export const RESTRICTED = { 'x-sensitivity': 'restricted' } as const satisfies Record<string, Sensitivity>;
 
+/**
+ * Extras for a silver column whose wire field the API spells otherwise: `col.double('...', wireName('adjDividend'))`
+ * makes the contract-driven silver job read `adjDividend` into `adj_dividend`.
+ */
+export const wireName = (name: string) => ({ 'x-wire-name': name }) as const;
+
 export interface ColumnAnnotations {
   'x-sql-type': SqlType;
   'x-nullable'?: boolean;
   'x-sensitivity'?: Sensitivity;
+  /** A silver column read from a wire field spelt otherwise (FMP's camelCase): the silver job maps it. */
+  'x-wire-name'?: string;
   description: string;
 }
 
@@ -95,6 +103,7 @@ export function nullable<T extends TSchema>(schema: T) {
     'x-sql-type': a['x-sql-type'],
     'x-nullable': true,
     ...(a['x-sensitivity'] ? { 'x-sensitivity': a['x-sensitivity'] } : {}),
+    ...(a['x-wire-name'] ? { 'x-wire-name': a['x-wire-name'] } : {}),
   });
 }
 

@@ -2,8 +2,8 @@
 in Arrow: the path of every source added with `npx nx g @finlake/workspace:source --kind rest`, driven by
 its contracts alone (the wire item `<table>_wire_item`, the silver table `<table>`, `<table>_rejects`).
 
-Each wire row is checked against the wire contract (a failure is a reject with a named reason: `missing_<col>`,
-`invalid_<col>`), typed into the silver columns of the same name, stamped with its lineage (`ingested_at` the
+Each wire row is checked against the wire contract (a failure is a reject with a named reason: `missing_<field>`,
+`invalid_<field>`), typed into the silver columns (of the same name, or the one whose `x-wire-name` names it), stamped with its lineage (`ingested_at` the
 fetch time from the sidecar, `source_object`, `run_id`), and deduplicated on the silver primary key (the
 latest fetch wins). The table is rebuilt whole from bronze (`--mode full`) and replaced in one atomic put, so
 a reader sees the old table or the new one, and a rerun gives the same table.
@@ -71,6 +71,18 @@ def _reason(item: object, wire) -> str | None:
     return None
 
 
+def _silver_row(item: dict, target) -> dict:
+    """The silver columns of a valid wire row, typed: each read from its wire field (the column's own name, or
+    the `x-wire-name` the contract declares when the API spells it otherwise, e.g. adjDividend)."""
+    row = {}
+    for c in target.columns:
+        if c.name in LINEAGE:
+            continue
+        value = item.get(target.schema["properties"][c.name].get("x-wire-name", c.name))
+        row[c.name] = None if value is None else _typed(value, c.sql_type)
+    return row
+
+
 def _fetched_at(sidecar: bytes | None) -> datetime | None:
     """The fetch time the connector's sidecar records (UTC); None when the sidecar is not one."""
     try:
@@ -121,8 +133,7 @@ def transform(table: str, bronze_uri: str, silver_uri: str, run_id: str, mode: s
                 rejects.append({"source_object": key, "record_index": index, "record": json.dumps(item),
                                 "reject_reason": reason, "rejected_at": now})  # fmt: skip
                 continue
-            row = {c.name: _typed(item[c.name], c.sql_type) if item.get(c.name) is not None else None
-                   for c in target.columns if c.name not in LINEAGE}  # fmt: skip
+            row = _silver_row(item, target)
             row.update({"ingested_at": fetched, "source_object": key, "run_id": run_id})
             pk = tuple(row[k] for k in target.primary_key)
             # The latest fetch of a key wins (a later answer corrects an earlier one).

@@ -131,6 +131,64 @@ describe('@finlake/workspace:source', () => {
     );
   });
 
+  it('writes the endpoint`s fields into every layer, silver and gold under snake_case columns', async () => {
+    const tree = workspace();
+    const read = (f: string) => tree.read(f, 'utf-8')!.replace(/"/g, "'");
+    await sourceGenerator(tree, {
+      name: 'fmp_dividends',
+      fields: 'adjDividend:double,recordDate:date?,frequency:string?,declared_count:integer',
+    });
+    // Compared without layout (Prettier wraps long lines): no whitespace, no trailing commas.
+    const contract = read('libs/schemas/src/datasets/fmp-dividends.ts')
+      .replace(/\s+/g, '')
+      .replace(/,\)/g, ')');
+    const section = (from: string, to: string) =>
+      contract.slice(contract.indexOf(from), contract.indexOf(to));
+    const wire = section('WireItem=defineDataset', 'exportconstfmpDividends=');
+    const silver = section('exportconstfmpDividends=', 'Rejects=defineDataset');
+    const gold = contract.slice(contract.indexOf('dailySymbolDividends=defineDataset'));
+    // Bronze keeps the API's spelling; silver reads it into its own column by the declared wire name.
+    expect(wire).toContain("adjDividend:col.double('adjDividendastheendpointsendsit.'),");
+    expect(wire).toContain('recordDate:nullable(col.date(');
+    expect(silver).toContain("adj_dividend:col.double('Theendpoint'sadjDividend.',wireName('adjDividend')),");
+    expect(silver).toContain(
+      "record_date:nullable(col.date('Theendpoint'srecordDate.',wireName('recordDate'))),",
+    );
+    expect(silver).toContain("declared_count:col.integer('Theendpoint'sdeclared_count.'),"); // no rename
+    expect(gold).toContain("adj_dividend:col.double('Theendpoint'sadjDividend.',PUBLIC),");
+    expect(gold).not.toContain('wireName');
+    expect(contract).toContain("import{col,nullable,PUBLIC,wireName}from'../columns.ts';");
+    const mart = read('dbt/models/marts/daily_symbol_dividends.sql');
+    expect(mart).toContain('cast(adj_dividend as double) as adj_dividend');
+    expect(mart).toContain('cast(record_date as date) as record_date');
+    expect(mart).toContain('cast(declared_count as integer) as declared_count');
+    const sandbox = read('tools/fmp-sandbox/src/sources/fmp-dividends.ts');
+    expect(sandbox).toMatch(/adjDividend: Math\.round/);
+    expect(sandbox).toMatch(/recordDate: next\(\) < 0\.1 \? null : date/);
+    expect(read('docs/sources/fmp-dividends.md')).toMatch(
+      /\| `recordDate` +\| `record_date` +\| date +\| yes +\|/,
+    );
+  });
+
+  it('refuses fields it cannot build, naming every one and the form expected', async () => {
+    const message = await sourceGenerator(workspace(), {
+      name: 'fmp_xy',
+      fields: 'price:money,symbol:string,Foo:double,a:double,a:double?,fooBar:double,foo_bar:date',
+    }).catch((err: Error) => err.message);
+    for (const part of [
+      '"price:money": type money is not one of string, double, integer, date',
+      '"symbol:string": symbol is the platform`s own column'.replace('`', "'"),
+      '"Foo:double" is not name:type',
+      '"a:double?": column a is given twice',
+      '"foo_bar:date": column foo_bar is given twice',
+      'Expected e.g. --fields adjDividend:double,recordDate:date?',
+    ])
+      expect(message).toContain(part);
+    await expect(sourceGenerator(workspace(), { name: 'fmp_xy', fields: ' , ' })).rejects.toThrow(
+      /--fields: no field given/,
+    );
+  });
+
   it('names a registry whose marker is gone', () => {
     expect(() => insertAtMarkers('export const X = [];\n', 'x.ts', { entries: '  A,' })).toThrow(
       /x.ts has no "\/\/ finlake:source-entries" line/,

@@ -9,6 +9,7 @@ import {
   sandboxFile,
   transformFile,
 } from './content.ts';
+import { parseFields, type Field } from './fields.ts';
 import { sourceNames, type SourceNames } from './names.ts';
 
 export interface SourceGeneratorOptions {
@@ -16,21 +17,23 @@ export interface SourceGeneratorOptions {
   kind?: 'rest' | 'stream';
   path?: string;
   description?: string;
+  /** The endpoint's fields besides symbol and date: `adjDividend:double,recordDate:date?` (default value:double). */
+  fields?: string;
 }
 
 /** The lines a registry file gets, each above its marker `// finlake:source-<key>` (see each index.ts). */
 type RegistryLines = Partial<Record<'imports' | 'exports' | 'entries', string>>;
 
-function files(n: SourceNames, description: string): Record<string, string> {
+function files(n: SourceNames, description: string, fields: Field[]): Record<string, string> {
   return {
     [`libs/platform/src/sources/${n.kebab}.ts`]: platformFile(n),
-    [`libs/schemas/src/datasets/${n.kebab}.ts`]: contractFile(n, description),
+    [`libs/schemas/src/datasets/${n.kebab}.ts`]: contractFile(n, description, fields),
     [`libs/fmp-connector/src/sources/${n.kebab}.ts`]: connectorFile(n),
-    [`tools/fmp-sandbox/src/sources/${n.kebab}.ts`]: sandboxFile(n),
+    [`tools/fmp-sandbox/src/sources/${n.kebab}.ts`]: sandboxFile(n, fields),
     [`apps/glue-bronze-to-silver/src/finlake_glue/sources/${n.table}.py`]: transformFile(n),
-    [`dbt/models/marts/${n.mart.table}.sql`]: martSqlFile(n),
+    [`dbt/models/marts/${n.mart.table}.sql`]: martSqlFile(n, fields),
     [`apps/serving-api/src/routes/v1/${n.mart.kebab}.ts`]: routeFile(n),
-    [`docs/sources/${n.kebab}.md`]: docsPage(n, description),
+    [`docs/sources/${n.kebab}.md`]: docsPage(n, description, fields),
   };
 }
 
@@ -119,7 +122,7 @@ export async function sourceGenerator(tree: Tree, options: SourceGeneratorOption
   if (kind !== 'rest') throw new Error(`--kind ${JSON.stringify(kind)} is not one of rest, stream`);
   const n = sourceNames(options.name, options.path);
   const description = options.description ?? `${n.dataset.replace(/_/g, ' ')} from ${n.path}.`;
-  const planned = files(n, description);
+  const planned = files(n, description, parseFields(options.fields));
   const marker = `libs/platform/src/sources/${n.kebab}.ts`;
   if (tree.exists(marker)) {
     // Generated before: the files are the engineer's now; re-running changes nothing.
