@@ -70,7 +70,7 @@ export function dataDictionary(datasets: readonly Dataset[]): string {
             ? [c.required ? 'required' : ''].filter(Boolean)
             : [...columnRuleTests(c, d.primaryKey), ...(d.dbtTests?.columns?.[c.name] ?? [])];
         lines.push(
-          `| \`${c.name}\` | ${c.sqlType} | ${c.nullable ? 'yes' : 'no'} | ${c.sensitivity ?? '-'} | ${cell(c.description)} | ${cell(tests.map(testLabel).join(', ') || '-')} |`,
+          `| \`${c.name}\` | ${c.sqlType} | ${c.nullable ? 'yes' : 'no'} | ${c.sensitivity ?? '-'} | ${cell(c.wireName ? `${c.description} Read from the wire field \`${c.wireName}\`.` : c.description)} | ${cell(tests.map(testLabel).join(', ') || '-')} |`,
         );
       }
       const model = [

@@ -118,10 +118,16 @@ export function columnAnnotations(schema: TSchema): ColumnAnnotations {
     throw new Error(
       `column schema has x-sensitivity ${JSON.stringify(sensitivity)}: use one of ${SENSITIVITIES.join(', ')}`,
     );
+  const wire = s['x-wire-name'];
+  if (wire !== undefined && (typeof wire !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(wire)))
+    throw new Error(
+      `column schema has x-wire-name ${JSON.stringify(wire)}: name the API's field, e.g. wireName('adjDividend')`,
+    );
   return {
     'x-sql-type': s['x-sql-type'],
     'x-nullable': s['x-nullable'] === true,
     ...(sensitivity ? { 'x-sensitivity': sensitivity } : {}),
+    ...(wire ? { 'x-wire-name': wire } : {}),
     description: s.description,
   };
 }

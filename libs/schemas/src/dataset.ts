@@ -106,6 +106,8 @@ export interface ColumnInfo {
   description: string;
   /** Who may read it (gold columns; undefined elsewhere). */
   sensitivity?: Sensitivity;
+  /** The wire field a silver column is read from, when the API spells it otherwise (`wireName`). */
+  wireName?: string;
   /** Value bounds the contract states (JSON Schema minimum / exclusiveMinimum / maximum / exclusiveMaximum). */
   bounds: ColumnBounds;
 }
@@ -139,6 +141,7 @@ export function columnsOf(dataset: Dataset): ColumnInfo[] {
       required: required.has(name),
       description: a.description,
       ...(a['x-sensitivity'] ? { sensitivity: a['x-sensitivity'] } : {}),
+      ...(a['x-wire-name'] ? { wireName: a['x-wire-name'] } : {}),
       bounds: boundsOf(schema as unknown as Record<string, unknown>),
     };
   });

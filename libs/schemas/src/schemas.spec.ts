@@ -24,6 +24,7 @@ import {
   PUBLIC,
   RESTRICTED,
   SENSITIVITIES,
+  wireName,
 } from './index.ts';
 import { FMP_WIRE_FIXTURES } from './testing/index.ts';
 
@@ -256,6 +257,41 @@ describe('column sensitivity', () => {
   it('is rendered into the dbt YAML as column meta', () => {
     const yml = [...renderDbtArtifacts()].find(([p]) => p.endsWith('daily_portfolio_summary.yml'))![1];
     expect(yml).toMatch(/- name: market_value\n(.*\n){2}\s+meta: \{ sensitivity: restricted \}/);
+  });
+});
+
+describe('a silver column read from a wire field spelt otherwise', () => {
+  const silver = (properties: Parameters<typeof defineDataset>[0]['properties']) =>
+    defineDataset({
+      name: 's',
+      zone: 'silver',
+      description: 's',
+      primaryKey: [],
+      partitionBy: [],
+      properties,
+    });
+
+  it('keeps its wire name through nullable, into the JSON Schema the Glue job reads and into columnsOf', () => {
+    const d = silver({
+      adj_dividend: col.double('A.', wireName('adjDividend')),
+      record_date: nullable(col.date('R.', wireName('recordDate'))),
+      symbol: col.string('S.'),
+    });
+    expect(columnsOf(d).map((c) => [c.name, c.wireName])).toEqual([
+      ['adj_dividend', 'adjDividend'],
+      ['record_date', 'recordDate'],
+      ['symbol', undefined],
+    ]);
+    const schema = JSON.parse(JSON.stringify(d.schema)) as {
+      properties: Record<string, Record<string, unknown>>;
+    };
+    expect(schema.properties.record_date!['x-wire-name']).toBe('recordDate');
+  });
+
+  it('refuses a wire name that is not a field name', () => {
+    expect(() => silver({ a: col.double('A.', { 'x-wire-name': 'adj dividend' }) })).toThrow(
+      /x-wire-name "adj dividend": name the API's field, e.g. wireName\('adjDividend'\)/,
+    );
   });
 });
 
