@@ -4,7 +4,14 @@ import { fileURLToPath } from 'node:url';
 import * as aws from '@pulumi/aws';
 import { loadStackConfig } from './config.ts';
 import * as pulumi from '@pulumi/pulumi';
-import { IMAGES, SECRETS, ecsWorkPool, secretNameOf } from '@finlake/platform';
+import {
+  IMAGES,
+  NEWS_DELIVERY,
+  SECRETS,
+  STREAM_DELIVERIES,
+  ecsWorkPool,
+  secretNameOf,
+} from '@finlake/platform';
 import {
   ALB_LOG_PREFIX,
   BronzeTrigger,
@@ -118,8 +125,10 @@ const connector = new FargateJob(`${name}-fmp-ingester`, {
   tags: tagsFor(ctx, 'fmp-ingester'),
 });
 const alarms = alarmTopic(`${name}-alarms`, c.env, lake.kmsKeyArn, tagsFor(ctx, 'observability'));
-// The streamed source: producer -> Kinesis -> Firehose -> bronze (the contract's news prefix).
-export const news = new NewsStream(`${name}-news`, {
+// The streamed sources: producer -> Kinesis -> Firehose -> bronze, news and each one generated with
+// `--kind stream` (its own stream, delivery, producer service and roles; the stream settings are finlake:news').
+const streamArgs = (delivery: (typeof STREAM_DELIVERIES)[number]) => ({
+  delivery,
   alarmTopicArn: alarms.arn,
   env: c.env,
   shards: c.news.shards,
@@ -138,6 +147,10 @@ export const news = new NewsStream(`${name}-news`, {
   logRetentionDays: c.logRetentionDays,
   tags: tagsFor(ctx, 'news-stream'),
 });
+export const news = new NewsStream(`${name}-news`, streamArgs(NEWS_DELIVERY));
+export const generatedStreams = STREAM_DELIVERIES.filter((d) => d !== NEWS_DELIVERY).map(
+  (d) => new NewsStream(`${name}-${d.dataset.dataset.replace(/_/g, '-')}`, streamArgs(d)),
+);
 const glue = new GlueJob(`${name}-glue`, {
   env: c.env,
   region: c.region,

@@ -14,6 +14,7 @@ import {
   streamErrorPrefix,
   streamLandingPrefix,
   streamName,
+  type StreamDelivery,
   type InfraEnvOf,
 } from '@finlake/platform';
 import { bucketAccess, kmsUse, secretRead, type Statement } from './iam.ts';
@@ -28,8 +29,7 @@ type Stack = keyof typeof NEWS_DELIVERY.buffering;
  * Both prefixes are rendered through the local evaluator first: an expression it cannot evaluate (so a
  * landing the twin could not reproduce) fails here, before anything is planned.
  */
-export function firehoseS3Settings(env: string) {
-  const d = NEWS_DELIVERY;
+export function firehoseS3Settings(env: string, d: StreamDelivery = NEWS_DELIVERY) {
   renderFirehosePrefix(d.prefix, new Date(0));
   renderFirehosePrefix(d.errorOutputPrefix, new Date(0), 'processing-failed');
   const hints = d.buffering[(env in d.buffering ? env : 'dev') as Stack];
@@ -43,7 +43,12 @@ export function firehoseS3Settings(env: string) {
 }
 
 /** Firehose's role: read exactly this stream, write exactly the landing and error prefixes. */
-export function firehoseStatements(streamArn: string, bronzeArn: string, kmsKeyArn: string): Statement[] {
+export function firehoseStatements(
+  streamArn: string,
+  bronzeArn: string,
+  kmsKeyArn: string,
+  d: StreamDelivery = NEWS_DELIVERY,
+): Statement[] {
   return [
     {
       Sid: 'ReadStream',
@@ -57,10 +62,7 @@ export function firehoseStatements(streamArn: string, bronzeArn: string, kmsKeyA
       ],
       Resource: [streamArn],
     },
-    ...bucketAccess('Landing', bronzeArn, 'write', [
-      streamLandingPrefix(NEWS_DELIVERY),
-      streamErrorPrefix(NEWS_DELIVERY),
-    ]),
+    ...bucketAccess('Landing', bronzeArn, 'write', [streamLandingPrefix(d), streamErrorPrefix(d)]),
     kmsUse(kmsKeyArn),
   ];
 }
@@ -71,8 +73,9 @@ export function producerStatements(
   bronzeArn: string,
   kmsKeyArn: string,
   apiKeySecretArn: string,
+  delivery: StreamDelivery = NEWS_DELIVERY,
 ): Statement[] {
-  const d = NEWS_DELIVERY.dataset;
+  const d = delivery.dataset;
   return [
     {
       Sid: 'PutRecords',
@@ -88,6 +91,8 @@ export function producerStatements(
 
 export interface NewsStreamArgs {
   env: string;
+  /** The streamed dataset (default news; a source generated with `--kind stream` gets its own). */
+  delivery?: StreamDelivery;
   /** Provisioned shards, or 0 for on-demand capacity. */
   shards: number;
   retentionHours: number;
@@ -128,10 +133,16 @@ export class NewsStream extends pulumi.ComponentResource {
   constructor(name: string, args: NewsStreamArgs, opts?: pulumi.ComponentResourceOptions) {
     super('finlake:ingest:NewsStream', name, args, opts);
     const parent = { parent: this };
+    const d = args.delivery ?? NEWS_DELIVERY;
+    const news = d === NEWS_DELIVERY;
+    // The news producer keeps its names; a generated source's producer is `<dataset>-producer` (same image).
+    const producerService = news
+      ? SERVICES.newsProducer.image
+      : `${d.dataset.dataset.replace(/_/g, '-')}-producer`;
     const stream = new aws.kinesis.Stream(
       `${name}-stream`,
       {
-        name: streamName(NEWS_DELIVERY, args.env),
+        name: streamName(d, args.env),
         ...(args.shards > 0
           ? { shardCount: args.shards, streamModeDetails: { streamMode: 'PROVISIONED' } }
           : { streamModeDetails: { streamMode: 'ON_DEMAND' } }),
@@ -151,14 +162,14 @@ export class NewsStream extends pulumi.ComponentResource {
       `${name}-firehose`,
       'firehose.amazonaws.com',
       [stream.arn, args.bronzeBucketArn, args.kmsKeyArn],
-      ([s, b, k]) => firehoseStatements(s!, b!, k!),
+      ([s, b, k]) => firehoseStatements(s!, b!, k!, d),
       { parent: this, tags: args.tags },
     );
-    const s3 = firehoseS3Settings(args.env);
+    const s3 = firehoseS3Settings(args.env, d);
     const delivery = new aws.kinesis.FirehoseDeliveryStream(
       `${name}-delivery`,
       {
-        name: deliveryStreamName(NEWS_DELIVERY, args.env),
+        name: deliveryStreamName(d, args.env),
         destination: 'extended_s3',
         kinesisSourceConfiguration: { kinesisStreamArn: stream.arn, roleArn: firehoseRole.arn },
         extendedS3Configuration: {
@@ -175,23 +186,27 @@ export class NewsStream extends pulumi.ComponentResource {
     const svc = SERVICES.newsProducer;
     const logs = serviceLogGroup(
       name,
-      { env: args.env, service: svc.image, retentionInDays: args.logRetentionDays, tags: args.tags },
+      { env: args.env, service: producerService, retentionInDays: args.logRetentionDays, tags: args.tags },
       this,
     );
     const role = serviceRole(
       `${name}-producer`,
       'ecs-tasks.amazonaws.com',
       [stream.arn, args.bronzeBucketArn, args.kmsKeyArn, args.apiKeySecretArn],
-      ([s, b, k, sec]) => producerStatements(s!, b!, k!, sec!),
+      ([s, b, k, sec]) => producerStatements(s!, b!, k!, sec!, d),
       { parent: this, tags: args.tags },
     );
-    const environment: Record<InfraEnvOf<'newsProducer'>, pulumi.Input<string>> = {
+    type SymbolsEnv = 'NEWS_SYMBOLS' | 'STREAM_SYMBOLS';
+    const environment: Record<Exclude<InfraEnvOf<'newsProducer'>, SymbolsEnv>, pulumi.Input<string>> &
+      Partial<Record<SymbolsEnv, string>> = {
       FINLAKE_ENV: args.env,
+      STREAM_DATASET: d.dataset.silverTable,
+      PRODUCER_NAME: producerService,
+      ...(news ? { NEWS_SYMBOLS: args.symbols } : { STREAM_SYMBOLS: args.symbols }),
       FINLAKE_BRONZE_URI: pulumi.interpolate`s3://${args.bronzeBucketName}`,
       FMP_API_KEY_SECRET_ID: args.apiKeySecretArn,
       FMP_RATE_LIMIT_PER_MIN: String(args.ratePerMin),
       KINESIS_STREAM_NAME: stream.name,
-      NEWS_SYMBOLS: args.symbols,
       STOP_TIMEOUT_MS: String(PRODUCER_STOP_TIMEOUT_S * 1000),
       HEALTH_PORT: String(PRODUCER_HEALTH_PORT),
       METRICS_EMF_INTERVAL_MS: '60000',
@@ -199,7 +214,7 @@ export class NewsStream extends pulumi.ComponentResource {
     const task = fargateTask(
       `${name}-producer`,
       {
-        family: fill(NAMES.taskFamily, { env: args.env, service: svc.image }),
+        family: fill(NAMES.taskFamily, { env: args.env, service: producerService }),
         cpu: 256,
         memory: 512,
         executionRoleArn: args.executionRole.arn,
@@ -259,7 +274,7 @@ export class NewsStream extends pulumi.ComponentResource {
         threshold: 15 * 60_000,
         comparisonOperator: 'GreaterThanThreshold',
         treatMissingData: 'notBreaching',
-        alarmDescription: 'News is more than 15 minutes behind on its way to bronze (Firehose iterator age).',
+        alarmDescription: `${d.dataset.silverTable} is more than 15 minutes behind on its way to bronze (Firehose iterator age).`,
         alarmActions: actions,
         tags: args.tags,
       },
@@ -274,7 +289,7 @@ export class NewsStream extends pulumi.ComponentResource {
         logGroupName: logs.name,
         pattern: '{ $.msg = "dead-lettered" }',
         metricTransformation: {
-          name: 'NewsDeadLetteredRecords',
+          name: news ? 'NewsDeadLetteredRecords' : `${producerService}-dead-lettered-records`,
           namespace: METRICS_NAMESPACE,
           value: '$.records',
           defaultValue: '0',
@@ -287,7 +302,7 @@ export class NewsStream extends pulumi.ComponentResource {
       {
         namespace: METRICS_NAMESPACE,
         metricName: deadLetters.metricTransformation.name,
-        description: `News records went to the dead-letter area (bronze ${deadLettersPrefix(NEWS_DELIVERY.dataset)}): replay them with the producer's task and the command replay-dead-letters.`,
+        description: `${d.dataset.silverTable} records went to the dead-letter area (bronze ${deadLettersPrefix(d.dataset)}): replay them with the producer's task and the command replay-dead-letters.`,
         actions,
         tags: args.tags,
       },

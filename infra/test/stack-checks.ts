@@ -19,6 +19,7 @@ import {
   NEWS_DELIVERY,
   SECRETS,
   SOURCE_DATASETS,
+  STREAM_DELIVERIES,
   SERVICES,
   glueDatabase,
   FMP_NEWS,
@@ -319,20 +320,22 @@ export function describeStack(stack: 'dev' | 'staging' | 'prod', expected: Stack
     // The flows' filters read the log group the flow runs really log to (the work pool's awslogs group).
     const awslogsGroup = /"awslogs-group":"([^"]+)"/.exec(JSON.stringify(outputs.flowRunJobVariables))?.[1];
     const filters = emfFilters.filter((f) => f.inputs.logGroupName === awslogsGroup);
-    // The producer's on the producer's log group, one per metric it writes (its test feeds them its lines).
-    const producerTask = ofType(resources, 'aws:ecs/taskDefinition:TaskDefinition').find((t) =>
-      String(t.inputs.family).includes('news-producer'),
-    )!;
-    const producerGroup = /"awslogs-group":"([^"]+)"/.exec(
-      String(producerTask.inputs.containerDefinitions),
-    )?.[1];
-    expect(
-      emfFilters
-        .filter((f) => f.inputs.logGroupName === producerGroup)
-        .map((f) => (f.inputs.metricTransformation as Transformation).name)
-        .sort(),
-    ).toEqual(EMF_METRICS.newsProducer.map((id) => METRICS[id].name).sort());
-    expect(filters.length + EMF_METRICS.newsProducer.length).toBe(emfFilters.length);
+    // Each producer's (news, and each generated stream's) on its own log group, one per metric it writes
+    // (its test feeds them its lines).
+    const producerTasks = ofType(resources, 'aws:ecs/taskDefinition:TaskDefinition').filter((t) =>
+      String(t.inputs.family).endsWith('-producer'),
+    );
+    expect(producerTasks).toHaveLength(STREAM_DELIVERIES.length);
+    for (const task of producerTasks) {
+      const group = /"awslogs-group":"([^"]+)"/.exec(String(task.inputs.containerDefinitions))?.[1];
+      expect(
+        emfFilters
+          .filter((f) => f.inputs.logGroupName === group)
+          .map((f) => (f.inputs.metricTransformation as Transformation).name)
+          .sort(),
+      ).toEqual(EMF_METRICS.newsProducer.map((id) => METRICS[id].name).sort());
+    }
+    expect(filters.length + EMF_METRICS.newsProducer.length * producerTasks.length).toBe(emfFilters.length);
     expect(awslogsGroup).toBeDefined();
     for (const f of filters) expect(f.inputs.logGroupName).toBe(awslogsGroup);
     const at = emfSelect;

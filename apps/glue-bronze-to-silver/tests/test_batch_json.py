@@ -66,3 +66,36 @@ def test_a_silver_column_reads_the_wire_field_its_contract_names():
     assert batch_json._silver_row({"symbol": "AAPL", "adjDividend": 1, "recordDate": "2020-12-01"}, target)[
         "record_date"
     ] == date(2020, 12, 1)
+
+
+class _Zone:
+    def __init__(self, objects: dict[str, bytes]):
+        self.objects = objects
+
+    def get(self, key: str) -> bytes | None:
+        return self.objects.get(key)
+
+
+def test_a_streamed_object_yields_its_records_and_names_what_is_not_one():
+    import gzip
+    import json
+
+    good = {
+        "record_id": "x",
+        "fetched_at": "2020-12-01T15:00:00.000Z",
+        "item": json.dumps({"symbol": "AAPL"}),
+    }
+    lines = [
+        json.dumps(good),
+        "not json",
+        json.dumps({**good, "fetched_at": "yesterday"}),
+        json.dumps({"item": "{}"}),
+    ]
+    zone = _Zone({"a.gz": gzip.compress("\n".join(lines).encode()), "b.gz": b"plain text", "c.json": b"[]"})
+    objects = list(batch_json._stream_objects(zone, ["a.gz", "b.gz", "c.json"]))
+    assert [(key, whole) for key, whole, _ in objects] == [("a.gz", None), ("b.gz", "invalid_gzip")]
+    rows = objects[0][2]
+    assert rows[0] == (0, {"symbol": "AAPL"}, datetime(2020, 12, 1, 15, tzinfo=UTC), None)
+    # What is not a producer record is kept as it arrived, with the reason.
+    assert rows[1:] == [(1, "not json", None, "invalid_record"), (2, lines[2], None, "invalid_record"),
+                        (3, lines[3], None, "invalid_record")]  # fmt: skip

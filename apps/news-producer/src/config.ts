@@ -2,6 +2,7 @@ import Type from 'typebox';
 import { ConfigError, loadConfig, setting } from '@finlake/config';
 import { ingesterConfigSpec } from '@finlake/fmp-connector';
 import { TICKER_PATTERN } from '@finlake/schemas';
+import { FMP_NEWS, STREAM_DELIVERIES } from '@finlake/platform';
 
 /** The producer's settings: FMP's (shared with the batch connector: pacing, retries, key) plus its own. */
 export const producerConfigSpec = {
@@ -14,10 +15,29 @@ export const producerConfigSpec = {
   maxAttempts: ingesterConfigSpec.maxAttempts,
   backoffBaseMs: ingesterConfigSpec.backoffBaseMs,
   backoffCapMs: ingesterConfigSpec.backoffCapMs,
+  dataset: setting({
+    env: 'STREAM_DATASET',
+    schema: Type.String({ pattern: '^[a-z][a-z0-9_]{1,62}$' }),
+    expected: `the streamed silver table this producer feeds: ${STREAM_DELIVERIES.map((d) => d.dataset.silverTable).join(', ')}`,
+    default: FMP_NEWS.silverTable,
+  }),
   symbols: setting({
     env: 'NEWS_SYMBOLS',
-    schema: Type.String({ minLength: 1 }),
-    expected: 'comma-separated tickers, e.g. AAPL,MSFT',
+    schema: Type.String(),
+    expected: 'comma-separated tickers, e.g. AAPL,MSFT (the news producer)',
+    default: '',
+  }),
+  streamSymbols: setting({
+    env: 'STREAM_SYMBOLS',
+    schema: Type.String(),
+    expected: 'comma-separated tickers, e.g. AAPL,MSFT (a generated streamed source)',
+    default: '',
+  }),
+  lookbackDays: setting({
+    env: 'STREAM_LOOKBACK_DAYS',
+    schema: Type.Integer({ minimum: 0, maximum: 31 }),
+    expected: 'days before today each poll of a generated streamed source asks for, 0-31',
+    default: 3,
   }),
   groupSize: setting({
     env: 'NEWS_SYMBOLS_PER_CALL',
@@ -116,18 +136,27 @@ const TICKER = new RegExp(TICKER_PATTERN);
 export function loadProducerConfig(env: NodeJS.ProcessEnv = process.env) {
   const config = loadConfig('news-producer', producerConfigSpec, env);
   const problems: string[] = [];
+  const delivery = STREAM_DELIVERIES.find((d) => d.dataset.silverTable === config.dataset);
+  if (!delivery)
+    problems.push(
+      `STREAM_DATASET: ${JSON.stringify(config.dataset)} is not a streamed dataset; expected one of ${STREAM_DELIVERIES.map((d) => d.dataset.silverTable).join(', ')}`,
+    );
+  const news = config.dataset === FMP_NEWS.silverTable;
+  const symbolsVar = news ? 'NEWS_SYMBOLS' : 'STREAM_SYMBOLS';
   const symbols = [
     ...new Set(
-      config.symbols
+      (news ? config.symbols : config.streamSymbols)
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean),
     ),
   ];
   const bad = symbols.filter((s) => !TICKER.test(s));
+  if (!symbols.length)
+    problems.push(`${symbolsVar}: missing; expected comma-separated tickers, e.g. AAPL,MSFT`);
   if (bad.length)
     problems.push(
-      `NEWS_SYMBOLS: ${bad.map((s) => JSON.stringify(s)).join(', ')} not a ticker like AAPL or BRK.B`,
+      `${symbolsVar}: ${bad.map((s) => JSON.stringify(s)).join(', ')} not a ticker like AAPL or BRK.B`,
     );
   if (!config.apiKey && config.env === 'local' && !config.apiKeySecretId)
     problems.push('FMP_API_KEY: missing; expected your FMP API key (the local sandbox: sandbox-key)');
@@ -140,6 +169,6 @@ export function loadProducerConfig(env: NodeJS.ProcessEnv = process.env) {
   const groups: string[][] = [];
   for (let i = 0; i < symbols.length; i += config.groupSize)
     groups.push(symbols.slice(i, i + config.groupSize));
-  return { ...config, symbolGroups: groups, sinceDate: since };
+  return { ...config, delivery: delivery!, symbolList: symbols, symbolGroups: groups, sinceDate: since };
 }
 export type ProducerConfig = ReturnType<typeof loadProducerConfig>;

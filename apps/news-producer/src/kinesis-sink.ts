@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PutRecordsCommand, type KinesisClient, type PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
 import type { ZoneStore } from '@finlake/lake';
-import { deadLetterKey, FMP_NEWS } from '@finlake/platform';
+import { deadLetterKey, type SourceDataset } from '@finlake/platform';
 import { BoundedQueue } from './queue.ts';
 import { MAX_RECORD_BYTES, type StreamEntry } from './records.ts';
 
@@ -12,6 +12,8 @@ export const MAX_CALL_BYTES = 5 * 1024 * 1024;
 export interface SinkOptions {
   kinesis: KinesisClient;
   streamName: string;
+  /** The streamed dataset: its dead-letter area in bronze. */
+  dataset: SourceDataset;
   bronze: ZoneStore;
   producer: string;
   /** Tries per record (the first put included) before it goes to the dead-letter area; a throttled send
@@ -77,6 +79,11 @@ export class KinesisSink {
   private refilledAt = Date.now();
   private readonly random: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
+
+  /** The streamed dataset (its dead-letter area: replay reads it back). */
+  get dataset(): SourceDataset {
+    return this.o.dataset;
+  }
 
   constructor(private readonly o: SinkOptions) {
     this.queue = new BoundedQueue(o.queueCapacity);
@@ -262,7 +269,7 @@ export class KinesisSink {
   private async deadLetter(dead: Pending[]): Promise<void> {
     const at = new Date();
     const key = deadLetterKey(
-      FMP_NEWS,
+      this.o.dataset,
       at.toISOString().slice(0, 10),
       `${this.o.producer}-${at.getTime()}-${randomUUID()}`,
     );

@@ -7,12 +7,15 @@
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { awsSettingsFromEnv, createClient } from '@finlake/aws';
 import { ConfigError } from '@finlake/config';
-import { FmpClient, fmpClientOptions, resolveApiKey } from '@finlake/fmp-connector';
+import { datasetByName, FmpClient, fmpClientOptions, resolveApiKey } from '@finlake/fmp-connector';
 import { openLake, type ZoneStore } from '@finlake/lake';
 import { createLogger } from '@finlake/logging';
+import { FMP_NEWS } from '@finlake/platform';
+import { DATASETS } from '@finlake/schemas';
 import { producerEmfDocuments } from './metrics.ts';
 import { loadProducerConfig, type ProducerConfig } from './config.ts';
 import { KinesisSink } from './kinesis-sink.ts';
+import { EndpointPoller } from './endpoint-poller.ts';
 import { NewsProducer } from './producer.ts';
 import { replayDeadLetters } from './replay.ts';
 
@@ -26,6 +29,7 @@ function sinkFor(config: ProducerConfig, bronze: ZoneStore, producer: string): K
   return new KinesisSink({
     kinesis: createClient(KinesisClient, awsSettingsFromEnv()),
     streamName: config.streamName,
+    dataset: config.delivery.dataset,
     bronze,
     producer,
     maxTries: config.maxTries,
@@ -34,6 +38,42 @@ function sinkFor(config: ProducerConfig, bronze: ZoneStore, producer: string): K
     queueCapacity: config.queueCapacity,
     lingerMs: config.lingerMs,
     onEvent: (msg, fields) => log('warn', msg, fields),
+  });
+}
+
+/**
+ * The news producer for fmp_news; for a source generated with `--kind stream`, the endpoint poller on its
+ * connector endpoint, keyed by its wire contract's key.
+ */
+function pollerFor(config: ProducerConfig, client: FmpClient, sink: KinesisSink, bronze: ZoneStore) {
+  const dataset = config.delivery.dataset;
+  if (dataset.silverTable === FMP_NEWS.silverTable)
+    return new NewsProducer({
+      client,
+      sink,
+      bronze,
+      producer: config.producer,
+      symbolGroups: config.symbolGroups,
+      latest: config.latest,
+      since: config.sinceDate,
+      pollIntervalMs: config.pollIntervalMs,
+      maxPages: config.maxPages,
+      log,
+    });
+  const wire = DATASETS.find((d) => d.name === `${dataset.silverTable}_wire_item`);
+  if (!wire)
+    throw new Error(
+      `${dataset.silverTable}: no wire contract ${dataset.silverTable}_wire_item in libs/schemas`,
+    );
+  return new EndpointPoller({
+    client,
+    sink,
+    endpoint: datasetByName(dataset.dataset),
+    key: wire.primaryKey,
+    symbols: config.symbolList,
+    lookbackDays: config.lookbackDays,
+    pollIntervalMs: config.pollIntervalMs,
+    log,
   });
 }
 
@@ -50,7 +90,11 @@ async function replay(argv: string[]): Promise<number> {
     return 2;
   }
   // Nothing is polled: any valid ticker satisfies the poller's settings.
-  const config = loadProducerConfig({ ...process.env, NEWS_SYMBOLS: process.env.NEWS_SYMBOLS || 'REPLAY' });
+  const config = loadProducerConfig({
+    ...process.env,
+    NEWS_SYMBOLS: process.env.NEWS_SYMBOLS || 'REPLAY',
+    STREAM_SYMBOLS: process.env.STREAM_SYMBOLS || 'REPLAY',
+  });
   const lake = openLake();
   const sink = sinkFor(config, lake.bronze, `${config.producer}-replay`);
   sink.start();
@@ -82,18 +126,7 @@ async function main(): Promise<number> {
       }),
   });
   const sink = sinkFor(config, lake.bronze, config.producer);
-  const producer = new NewsProducer({
-    client,
-    sink,
-    bronze: lake.bronze,
-    producer: config.producer,
-    symbolGroups: config.symbolGroups,
-    latest: config.latest,
-    since: config.sinceDate,
-    pollIntervalMs: config.pollIntervalMs,
-    maxPages: config.maxPages,
-    log,
-  });
+  const producer = pollerFor(config, client, sink, lake.bronze);
   const health = await producer.serveHealth(config.healthPort);
   // In AWS the same metrics as /metrics, as CloudWatch EMF lines of this log (counters as deltas).
   let last = { put: 0, throttled: 0 };
@@ -121,6 +154,7 @@ async function main(): Promise<number> {
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
   log('info', 'started', {
+    dataset: config.delivery.dataset.silverTable,
     polls: config.symbolGroups.map((g) => g.join(',')),
     stream: config.streamName,
     since: config.sinceDate.toISOString(),

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import {
   FatalAuthError,
   FmpClient,
@@ -11,7 +11,8 @@ import {
 import type { ZoneStore } from '@finlake/lake';
 import { readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.ts';
 import type { KinesisSink } from './kinesis-sink.ts';
-import { producerRegistry, type ProducerSample } from './metrics.ts';
+import { serveHealth } from './health.ts';
+import type { ProducerSample } from './metrics.ts';
 import { stampOf, toEntry } from './records.ts';
 import { fromNewYorkStamp, newYorkStamp } from '@finlake/market-calendar';
 
@@ -210,29 +211,8 @@ export class NewsProducer {
     this.seen.add(id);
   }
 
-  /** `/healthz`: lag and queue depth; 503 when no poll finished within three intervals. */
+  /** `/healthz` and `/metrics` (health.ts). */
   serveHealth(port: number, host = '0.0.0.0'): Promise<Server> {
-    const metrics = producerRegistry(() => this.sample());
-    const server = createServer((req, res) => {
-      if (req.url === '/metrics') {
-        void metrics
-          .metrics()
-          .then((text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text));
-        return;
-      }
-      if (req.url !== '/healthz') return void res.writeHead(404).end();
-      const last = this.status.lastPollAt ? Date.parse(this.status.lastPollAt) : undefined;
-      const stale = last !== undefined && this.now().getTime() - last > 3 * this.o.pollIntervalMs + 60_000;
-      const body = {
-        status: stale ? 'stale' : 'ok',
-        lag_seconds: this.lagSeconds(),
-        queue_depth: this.o.sink.queue.depth,
-        queue_capacity: this.o.sink.queue.capacity,
-        ...this.status,
-        sink: this.o.sink.stats,
-      };
-      res.writeHead(stale ? 503 : 200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    });
-    return new Promise((resolve) => server.listen(port, host, () => resolve(server)));
+    return serveHealth(this, this.o.sink, this.o.pollIntervalMs, port, host, this.now);
   }
 }

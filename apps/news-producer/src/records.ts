@@ -11,6 +11,7 @@ export interface StreamEntry {
   /** The newline-terminated JSON line: Firehose concatenates records as they are. */
   data: Buffer;
   partitionKey: string;
+  /** The record's id (news: the article id; a generated source: its key's): what silver dedupes on. */
   articleId: string;
 }
 
@@ -52,3 +53,32 @@ export const stampOf = (item: unknown): string | undefined => {
   const v = item && typeof item === 'object' ? (item as Record<string, unknown>).publishedDate : undefined;
   return typeof v === 'string' && STAMP.test(v) ? v : undefined;
 };
+
+/** A generated streamed source's record (`<table>_record`-shaped like news'): its key's id, the fetch, the item. */
+export interface SourceRecord {
+  record_id: string;
+  fetched_at: string;
+  item: string;
+}
+
+/**
+ * One item of a generated streamed source as a stream entry: its id is sha256 of its key fields
+ * ("symbol|date"), the same for every fetch of the same row, so silver keeps the latest fetch of it.
+ * Nothing is judged here either: an item without its key still goes, and silver rejects it with the reason.
+ */
+export function recordEntry(item: unknown, fetchedAt: Date, key: readonly string[]): StreamEntry {
+  const o = item && typeof item === 'object' ? (item as Record<string, unknown>) : {};
+  const id = createHash('sha256')
+    .update(key.map((k) => text(o[k])).join('|'))
+    .digest('hex');
+  const record: SourceRecord = {
+    record_id: id,
+    fetched_at: fetchedAt.toISOString(),
+    item: JSON.stringify(item),
+  };
+  return {
+    data: Buffer.from(`${JSON.stringify(record)}\n`),
+    partitionKey: text(o.symbol).slice(0, MAX_PARTITION_KEY) || '_unknown',
+    articleId: id,
+  };
+}

@@ -1,5 +1,5 @@
 import type { ZoneStore } from '@finlake/lake';
-import { deadLettersPrefix, FMP_NEWS } from '@finlake/platform';
+import { deadLettersPrefix } from '@finlake/platform';
 import type { KinesisSink } from './kinesis-sink.ts';
 import type { StreamEntry } from './records.ts';
 
@@ -29,7 +29,7 @@ export async function replayDeadLetters(o: {
 }): Promise<ReplaySummary> {
   if (o.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(o.date))
     throw new Error(`--date ${JSON.stringify(o.date)}: expected YYYY-MM-DD`);
-  const prefix = `${deadLettersPrefix(FMP_NEWS)}${o.date ? `date=${o.date}/` : ''}`;
+  const prefix = `${deadLettersPrefix(o.sink.dataset)}${o.date ? `date=${o.date}/` : ''}`;
   const keys: string[] = [];
   const marked = new Set<string>();
   for await (const obj of o.bronze.list(prefix)) {

@@ -47,6 +47,7 @@ const item = (i: number, extra: Record<string, unknown> = {}) => ({
 const sinkOptions = (kinesis: KinesisClient, bronze: LocalZoneStore, maxTries = 3) => ({
   kinesis,
   streamName: 's',
+  dataset: FMP_NEWS,
   bronze,
   producer: 'p',
   maxTries,

@@ -90,6 +90,10 @@ export function parseIngestArgs(argv: string[], now: Date = new Date()): IngestA
   } catch (err) {
     throw new UsageError(`--dataset: ${(err as Error).message}`);
   }
+  if (dataset.lake.kind !== 'batch')
+    throw new UsageError(
+      `--dataset ${dataset.name} is streamed: its producer lands it (npx finlake stream run --dataset ${dataset.lake.silverTable})`,
+    );
   if (values.symbols === undefined && values['symbols-file'] === undefined) {
     throw new UsageError('give the tickers with --symbols AAPL,MSFT or --symbols-file FILE');
   }

@@ -1,4 +1,4 @@
-import { SOURCE_DATASETS } from './lake.ts';
+import { GENERATED_SOURCES } from './sources/index.ts';
 import { fill } from './templates.ts';
 
 /** Work pools: the local one, and one ECS pool per environment that its worker polls. */
@@ -30,6 +30,8 @@ export interface Deployment {
 
 // 18:30 New York time, Monday to Friday: after the 16:00 close and FMP's end-of-day update.
 const NIGHTLY = { cron: '30 18 * * 1-5', timezone: 'America/New_York' };
+/** Past the hour, after Firehose's largest buffering interval (300 s) has flushed the hour before. */
+const HOURLY = { cron: '10 * * * *', timezone: 'UTC' };
 
 const PLATFORM_DEPLOYMENTS = {
   nightly: {
@@ -98,23 +100,29 @@ const PLATFORM_DEPLOYMENTS = {
 } as const satisfies Record<string, Deployment>;
 
 /**
- * Every batch source on the job's Arrow path (the ones `nx g @finlake/workspace:source` adds) is registered
- * by its declaration alone: a nightly `source-to-silver` run of it, its ingest then its silver table.
+ * Every source `nx g @finlake/workspace:source` adds is registered by its declaration alone, as a
+ * `source-to-silver` deployment: a batch one nightly (its ingest, then its silver table), a streamed one hourly
+ * (its producer lands it around the clock; the run rebuilds silver from what Firehose delivered).
  */
 export const SOURCE_DEPLOYMENTS: Readonly<Record<string, Deployment>> = Object.fromEntries(
-  SOURCE_DATASETS.filter((d) => d.kind === 'batch' && d.engine === 'python').map((d) => [
-    `${d.silverTable}Nightly`,
-    {
-      flow: FLOWS.sourceToSilver,
-      name: `${d.silverTable.replace(/_/g, '-')}-nightly`,
-      entrypoint: 'finlake_flows.flows:source_to_silver',
-      pool: 'ecs',
-      description: `${d.silverTable}: ingest the last completed trading day, then rebuild its silver table.`,
-      schedule: { ...NIGHTLY, active: true },
-      concurrencyLimit: 1,
-      parameters: { dataset: d.silverTable },
-    } satisfies Deployment,
-  ]),
+  GENERATED_SOURCES.map((d) => {
+    const streamed = d.kind === 'stream';
+    return [
+      `${d.silverTable}${streamed ? 'Hourly' : 'Nightly'}`,
+      {
+        flow: FLOWS.sourceToSilver,
+        name: `${d.silverTable.replace(/_/g, '-')}-${streamed ? 'hourly' : 'nightly'}`,
+        entrypoint: 'finlake_flows.flows:source_to_silver',
+        pool: 'ecs',
+        description: streamed
+          ? `${d.silverTable}: rebuild its silver table from what its stream delivered to bronze.`
+          : `${d.silverTable}: ingest the last completed trading day, then rebuild its silver table.`,
+        schedule: streamed ? { ...HOURLY, active: true } : { ...NIGHTLY, active: true },
+        concurrencyLimit: 1,
+        parameters: { dataset: d.silverTable },
+      } satisfies Deployment,
+    ];
+  }),
 );
 
 export const DEPLOYMENTS = { ...PLATFORM_DEPLOYMENTS, ...SOURCE_DEPLOYMENTS } as typeof PLATFORM_DEPLOYMENTS &

@@ -1,3 +1,4 @@
+import { GENERATED_SOURCES } from './sources/index.ts';
 import {
   LAKE_LAYOUT,
   SOURCE_DATASETS,
@@ -28,6 +29,8 @@ export function renderPlatformJson(): string {
     handoffs: HANDOFFS,
     source_datasets: SOURCE_DATASETS.map((d) => ({
       ...d,
+      // Added by `nx g @finlake/workspace:source`: the Glue job's contract path builds it, source-to-silver runs it.
+      generated: GENERATED_SOURCES.includes(d),
       bronze_prefix: bronzeDatasetPrefix(d),
       manifests_prefix: manifestsPrefix(d),
       event_manifests_prefix: eventManifestsPrefix(d),

@@ -37,7 +37,11 @@ export const SERVICES = {
       'FMP_API_KEY_SECRET_ID',
       'FMP_RATE_LIMIT_PER_MIN',
       'KINESIS_STREAM_NAME',
+      'STREAM_DATASET',
+      'PRODUCER_NAME',
+      // The tickers: NEWS_SYMBOLS for news, STREAM_SYMBOLS for a generated streamed source.
       'NEWS_SYMBOLS',
+      'STREAM_SYMBOLS',
       'STOP_TIMEOUT_MS',
       'HEALTH_PORT',
       'METRICS_EMF_INTERVAL_MS',

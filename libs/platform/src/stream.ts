@@ -1,4 +1,4 @@
-import { FMP_NEWS, type SourceDataset } from './lake.ts';
+import { FMP_NEWS, STREAM_DATASETS, type SourceDataset } from './lake.ts';
 import { fill } from './templates.ts';
 
 /**
@@ -29,24 +29,47 @@ export interface StreamDelivery {
 
 const datasetRoot = (d: SourceDataset) => `source=${d.source}/dataset=${d.dataset}/`;
 
-export const NEWS_DELIVERY: StreamDelivery = {
-  dataset: FMP_NEWS,
-  streamName: 'finlake-{env}-news',
-  deliveryStreamName: 'finlake-{env}-news-to-bronze',
-  partitionKey: 'symbol',
-  prefix: `${datasetRoot(FMP_NEWS)}year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/`,
-  errorOutputPrefix: `_errors/${datasetRoot(FMP_NEWS)}!{firehose:error-output-type}/date=!{timestamp:yyyy-MM-dd}/`,
-  compression: 'GZIP',
-  buffering: {
-    local: { sizeMiB: 1, intervalSeconds: 5 },
-    dev: { sizeMiB: 1, intervalSeconds: 60 },
-    staging: { sizeMiB: 5, intervalSeconds: 300 },
-    prod: { sizeMiB: 64, intervalSeconds: 300 },
-  },
-  recordDelimiter: '\n',
-};
+/**
+ * A streamed dataset's delivery: its own Kinesis stream `finlake-{env}-<dataset>` and Firehose delivery into its
+ * bronze root, by arrival hour, GZIP, with the buffering per stack. News is the first; a source generated with
+ * `--kind stream` gets the same shape from its declaration alone.
+ */
+export function streamDelivery(dataset: SourceDataset): StreamDelivery {
+  const name = dataset.dataset.replace(/_/g, '-');
+  return {
+    dataset,
+    streamName: `finlake-{env}-${name}`,
+    deliveryStreamName: `finlake-{env}-${name}-to-bronze`,
+    partitionKey: 'symbol',
+    prefix: `${datasetRoot(dataset)}year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/`,
+    errorOutputPrefix: `_errors/${datasetRoot(dataset)}!{firehose:error-output-type}/date=!{timestamp:yyyy-MM-dd}/`,
+    compression: 'GZIP',
+    buffering: {
+      local: { sizeMiB: 1, intervalSeconds: 5 },
+      dev: { sizeMiB: 1, intervalSeconds: 60 },
+      staging: { sizeMiB: 5, intervalSeconds: 300 },
+      prod: { sizeMiB: 64, intervalSeconds: 300 },
+    },
+    recordDelimiter: '\n',
+  };
+}
 
-export const STREAM_DELIVERIES: readonly StreamDelivery[] = [NEWS_DELIVERY];
+export const NEWS_DELIVERY: StreamDelivery = streamDelivery(FMP_NEWS);
+
+/** Every streamed dataset's delivery, news first. */
+export const STREAM_DELIVERIES: readonly StreamDelivery[] = STREAM_DATASETS.map((d) =>
+  d === FMP_NEWS ? NEWS_DELIVERY : streamDelivery(d),
+);
+
+/** The delivery of a streamed silver table, or an error naming the streamed ones. */
+export function streamDeliveryOf(silverTable: string): StreamDelivery {
+  const d = STREAM_DELIVERIES.find((x) => x.dataset.silverTable === silverTable);
+  if (!d)
+    throw new Error(
+      `${JSON.stringify(silverTable)} is not a streamed dataset; streamed: ${STREAM_DELIVERIES.map((x) => x.dataset.silverTable).join(', ')}`,
+    );
+  return d;
+}
 
 export const streamName = (s: StreamDelivery, env: string) => fill(s.streamName, { env });
 export const deliveryStreamName = (s: StreamDelivery, env: string) => fill(s.deliveryStreamName, { env });

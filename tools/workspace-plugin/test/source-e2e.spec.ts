@@ -95,6 +95,9 @@ describe('nx g @finlake/workspace:source, in a copy of the workspace', () => {
     // Idempotent through the CLI too: a second run creates and updates nothing.
     const again = run('npx', ['nx', 'g', '@finlake/workspace:source', 'fmp_dividends', '--no-interactive']);
     expect(plain(again.stdout)).not.toMatch(/CREATE|UPDATE/);
+    // And a streamed source beside it: its own Kinesis stream and Firehose delivery, polled by the producer.
+    run('npx', ['nx', 'g', '@finlake/workspace:source', 'fmp_quotes', '--kind', 'stream', '--fields',
+      'price:double,volume:integer?', '--no-interactive']); // prettier-ignore
     // Generated artefacts from the new contract: JSON Schemas, dbt staging and sources, platform.json.
     nx('run', 'schemas:generate');
     nx('run', 'platform:generate');
@@ -103,11 +106,16 @@ describe('nx g @finlake/workspace:source, in a copy of the workspace', () => {
     expect(readFileSync(join(copy, 'libs/platform/generated/platform.json'), 'utf8')).toContain(
       '"fmp_dividends"',
     );
-    const projects = 'schemas,platform,fmp-connector,fmp-sandbox,cli,glue-bronze-to-silver,serving-api,dbt';
+    const projects =
+      'schemas,platform,fmp-connector,fmp-sandbox,cli,glue-bronze-to-silver,serving-api,dbt,news-producer,infra,flows';
     nx('run-many', '-t', 'lint', 'typecheck', `--projects=${projects}`);
     run('npx', ['prettier', '--check', 'libs', 'tools/fmp-sandbox', 'apps/serving-api', 'docs/sources']);
     // The API's tests include its served marts: every one in GOLD_MARTS has a contract and a route.
     nx('run-many', '-t', 'test', '--projects=schemas,platform,fmp-sandbox,serving-api');
+    // Infra renders both: the staging program under mocks, with the stack's checks (every role, stream, alarm).
+    const stack = run('npx', ['vitest', 'run', 'test/stack-staging.spec.ts', 'test/news-stream.spec.ts'], {},
+      join(copy, 'infra')); // prettier-ignore
+    expect(stack.status).toBe(0);
   }, 900_000);
 
   it('lands the new endpoint from the sandbox and builds its silver table, bad rows rejected with their reason', async () => {
@@ -200,4 +208,38 @@ describe('nx g @finlake/workspace:source, in a copy of the workspace', () => {
       api?.kill();
     }
   }, 900_000);
+
+  it('streams the generated stream source through its producer, Kinesis and Firehose into bronze, then silver', () => {
+    // The producer (the real program) polls the sandbox; the local Kinesis and Firehose deliver into bronze.
+    finlake(['stream', 'run', '--dataset', 'fmp_quotes', '--symbols', 'AAPL,MSFT', '--for', '12s'], {
+      STREAM_LOOKBACK_DAYS: '20',
+      NEWS_POLL_INTERVAL_MS: '2000',
+    });
+    // Where its delivery lands, as the copy's platform contract declares it.
+    const deliveries = (
+      JSON.parse(readFileSync(join(copy, 'libs/platform/generated/platform.json'), 'utf8')) as {
+        stream_deliveries: { dataset: string; landing_prefix: string }[];
+      }
+    ).stream_deliveries;
+    const prefix = deliveries.find((d) => d.dataset === 'fmp_quotes')!.landing_prefix;
+    const landed = run('find', [join(lake, 'bronze', prefix), '-name', '*.gz']);
+    expect(landed.stdout.trim().split('\n').length).toBeGreaterThan(0);
+    const summary =
+      lastReport<{ rows_read: number; rows_written: number; rows_rejected: number;
+      rejected_by_reason: Record<string, number>; duplicates_dropped: number }>( // prettier-ignore
+        finlake(['pipeline', 'source', 'fmp_quotes']).stdout,
+      );
+    // Each row of the window went once (a poll re-sends only what changed): two symbols' weekdays.
+    let weekdays = 0;
+    const today = Date.parse(new Date().toISOString().slice(0, 10));
+    for (let t = today - 20 * 86_400_000; t <= today; t += 86_400_000)
+      if (![0, 6].includes(new Date(t).getUTCDay())) weekdays++;
+    expect(summary.rows_read).toBe(2 * weekdays);
+    expect(summary.rows_written + summary.rows_rejected).toBe(2 * weekdays);
+    expect(Object.keys(summary.rejected_by_reason).every((r) => r === 'missing_date')).toBe(true);
+    const table = join(lake, 'silver', 'fmp_quotes', 'data.parquet');
+    const rows = run(join(copy, '.venv', 'bin', 'python'), ['-c',
+      `import duckdb; print(duckdb.sql("select count(*), count(distinct (symbol, date)), typeof(any_value(date)), typeof(any_value(volume)) from read_parquet('${table}')").fetchone())`]); // prettier-ignore
+    expect(rows.stdout.trim()).toBe(`(${summary.rows_written}, ${summary.rows_written}, 'DATE', 'INTEGER')`);
+  }, 600_000);
 });

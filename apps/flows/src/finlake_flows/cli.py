@@ -84,11 +84,11 @@ def main(argv: list[str]) -> int:
 
         return print_run_logs(a.run_id, as_json=a.json)
 
-    from finlake_flows.flows import ARROW_BATCH_SOURCES, fmp_backfill, master_fmp_pipeline, source_to_silver
+    from finlake_flows.flows import GENERATED_SOURCES, fmp_backfill, master_fmp_pipeline, source_to_silver
 
-    if a.command == "source" and a.dataset not in ARROW_BATCH_SOURCES:
-        declared = ", ".join(ARROW_BATCH_SOURCES) or "none (nx g @finlake/workspace:source adds one)"
-        print(f"finlake-flows: {a.dataset!r} is not a declared batch source on the Arrow path; declared: {declared}",
+    if a.command == "source" and a.dataset not in GENERATED_SOURCES:
+        declared = ", ".join(GENERATED_SOURCES) or "none (nx g @finlake/workspace:source adds one)"
+        print(f"finlake-flows: {a.dataset!r} is not a generated source; declared: {declared}",
               file=sys.stderr)  # fmt: skip
         return 2
     try:

@@ -346,13 +346,12 @@ def news_compaction() -> dict:
     return summary
 
 
-# The batch sources on the job's Arrow path (`nx g @finlake/workspace:source`): each is one nightly deployment
-# of this flow (libs/platform SOURCE_DEPLOYMENTS), registered by its declaration.
-ARROW_BATCH_SOURCES = tuple(
-    d["silverTable"]
-    for d in platform.contract()["source_datasets"]
-    if d["kind"] == "batch" and d["engine"] == "python"
-)
+# The sources `nx g @finlake/workspace:source` added, on the job's contract-driven Arrow path: each is one
+# deployment of this flow (libs/platform SOURCE_DEPLOYMENTS), registered by its declaration. A streamed one's
+# producer is a service: the flow only rebuilds its silver table from what Firehose landed.
+GENERATED_SOURCES = {
+    d["silverTable"]: d["kind"] for d in platform.contract()["source_datasets"] if d["generated"]
+}
 
 
 @task(name="source-silver", retries=2, retry_delay_seconds=[10, 30])
@@ -367,20 +366,26 @@ def source_to_silver(
     date_to: date | None = None,
     symbols: list[str] | None = None,
 ) -> dict:
-    """A declared batch source, end to end into silver: its endpoint landed in bronze for the window
-    (default: the last completed trading day), then its silver table rebuilt from bronze by the job's
-    contract-driven path, bad rows in rejects with their reason."""
-    if dataset not in ARROW_BATCH_SOURCES:
+    """A generated source into silver: a batch one's endpoint landed in bronze for the window (default: the
+    last completed trading day), then its silver table rebuilt from bronze by the job's contract-driven path,
+    bad rows in rejects with their reason. A streamed one is landed by its producer and Firehose: only the
+    rebuild runs (the window does not apply)."""
+    if dataset not in GENERATED_SOURCES:
         raise ValueError(
-            f"dataset {dataset!r} is not a batch source on the Arrow path; declared: "
-            f"{', '.join(ARROW_BATCH_SOURCES) or 'none (nx g @finlake/workspace:source adds one)'}"
+            f"dataset {dataset!r} is not a generated source; declared: "
+            f"{', '.join(GENERATED_SOURCES) or 'none (nx g @finlake/workspace:source adds one)'}"
         )
     rid = _run_id(None)
     started = time.monotonic()
     s = settings.load()
-    manifest = ingest_task(symbols or list(s.symbols), date_from, date_to, rid, table=dataset)
+    streamed = GENERATED_SOURCES[dataset] == "stream"
+    manifest = (
+        None if streamed else ingest_task(symbols or list(s.symbols), date_from, date_to, rid, table=dataset)
+    )
     landed = time.monotonic()
     summary = source_silver_task(dataset, rid)
+    # Streamed: what Firehose landed is what the rebuild read.
+    manifest = manifest or {"rows": summary["rows_read"], "landed": summary["objects_read"]}
     metrics.record_run(
         "source-to-silver", rid,
         stage_seconds={"ingest": round(landed - started, 1), "transform": round(time.monotonic() - landed, 1)},

@@ -33,6 +33,11 @@ DATASETS = tuple(d["silverTable"] for d in platform()["source_datasets"])
 ENGINE = {d["silverTable"]: d["engine"] for d in platform()["source_datasets"]}
 KIND = {d["silverTable"]: d["kind"] for d in platform()["source_datasets"]}
 MODES = ("window", "full", "stream", "compact")
+# Sources added by `nx g @finlake/workspace:source` (batch or streamed): each has its module under
+# finlake_glue/sources, on the contract-driven Arrow path (batch_json).
+GENERATED = frozenset(d["silverTable"] for d in platform()["source_datasets"] if d["generated"])
+
+
 STREAM_ONLY = ("stream", "compact")
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 URI = re.compile(r"^(s3a?://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?|file:/.+|/.+)$")
@@ -84,9 +89,10 @@ def validate(raw: dict[str, str | None]) -> JobArgs:
     dataset = raw.get("dataset") or ""
     if dataset and dataset not in DATASETS:
         problems.append(f"--dataset {dataset!r} is not one of {', '.join(DATASETS)}")
-    streamed = KIND.get(dataset) == "stream"
-    # A batch dataset on the Arrow path (a generated source) is rebuilt whole: full only.
-    arrow_batch = not streamed and ENGINE.get(dataset) == "python"
+    # A generated source (batch or streamed) is rebuilt whole on the contract path: full only. The news
+    # stream has its own path (micro-batches, day pointers, compaction).
+    arrow_batch = dataset in GENERATED
+    streamed = KIND.get(dataset) == "stream" and not arrow_batch
     mode = raw.get("mode") or ("stream" if streamed else "full" if arrow_batch else "window")
     if mode not in MODES:
         problems.append(f"--mode {mode!r} is not one of {', '.join(MODES)}")

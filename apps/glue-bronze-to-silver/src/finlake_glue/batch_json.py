@@ -1,16 +1,19 @@
-"""Bronze -> silver for a batch source landed by the connector (JSON arrays, a `.meta` sidecar per body),
-in Arrow: the path of every source added with `npx nx g @finlake/workspace:source --kind rest`, driven by
-its contracts alone (the wire item `<table>_wire_item`, the silver table `<table>`, `<table>_rejects`).
+"""Bronze -> silver for a source added with `npx nx g @finlake/workspace:source`, in Arrow, driven by its
+contracts alone (the wire item `<table>_wire_item`, the silver table `<table>`, `<table>_rejects`): a batch
+source as the connector lands it (JSON arrays, a `.meta` sidecar per body), a streamed one as Firehose lands
+it (GZIP, one producer record per line).
 
-Each wire row is checked against the wire contract (a failure is a reject with a named reason: `missing_<field>`,
-`invalid_<field>`), typed into the silver columns (of the same name, or the one whose `x-wire-name` names it), stamped with its lineage (`ingested_at` the
-fetch time from the sidecar, `source_object`, `run_id`), and deduplicated on the silver primary key (the
-latest fetch wins). The table is rebuilt whole from bronze (`--mode full`) and replaced in one atomic put, so
-a reader sees the old table or the new one, and a rerun gives the same table.
+Each wire row is checked against the wire contract (a failure is a reject with a named reason:
+`missing_<field>`, `invalid_<field>`), typed into the silver columns (of the same name, or the one whose
+`x-wire-name` names it), stamped with its lineage (`ingested_at` the fetch time, `source_object`, `run_id`),
+and deduplicated on the silver primary key (the latest fetch wins). The table is rebuilt whole from bronze
+(`--mode full`) and replaced in one atomic put, so a reader sees the old table or the new one, and a rerun
+gives the same table.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import time
@@ -93,6 +96,55 @@ def _fetched_at(sidecar: bytes | None) -> datetime | None:
     return when if when.tzinfo else None
 
 
+def _when(stamp: object) -> datetime | None:
+    """An ISO instant with its offset (UTC), or None."""
+    try:
+        when = datetime.fromisoformat(str(stamp).replace("Z", "+00:00")) if isinstance(stamp, str) else None
+    except ValueError:
+        return None
+    return when if when and when.tzinfo else None
+
+
+def _connector_objects(bronze, keys: list[str], sidecar: str):
+    """A batch source's objects as the connector lands them: a JSON array per body, committed by its `.meta`
+    sidecar (written last). Yields (key, reason the whole object is rejected or None, its rows), each row
+    (index, item, fetched_at, reason or None)."""
+    present = set(keys)
+    for key in (k for k in keys if k.endswith(".json") and f"{k}{sidecar}" in present):
+        fetched = _fetched_at(bronze.get(f"{key}{sidecar}"))
+        try:
+            body = json.loads(bronze.get(key) or b"")
+        except ValueError:
+            body = None
+        if fetched is None or not isinstance(body, list):
+            yield key, "invalid_sidecar" if fetched is None else "body_not_a_json_array", []
+        else:
+            yield key, None, [(index, item, fetched, None) for index, item in enumerate(body)]
+
+
+def _stream_row(index: int, line: str) -> tuple:
+    try:
+        record = json.loads(line)
+        item, fetched = json.loads(record["item"]), _when(record["fetched_at"])
+    except (ValueError, KeyError, TypeError):
+        item, fetched = None, None
+    return (index, line, None, "invalid_record") if fetched is None else (index, item, fetched, None)
+
+
+def _stream_objects(bronze, keys: list[str]):
+    """A streamed source's objects as Firehose lands them: GZIP, one producer record per line
+    (`{"record_id", "fetched_at", "item"}`, the item as the API sent it, as JSON text). Yields as above; a line
+    that is not such a record is rejected as `invalid_record` (kept as its text), an object that is not GZIP
+    as `invalid_gzip`."""
+    for key in (k for k in keys if k.endswith(".gz")):
+        try:
+            lines = gzip.decompress(bronze.get(key) or b"").decode("utf-8").splitlines()
+        except (OSError, EOFError, UnicodeDecodeError):
+            yield key, "invalid_gzip", []
+            continue
+        yield key, None, [_stream_row(index, line) for index, line in enumerate(lines)]
+
+
 def transform(table: str, bronze_uri: str, silver_uri: str, run_id: str, mode: str = "full") -> dict:
     if mode != "full":
         raise ValueError(f"{table} is rebuilt whole from bronze: --mode full (got {mode})")
@@ -100,38 +152,36 @@ def transform(table: str, bronze_uri: str, silver_uri: str, run_id: str, mode: s
     bronze, silver = open_zone(bronze_uri), open_zone(silver_uri)
     wire, target = load_contract(f"{table}_wire_item"), load_contract(table)
     layout = platform()["lake"]
-    sidecar = layout["bronze"]["sidecarSuffix"]
-    prefix = source_dataset(table)["bronze_prefix"]
-    keys = bronze.keys(prefix)
-    present = set(keys)
-    # A body counts once its sidecar exists (the connector writes the sidecar last: the commit marker).
-    committed = [k for k in keys if k.endswith(".json") and f"{k}{sidecar}" in present]
+    source = source_dataset(table)
+    keys = bronze.keys(source["bronze_prefix"])
+    objects = (
+        _stream_objects(bronze, keys)
+        if source["kind"] == "stream"
+        else _connector_objects(bronze, keys, layout["bronze"]["sidecarSuffix"])
+    )
     rows: dict[tuple, dict] = {}
     rejects: list[dict] = []
-    read = 0
+    read = objects_read = 0
     now = datetime.now(UTC)
-    for key in committed:
-        fetched = _fetched_at(bronze.get(f"{key}{sidecar}"))
-        try:
-            body = json.loads(bronze.get(key) or b"")
-        except ValueError:
-            body = None
-        reason = (
-            "invalid_sidecar"
-            if fetched is None
-            else None if isinstance(body, list) else "body_not_a_json_array"
-        )
-        if reason:  # the whole object, kept with its reason
+
+    def reject(key: str, index: int, record: str | None, reason: str) -> None:
+        rejects.append({"source_object": key, "record_index": index, "record": record,
+                        "reject_reason": reason, "rejected_at": now})  # fmt: skip
+
+    for key, whole, items in objects:
+        objects_read += 1
+        if whole:  # the whole object, kept with its reason
             read += 1
-            rejects.append({"source_object": key, "record_index": -1, "record": None,
-                            "reject_reason": reason, "rejected_at": now})  # fmt: skip
+            reject(key, -1, None, whole)
             continue
-        for index, item in enumerate(body):
+        for index, item, fetched, reason in items:
             read += 1
+            if reason:  # not a record at all: kept as it arrived
+                reject(key, index, item, reason)
+                continue
             reason = _reason(item, wire)
             if reason:
-                rejects.append({"source_object": key, "record_index": index, "record": json.dumps(item),
-                                "reject_reason": reason, "rejected_at": now})  # fmt: skip
+                reject(key, index, json.dumps(item), reason)
                 continue
             row = _silver_row(item, target)
             row.update({"ingested_at": fetched, "source_object": key, "run_id": run_id})
@@ -150,7 +200,7 @@ def transform(table: str, bronze_uri: str, silver_uri: str, run_id: str, mode: s
         "run_id": run_id,
         "dataset": table,
         "mode": mode,
-        "objects_read": len(committed),
+        "objects_read": objects_read,
         "rows_read": read,
         "rows_written": len(data),
         "rows_rejected": len(rejects),

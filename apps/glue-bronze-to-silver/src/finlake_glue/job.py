@@ -314,7 +314,7 @@ def main(argv: list[str]) -> int:
     logger = configure(a.run_id)
     if job_args.ENGINE[a.dataset] == "python":
         try:
-            if job_args.KIND[a.dataset] == "stream":
+            if job_args.KIND[a.dataset] == "stream" and a.dataset not in job_args.GENERATED:
                 from finlake_glue import news  # the streamed dataset's Arrow path: no Spark session
 
                 if a.mode == "compact":
@@ -322,7 +322,7 @@ def main(argv: list[str]) -> int:
                 else:
                     summary = news.transform(a.bronze_uri, a.silver_uri, a.run_id, a.mode, a.silver_database)
             else:
-                # A generated batch source: its module under finlake_glue/sources (the contract-driven path).
+                # A generated source, batch or streamed: its module under finlake_glue/sources (the contract path).
                 module = importlib.import_module(f"finlake_glue.sources.{a.dataset}")
                 summary = module.transform(a.bronze_uri, a.silver_uri, a.run_id, a.mode)
             log(logger, logging.INFO, "run summary", **summary)

@@ -5,7 +5,7 @@ import { registerGold } from './gold.ts';
 import { registerIngest } from './ingest.ts';
 import { registerLogs } from './logs.ts';
 import { registerModels } from './models.ts';
-import { registerNews } from './news.ts';
+import { registerNews, registerStream } from './news.ts';
 import { registerPipeline } from './pipeline.ts';
 import { registerSandbox } from './sandbox.ts';
 import { registerServe } from './serve.ts';
@@ -21,6 +21,7 @@ export function registerCommands(program: Command): void {
   registerLogs(program);
   registerModels(program);
   registerNews(program);
+  registerStream(program);
   registerPipeline(program);
   registerSandbox(program);
   registerServe(program);

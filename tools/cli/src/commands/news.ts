@@ -4,7 +4,13 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { startFmpSandbox } from '@finlake/fmp-sandbox';
 import { findRepoRoot, openLake } from '@finlake/lake';
 import { runIdFromEnv } from '@finlake/logging';
-import { deliveryStreamName, NEWS_DELIVERY, streamName } from '@finlake/platform';
+import {
+  deliveryStreamName,
+  NEWS_DELIVERY,
+  STREAM_DELIVERIES,
+  streamName,
+  type StreamDelivery,
+} from '@finlake/platform';
 import {
   ensureStream,
   LocalFirehose,
@@ -44,7 +50,10 @@ async function runNews(opts: {
   sandboxClock?: number;
   /** Instead of polling: the producer's `replay-dead-letters` (no FMP), until it exits. */
   replay?: { date?: string };
+  /** The streamed dataset (default news). */
+  delivery?: StreamDelivery;
 }) {
+  const delivery = opts.delivery ?? NEWS_DELIVERY;
   const env = 'local';
   const lake = openLake();
   const clock = opts.sandboxClock;
@@ -58,14 +67,14 @@ async function runNews(opts: {
         });
   const kinesis = await startKinesis();
   const direct = localKinesisClient(kinesis.url);
-  const stream = streamName(NEWS_DELIVERY, env);
+  const stream = streamName(delivery, env);
   await ensureStream(direct, stream, opts.shards);
   const proxy = await startLimitsProxy({ target: kinesis.url, client: direct });
   const firehose = new LocalFirehose({
     kinesis: direct,
     streamName: stream,
-    deliveryStreamName: deliveryStreamName(NEWS_DELIVERY, env),
-    delivery: NEWS_DELIVERY,
+    deliveryStreamName: deliveryStreamName(delivery, env),
+    delivery,
     bronze: lake.bronze,
     stateFile: join(
       process.env.FINLAKE_LAKE_ROOT ?? join(findRepoRoot(), '.lake'),
@@ -99,7 +108,10 @@ async function runNews(opts: {
         AWS_ACCESS_KEY_ID: 'local',
         AWS_SECRET_ACCESS_KEY: 'local',
         KINESIS_STREAM_NAME: stream,
+        STREAM_DATASET: delivery.dataset.silverTable,
         NEWS_SYMBOLS: opts.symbols,
+        STREAM_SYMBOLS: opts.symbols,
+        PRODUCER_NAME: `${delivery.dataset.dataset.replace(/_/g, '-')}-producer`,
         NEWS_POLL_INTERVAL_MS: process.env.NEWS_POLL_INTERVAL_MS ?? '5000',
         HEALTH_PORT: process.env.HEALTH_PORT ?? '0',
         ...(opts.since ? { NEWS_SINCE: opts.since } : {}),
@@ -129,7 +141,7 @@ async function runNews(opts: {
     await sandbox?.close();
   }
   console.error(
-    `news ${opts.replay ? 'replay-dead-letters' : 'run'}: producer exited ${code}; ${firehose.delivered} records in ${firehose.objects} objects delivered; ` +
+    `${delivery.dataset.silverTable} ${opts.replay ? 'replay-dead-letters' : 'run'}: producer exited ${code}; ${firehose.delivered} records in ${firehose.objects} objects delivered; ` +
       `${proxy.stats.throttled} entries throttled by the shard limits`,
   );
   return code;
@@ -178,6 +190,34 @@ export function registerNews(program: Command): void {
         shards: opts.shards,
         replay: { date: opts.date },
       });
+    });
+}
+
+/**
+ * `finlake stream run --dataset <table>`: any streamed dataset's path on this machine (a source generated with
+ * `--kind stream`, or news): its producer, its local Kinesis stream and its Firehose delivery into bronze.
+ */
+export function registerStream(program: Command): void {
+  const tables = STREAM_DELIVERIES.map((d) => d.dataset.silverTable);
+  program
+    .command('stream')
+    .description('a streamed dataset: producer -> Kinesis -> Firehose -> bronze (local stand-ins)')
+    .command('run')
+    .description('run a streamed dataset for a while, then stop cleanly with everything delivered')
+    .requiredOption('--dataset <table>', `the streamed silver table (${tables.join(', ')})`, (v) => {
+      const d = STREAM_DELIVERIES.find((x) => x.dataset.silverTable === v);
+      if (!d)
+        throw new InvalidArgumentError(
+          `${JSON.stringify(v)} is not a streamed dataset: ${tables.join(', ')}`,
+        );
+      return d;
+    })
+    .requiredOption('--symbols <list>', 'comma-separated tickers, e.g. AAPL,MSFT')
+    .option('--for <duration>', 'how long to run, e.g. 60s or 5m', parseDuration, 60_000)
+    .option('--fmp-url <url>', 'FMP origin (default: start the sandbox); FMP_API_KEY holds the key')
+    .option('--shards <n>', 'shards of the local stream (1-16)', shardCount, 1)
+    .action(async (opts) => {
+      process.exitCode = await runNews({ ...opts, delivery: opts.dataset });
     });
 }
 

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { SOURCE_DATASETS } from '@finlake/platform';
+import { GENERATED_SOURCES } from '@finlake/platform';
 import { flag, isoDate } from '../options.ts';
 import { runGlueJob } from '../process.ts';
 import { registerNewsSilver } from './news.ts';
@@ -28,11 +28,11 @@ export function registerTransform(program: Command): void {
         ...flag('--symbols', opts.symbols),
       ]);
     });
-  // Every declared batch source on the job's Arrow path (the ones `nx g @finlake/workspace:source` adds).
-  const generated = SOURCE_DATASETS.filter((d) => d.kind === 'batch' && d.engine === 'python');
+  // Every source `nx g @finlake/workspace:source` added (batch or streamed), on the job's contract path.
+  const generated = GENERATED_SOURCES;
   transform
     .command('dataset')
-    .description('rebuild a batch source on the Arrow path (a generated source) into its silver table')
+    .description('rebuild a generated source (batch or streamed) from bronze into its silver table')
     .argument(
       '<table>',
       `the silver table (${generated.map((d) => d.silverTable).join(', ') || 'none declared yet'})`,
@@ -41,7 +41,7 @@ export function registerTransform(program: Command): void {
     .action(async (table: string, opts) => {
       if (!generated.some((d) => d.silverTable === table))
         throw new InvalidArgumentError(
-          `${JSON.stringify(table)} is not a batch source on the Arrow path; declared: ${generated.map((d) => d.silverTable).join(', ') || 'none (nx g @finlake/workspace:source adds one)'}`,
+          `${JSON.stringify(table)} is not a generated source; declared: ${generated.map((d) => d.silverTable).join(', ') || 'none (nx g @finlake/workspace:source adds one)'}`,
         );
       process.exitCode = await runGlueJob(table, 'full', opts.runId);
     });

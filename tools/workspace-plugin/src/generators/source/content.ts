@@ -1,6 +1,9 @@
 import type { Field, FieldType } from './fields.ts';
 import type { SourceNames } from './names.ts';
 
+/** rest: the batch connector lands it; stream: a producer polls it onto Kinesis and Firehose lands it. */
+export type SourceKind = 'rest' | 'stream';
+
 // What the generator writes for one source, layer by layer. Each file is ordinary code that the engineer
 // then edits to the endpoint's real fields: the wire contract first (libs/schemas), the rest follows it.
 
@@ -118,15 +121,19 @@ ${fieldLines(fields, 'gold')}
 }
 
 /** libs/platform: the source's entry (bronze layout, silver table, kind, engine). */
-export function platformFile(n: SourceNames): string {
+export function platformFile(n: SourceNames, kind: SourceKind): string {
+  const how =
+    kind === 'stream'
+      ? `polled by its producer onto its own Kinesis stream, delivered by Firehose (stream.ts: streamDelivery)`
+      : 'landed by the batch connector';
   return `${header(`The ${n.table} source`)}import type { SourceDataset } from '../lake.ts';
 
-/** ${n.path}, landed by the batch connector; silver on the job's Arrow path (finlake_glue/sources). */
+/** ${n.path}, ${how}; silver on the job's Arrow path (finlake_glue/sources). */
 export const ${n.constant}: SourceDataset = {
   source: '${n.source}',
   dataset: '${n.dataset}',
   silverTable: '${n.table}',
-  kind: 'batch',
+  kind: '${kind === 'stream' ? 'stream' : 'batch'}',
   engine: 'python',
   // Served by the API: its gold mart (libs/schemas, dbt/models/marts) and route plugin (apps/serving-api).
   servedMart: '${n.mart.table}',
@@ -229,10 +236,29 @@ def transform(bronze_uri: str, silver_uri: str, run_id: str, mode: str = "full")
 }
 
 /** docs/sources: the source's page on the documentation site. */
-export function docsPage(n: SourceNames, description: string, fields: Field[]): string {
+export function docsPage(n: SourceNames, description: string, fields: Field[], kind: SourceKind): string {
   const rows = fields
     .map((f) => `| \`${f.wire}\` | \`${f.column}\` | ${f.type} | ${f.nullable ? 'yes' : 'no'} |`)
     .join('\n');
+  const api = `/v1${n.route.replace(':symbol', '{symbol}')}`;
+  const stream = kind === 'stream';
+  const landing = stream
+    ? `stream (its producer polls the endpoint per symbol onto the Kinesis stream \`finlake-<env>-${n.dataset.replace(/_/g, '-')}\`; Firehose delivers GZIP objects by arrival hour)`
+    : 'batch (the connector lands JSON and a `.meta` sidecar per answer)';
+  const run = stream
+    ? `npx finlake stream run --dataset ${n.table} --symbols AAPL,MSFT --for 30s
+npx finlake transform dataset ${n.table}
+npx finlake models build`
+    : `npx finlake sandbox fmp --port 8081
+FMP_BASE_URL=http://127.0.0.1:8081 FMP_API_KEY=sandbox-key npx finlake ingest fmp --dataset ${n.dataset} --symbols AAPL,MSFT --from 2020-12-01 --to 2020-12-31
+npx finlake transform dataset ${n.table}
+npx finlake models build`;
+  const flow = stream
+    ? `Its producer is a service (in AWS an ECS task on the news producer's image, \`STREAM_DATASET=${n.table}\`). Its
+flow, \`source-to-silver\`, rebuilds silver from what Firehose delivered, hourly as the deployment
+\`${n.kebab}-hourly\`; once locally: \`npx finlake pipeline source ${n.table}\`.`
+    : `Its flow, \`source-to-silver\` (ingest, then silver), runs nightly as the deployment
+\`${n.kebab}-nightly\`; once locally: \`npx finlake pipeline source ${n.table}\`.`;
   return `# ${n.table}
 
 ${description}
@@ -240,12 +266,12 @@ ${description}
 | | |
 |---|---|
 | Endpoint | \`${n.path}\` (the FMP sandbox serves it locally) |
-| Kind | batch (the connector lands JSON and a \`.meta\` sidecar per answer) |
+| Kind | ${landing} |
 | Bronze | \`source=${n.source}/dataset=${n.dataset}/\` |
 | Silver | \`${n.table}\`, rejects in \`${n.table}_rejects\` |
 | dbt staging | \`${n.stagingModel}\` (generated from the contract, with its tests) |
 | Gold | \`${n.mart.table}\` (\`dbt/models/marts/${n.mart.table}.sql\`) |
-| API | \`GET /v1${n.route.replace(':symbol', '{symbol}')}?from=&to=\` |
+| API | \`GET ${api}?from=&to=\` |
 
 Besides the key (\`symbol\`, \`date\`), the endpoint's fields and the columns silver and gold give them
 (every column, with its tests, is in the [data dictionary](/reference/data-dictionary)):
@@ -257,14 +283,9 @@ ${rows}
 ## Run it locally
 
 \`\`\`bash
-npx finlake sandbox fmp --port 8081
-FMP_BASE_URL=http://127.0.0.1:8081 FMP_API_KEY=sandbox-key npx finlake ingest fmp --dataset ${n.dataset} --symbols AAPL,MSFT --from 2020-12-01 --to 2020-12-31
-npx finlake transform dataset ${n.table}
-npx finlake models build
+${run}
 \`\`\`
 
-Its flow, \`source-to-silver\` (ingest, then silver), runs nightly as the deployment
-\`${n.kebab}-nightly\`; once locally: \`npx finlake pipeline source ${n.table}\`. The nightly pipeline's dbt
-build, gate and publish then serve \`${n.mart.table}\` at \`/v1${n.route.replace(':symbol', '{symbol}')}\`.
+${flow} The nightly pipeline's dbt build, gate and publish then serve \`${n.mart.table}\` at \`${api}\`.
 `;
 }

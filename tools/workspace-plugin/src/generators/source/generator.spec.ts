@@ -122,13 +122,29 @@ describe('@finlake/workspace:source', () => {
     await expect(sourceGenerator(workspace(), { name })).rejects.toThrow(message);
   });
 
-  it('refuses a bad path and says what a stream source needs', async () => {
+  it('refuses a bad path and a kind it does not know', async () => {
     await expect(sourceGenerator(workspace(), { name: 'fmp_xy', path: 'stable x' })).rejects.toThrow(
       /not an API path/,
     );
-    await expect(sourceGenerator(workspace(), { name: 'fmp_xy', kind: 'stream' })).rejects.toThrow(
-      /--kind stream is not generated yet: .*producer/,
+    await expect(
+      sourceGenerator(workspace(), { name: 'fmp_xy', kind: 'soap' as unknown as 'rest' }),
+    ).rejects.toThrow(/--kind "soap" is not one of rest, stream/);
+  });
+
+  it('writes a stream source on the same layers, declared streamed, with its producer and flow documented', async () => {
+    const tree = workspace();
+    const read = (f: string) => tree.read(f, 'utf-8')!.replace(/"/g, "'");
+    await sourceGenerator(tree, { name: 'fmp_quotes', kind: 'stream', fields: 'price:double' });
+    expect(read('libs/platform/src/sources/fmp-quotes.ts')).toContain("kind: 'stream'");
+    // The producer polls the same endpoint the connector declares; silver reads what Firehose lands.
+    expect(read('libs/fmp-connector/src/sources/fmp-quotes.ts')).toContain("path: '/stable/quotes'");
+    expect(read('apps/glue-bronze-to-silver/src/finlake_glue/sources/fmp_quotes.py')).toContain(
+      'batch_json.transform(TABLE',
     );
+    const page = read('docs/sources/fmp-quotes.md');
+    expect(page).toContain('npx finlake stream run --dataset fmp_quotes --symbols AAPL,MSFT --for 30s');
+    expect(page).toContain('fmp-quotes-hourly');
+    expect(page).not.toContain('ingest fmp');
   });
 
   it('writes the endpoint`s fields into every layer, silver and gold under snake_case columns', async () => {

@@ -8,13 +8,14 @@ import {
   routeFile,
   sandboxFile,
   transformFile,
+  type SourceKind,
 } from './content.ts';
 import { parseFields, type Field } from './fields.ts';
 import { sourceNames, type SourceNames } from './names.ts';
 
 export interface SourceGeneratorOptions {
   name: string;
-  kind?: 'rest' | 'stream';
+  kind?: SourceKind;
   path?: string;
   description?: string;
   /** The endpoint's fields besides symbol and date: `adjDividend:double,recordDate:date?` (default value:double). */
@@ -24,16 +25,21 @@ export interface SourceGeneratorOptions {
 /** The lines a registry file gets, each above its marker `// finlake:source-<key>` (see each index.ts). */
 type RegistryLines = Partial<Record<'imports' | 'exports' | 'entries', string>>;
 
-function files(n: SourceNames, description: string, fields: Field[]): Record<string, string> {
+function files(
+  n: SourceNames,
+  description: string,
+  fields: Field[],
+  kind: SourceKind,
+): Record<string, string> {
   return {
-    [`libs/platform/src/sources/${n.kebab}.ts`]: platformFile(n),
+    [`libs/platform/src/sources/${n.kebab}.ts`]: platformFile(n, kind),
     [`libs/schemas/src/datasets/${n.kebab}.ts`]: contractFile(n, description, fields),
     [`libs/fmp-connector/src/sources/${n.kebab}.ts`]: connectorFile(n),
     [`tools/fmp-sandbox/src/sources/${n.kebab}.ts`]: sandboxFile(n, fields),
     [`apps/glue-bronze-to-silver/src/finlake_glue/sources/${n.table}.py`]: transformFile(n),
     [`dbt/models/marts/${n.mart.table}.sql`]: martSqlFile(n, fields),
     [`apps/serving-api/src/routes/v1/${n.mart.kebab}.ts`]: routeFile(n),
-    [`docs/sources/${n.kebab}.md`]: docsPage(n, description, fields),
+    [`docs/sources/${n.kebab}.md`]: docsPage(n, description, fields, kind),
   };
 }
 
@@ -114,15 +120,11 @@ function takenNames(tree: Tree): Set<string> {
 
 export async function sourceGenerator(tree: Tree, options: SourceGeneratorOptions): Promise<void> {
   const kind = options.kind ?? 'rest';
-  if (kind === 'stream')
-    throw new Error(
-      '--kind stream is not generated yet: a streamed source needs its own producer service, Kinesis stream and ' +
-        'Firehose delivery (follow fmp_news: apps/news-producer, infra/components/news-stream.ts); generate --kind rest',
-    );
-  if (kind !== 'rest') throw new Error(`--kind ${JSON.stringify(kind)} is not one of rest, stream`);
+  if (kind !== 'rest' && kind !== 'stream')
+    throw new Error(`--kind ${JSON.stringify(kind)} is not one of rest, stream`);
   const n = sourceNames(options.name, options.path);
   const description = options.description ?? `${n.dataset.replace(/_/g, ' ')} from ${n.path}.`;
-  const planned = files(n, description, parseFields(options.fields));
+  const planned = files(n, description, parseFields(options.fields), kind);
   const marker = `libs/platform/src/sources/${n.kebab}.ts`;
   if (tree.exists(marker)) {
     // Generated before: the files are the engineer's now; re-running changes nothing.
