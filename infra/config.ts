@@ -1,6 +1,24 @@
 import * as pulumi from '@pulumi/pulumi';
+import { NEWS_DELIVERY, STREAM_DELIVERIES } from '@finlake/platform';
 
 export type Env = 'dev' | 'staging' | 'prod';
+
+/** A stream's provisioned shards (0: on-demand), retention, and the symbols its producer polls. */
+export interface StreamSettings {
+  shards: number;
+  retentionHours: number;
+  symbols: string;
+}
+
+const validStream = (v: StreamSettings) =>
+  Number.isInteger(v.shards) &&
+  v.shards >= 0 &&
+  v.shards <= 100 &&
+  v.retentionHours >= 24 &&
+  v.retentionHours <= 8760 &&
+  /^[A-Z0-9.^-]+(,[A-Z0-9.^-]+)*$/.test(v.symbols);
+const STREAM_EXPECTED =
+  'an object with shards (0 for on-demand, up to 100), retentionHours (24-8760), symbols (AAPL,MSFT,...)';
 
 /** A stack's settings (`finlake:*` in Pulumi.<stack>.yaml), checked once with every problem named. */
 export interface StackConfig {
@@ -23,7 +41,12 @@ export interface StackConfig {
   dbt: { cpu: number; memory: number };
   glue: { workerType: string; numberOfWorkers: number; timeoutMinutes: number };
   /** The news stream: provisioned shards (0: on-demand), retention, the symbols the producer polls. */
-  news: { shards: number; retentionHours: number; symbols: string };
+  news: StreamSettings;
+  /**
+   * A source generated with `--kind stream`, by silver table: its own stream settings (optional; without an
+   * entry it takes news').
+   */
+  streams: Record<string, StreamSettings>;
   athenaBytesScannedCutoff: number;
   domainName: string;
   hostedZoneId: string;
@@ -141,18 +164,22 @@ export function loadStackConfig(
       (v) => ['G.1X', 'G.2X', 'G.4X'].includes(v.workerType) && v.numberOfWorkers >= 2,
       'an object with workerType (G.1X/G.2X/G.4X), numberOfWorkers >= 2, timeoutMinutes',
     ),
-    news: need(
-      'news',
-      () => obj<StackConfig['news']>('news'),
-      (v) =>
-        Number.isInteger(v.shards) &&
-        v.shards >= 0 &&
-        v.shards <= 100 &&
-        v.retentionHours >= 24 &&
-        v.retentionHours <= 8760 &&
-        /^[A-Z0-9.^-]+(,[A-Z0-9.^-]+)*$/.test(v.symbols),
-      'an object with shards (0 for on-demand, up to 100), retentionHours (24-8760), symbols (AAPL,MSFT,...)',
-    ),
+    news: need('news', () => obj<StackConfig['news']>('news'), validStream, STREAM_EXPECTED),
+    streams: (() => {
+      const v = obj<Record<string, StreamSettings>>('streams') ?? {};
+      const generated = STREAM_DELIVERIES.filter((d) => d !== NEWS_DELIVERY).map(
+        (d) => d.dataset.silverTable,
+      );
+      for (const [table, settings] of Object.entries(v)) {
+        if (!generated.includes(table))
+          problems.push(
+            `finlake:streams: ${table} is not a generated streamed source (${generated.join(', ') || 'none declared'}); news is finlake:news`,
+          );
+        else if (!settings || typeof settings !== 'object' || !validStream(settings))
+          problems.push(`finlake:streams.${table}: ${JSON.stringify(settings)} is not ${STREAM_EXPECTED}`);
+      }
+      return v;
+    })(),
     athenaBytesScannedCutoff: int('athenaBytesScannedCutoff', 10_000_000, 10_000_000_000_000),
     domainName: need(
       'domainName',

@@ -126,14 +126,13 @@ const connector = new FargateJob(`${name}-fmp-ingester`, {
 });
 const alarms = alarmTopic(`${name}-alarms`, c.env, lake.kmsKeyArn, tagsFor(ctx, 'observability'));
 // The streamed sources: producer -> Kinesis -> Firehose -> bronze, news and each one generated with
-// `--kind stream` (its own stream, delivery, producer service and roles; the stream settings are finlake:news').
+// `--kind stream` (its own stream, delivery, producer service and roles; its settings finlake:streams.<table>,
+// else finlake:news').
 const streamArgs = (delivery: (typeof STREAM_DELIVERIES)[number]) => ({
   delivery,
   alarmTopicArn: alarms.arn,
   env: c.env,
-  shards: c.news.shards,
-  retentionHours: c.news.retentionHours,
-  symbols: c.news.symbols,
+  ...(c.streams[delivery.dataset.silverTable] ?? c.news),
   bronzeBucketArn: lake.bronze.arn,
   bronzeBucketName: lake.bronze.name,
   kmsKeyArn: lake.kmsKeyArn,

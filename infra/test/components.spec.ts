@@ -1,3 +1,4 @@
+import { NEWS_DELIVERY, STREAM_DELIVERIES } from '@finlake/platform';
 import * as pulumi from '@pulumi/pulumi';
 import { columnsOf, fmpEodPrices, fmpEodPricesRejects } from '@finlake/schemas';
 import { loadStackConfig } from '../config.ts';
@@ -126,5 +127,23 @@ describe('stack configuration', () => {
     });
     expect(run).toThrow(/finlake:lakeFormationAdmins: \["alice"\] not IAM role or user ARNs/);
     expect(run).toThrow(/finlake:freshnessSlaHours: 200 is not an integer from 1 to 168/);
+  });
+
+  it('takes stream settings only for a generated streamed source, and only valid ones', () => {
+    const generated = STREAM_DELIVERIES.filter((d) => d !== NEWS_DELIVERY).map((d) => d.dataset.silverTable);
+    const good = { shards: 0, retentionHours: 48, symbols: 'AAPL' };
+    const run = load({
+      'finlake:streams': JSON.stringify({
+        fmp_news: good,
+        ...(generated[0] ? { [generated[0]]: { ...good, symbols: 'aapl' } } : {}),
+      }),
+    });
+    // News has its own key; a generated stream (the generator's e2e copy has one) its own valid settings.
+    expect(run).toThrow(
+      /finlake:streams: fmp_news is not a generated streamed source \(.*\); news is finlake:news/,
+    );
+    if (generated[0])
+      expect(run).toThrow(new RegExp(`finlake:streams\\.${generated[0]}: .* is not an object with shards`));
+    expect(load({})().streams).toEqual({});
   });
 });

@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { Server } from 'node:http';
 import { FatalAuthError, type FmpClient, type FmpDataset } from '@finlake/fmp-connector';
 import { addDays, type IsoDate } from '@finlake/market-calendar';
-import { serveHealth } from './health.ts';
 import type { KinesisSink } from './kinesis-sink.ts';
-import type { ProducerSample } from './metrics.ts';
+import { Poller } from './poller.ts';
 import { recordEntry } from './records.ts';
 
 export interface EndpointPollerOptions {
@@ -39,7 +37,7 @@ export interface EndpointPollerStatus {
  * small, so a restart re-sends it and silver keeps one row per key (the latest fetch wins); nothing is lost
  * between polls because every poll re-reads the whole window. SIGTERM stops polling and flushes the sink.
  */
-export class EndpointPoller {
+export class EndpointPoller extends Poller {
   readonly status: EndpointPollerStatus = {
     polls: 0,
     fetched: 0,
@@ -49,27 +47,15 @@ export class EndpointPoller {
   };
   /** Digests of the rows this process has sent (a row is its key and its values: a change is a new row). */
   private sent = new Set<string>();
-  private stopWaiters: (() => void)[] = [];
-  private readonly now: () => Date;
 
   constructor(private readonly o: EndpointPollerOptions) {
-    this.now = o.now ?? (() => new Date());
-  }
-
-  sample(): ProducerSample {
-    const { put, throttled } = this.o.sink.stats;
-    return { lagSeconds: this.lagSeconds(), queueDepth: this.o.sink.queue.depth, put, throttled };
+    super(o.sink, o.pollIntervalMs, o.now);
   }
 
   /** Seconds since the last poll ended (how stale the stream may be), or undefined before the first. */
   lagSeconds(): number | undefined {
     const at = this.status.lastPollAt;
     return at ? Math.max(0, (this.now().getTime() - Date.parse(at)) / 1000) : undefined;
-  }
-
-  stop(): void {
-    this.status.stopping = true;
-    this.stopWaiters.splice(0).forEach((w) => w());
   }
 
   async run(): Promise<void> {
@@ -81,15 +67,7 @@ export class EndpointPoller {
       await this.o.sink.drain();
       this.status.polls++;
       this.status.lastPollAt = this.now().toISOString();
-      const wait = this.o.pollIntervalMs - (Date.now() - started);
-      if (wait > 0 && !this.status.stopping)
-        await new Promise<void>((r) => {
-          const t = setTimeout(r, wait);
-          this.stopWaiters.push(() => {
-            clearTimeout(t);
-            r();
-          });
-        });
+      await this.restOfInterval(started);
     }
     await this.o.sink.close();
   }
@@ -131,9 +109,5 @@ export class EndpointPoller {
     // Bounded: forgetting the oldest only means re-sending an unchanged row, which silver absorbs.
     if (this.sent.size >= 200_000) this.sent = new Set([...this.sent].slice(100_000));
     this.sent.add(digest);
-  }
-
-  serveHealth(port: number, host = '0.0.0.0'): Promise<Server> {
-    return serveHealth(this, this.o.sink, this.o.pollIntervalMs, port, host, this.now);
   }
 }

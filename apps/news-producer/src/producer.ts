@@ -1,4 +1,3 @@
-import type { Server } from 'node:http';
 import {
   FatalAuthError,
   FmpClient,
@@ -11,8 +10,7 @@ import {
 import type { ZoneStore } from '@finlake/lake';
 import { readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.ts';
 import type { KinesisSink } from './kinesis-sink.ts';
-import { serveHealth } from './health.ts';
-import type { ProducerSample } from './metrics.ts';
+import { Poller } from './poller.ts';
 import { stampOf, toEntry } from './records.ts';
 import { fromNewYorkStamp, newYorkStamp } from '@finlake/market-calendar';
 
@@ -53,36 +51,22 @@ const pollKey = (group: string[] | 'latest') => (group === 'latest' ? 'latest' :
  * it on Kinesis), and checkpoints the new watermarks only after the sink has delivered everything before
  * them: a crash re-polls from the last checkpoint (at-least-once; silver dedupes on article_id).
  */
-export class NewsProducer {
+export class NewsProducer extends Poller {
   readonly status: ProducerStatus = { polls: 0, fetched: 0, enqueued: 0, skippedSeen: 0, stopping: false };
   private checkpoint!: Checkpoint;
   private seen = new Set<string>();
   /** A backlog deeper than maxPages: where the next poll resumes paging, and the newest stamp seen so far. */
   private resume = new Map<string, { page: number; newest?: string }>();
   private lastPollFailed = false;
-  private stopWaiters: (() => void)[] = [];
-  private readonly now: () => Date;
 
   constructor(private readonly o: ProducerOptions) {
-    this.now = o.now ?? (() => new Date());
-  }
-
-  /** What the metrics report, now (totals since start). */
-  sample(): ProducerSample {
-    const { put, throttled } = this.o.sink.stats;
-    return { lagSeconds: this.lagSeconds(), queueDepth: this.o.sink.queue.depth, put, throttled };
+    super(o.sink, o.pollIntervalMs, o.now);
   }
 
   /** Lag: now minus the newest article delivered (seconds), or undefined before the first one. */
   lagSeconds(): number | undefined {
     const n = this.status.newestPublishedAt;
     return n ? Math.max(0, (this.now().getTime() - fromNewYorkStamp(n).getTime()) / 1000) : undefined;
-  }
-
-  /** Stops polling (the current page finishes); `run` then flushes and resolves. */
-  stop(): void {
-    this.status.stopping = true;
-    this.stopWaiters.splice(0).forEach((w) => w());
   }
 
   async run(): Promise<void> {
@@ -112,15 +96,7 @@ export class NewsProducer {
       }
       this.status.polls++;
       this.status.lastPollAt = this.now().toISOString();
-      const wait = behind ? 0 : this.o.pollIntervalMs - (Date.now() - started);
-      if (wait > 0 && !this.status.stopping)
-        await new Promise<void>((r) => {
-          const t = setTimeout(r, wait);
-          this.stopWaiters.push(() => {
-            clearTimeout(t);
-            r();
-          });
-        });
+      if (!behind) await this.restOfInterval(started);
     }
     await this.o.sink.close();
   }
@@ -209,10 +185,5 @@ export class NewsProducer {
   private remember(id: string) {
     if (this.seen.size >= 200_000) this.seen = new Set([...this.seen].slice(100_000));
     this.seen.add(id);
-  }
-
-  /** `/healthz` and `/metrics` (health.ts). */
-  serveHealth(port: number, host = '0.0.0.0'): Promise<Server> {
-    return serveHealth(this, this.o.sink, this.o.pollIntervalMs, port, host, this.now);
   }
 }

@@ -113,7 +113,7 @@ describe('nx g @finlake/workspace:source, in a copy of the workspace', () => {
     // The API's tests include its served marts: every one in GOLD_MARTS has a contract and a route.
     nx('run-many', '-t', 'test', '--projects=schemas,platform,fmp-sandbox,serving-api');
     // Infra renders both: the staging program under mocks, with the stack's checks (every role, stream, alarm).
-    const stack = run('npx', ['vitest', 'run', 'test/stack-staging.spec.ts', 'test/news-stream.spec.ts',
+    const stack = run('npx', ['vitest', 'run', 'test/stack-staging.spec.ts', 'test/news-stream.spec.ts', 'test/components.spec.ts',
       '--reporter=verbose'], {}, join(copy, 'infra')); // prettier-ignore
     // The generated stream's Firehose and producer roles, against the keys its writers produce.
     expect(stack.stdout).toMatch(
