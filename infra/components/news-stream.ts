@@ -8,6 +8,7 @@ import {
   METRICS_NAMESPACE,
   NAMES,
   NEWS_DELIVERY,
+  producerName,
   renderFirehosePrefix,
   SERVICES,
   fill,
@@ -135,10 +136,8 @@ export class NewsStream extends pulumi.ComponentResource {
     const parent = { parent: this };
     const d = args.delivery ?? NEWS_DELIVERY;
     const news = d === NEWS_DELIVERY;
-    // The news producer keeps its names; a generated source's producer is `<dataset>-producer` (same image).
-    const producerService = news
-      ? SERVICES.newsProducer.image
-      : `${d.dataset.dataset.replace(/_/g, '-')}-producer`;
+    // news-producer for news (its image's name), <dataset>-producer for a generated source (the same image).
+    const producerService = producerName(d);
     const stream = new aws.kinesis.Stream(
       `${name}-stream`,
       {

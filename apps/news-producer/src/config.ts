@@ -2,7 +2,7 @@ import Type from 'typebox';
 import { ConfigError, loadConfig, setting } from '@finlake/config';
 import { ingesterConfigSpec } from '@finlake/fmp-connector';
 import { TICKER_PATTERN } from '@finlake/schemas';
-import { FMP_NEWS, STREAM_DELIVERIES } from '@finlake/platform';
+import { FMP_NEWS, STREAM_DELIVERIES, streamDeliveryOf, type StreamDelivery } from '@finlake/platform';
 
 /** The producer's settings: FMP's (shared with the batch connector: pacing, retries, key) plus its own. */
 export const producerConfigSpec = {
@@ -136,11 +136,12 @@ const TICKER = new RegExp(TICKER_PATTERN);
 export function loadProducerConfig(env: NodeJS.ProcessEnv = process.env) {
   const config = loadConfig('news-producer', producerConfigSpec, env);
   const problems: string[] = [];
-  const delivery = STREAM_DELIVERIES.find((d) => d.dataset.silverTable === config.dataset);
-  if (!delivery)
-    problems.push(
-      `STREAM_DATASET: ${JSON.stringify(config.dataset)} is not a streamed dataset; expected one of ${STREAM_DELIVERIES.map((d) => d.dataset.silverTable).join(', ')}`,
-    );
+  let delivery: StreamDelivery | undefined;
+  try {
+    delivery = streamDeliveryOf(config.dataset);
+  } catch (err) {
+    problems.push(`STREAM_DATASET: ${(err as Error).message}`);
+  }
   const news = config.dataset === FMP_NEWS.silverTable;
   const symbolsVar = news ? 'NEWS_SYMBOLS' : 'STREAM_SYMBOLS';
   const symbols = [

@@ -87,13 +87,13 @@ export class EndpointPoller extends Poller {
         const at = this.now();
         for (const item of items) {
           this.status.fetched++;
-          const entry = recordEntry(item, at, this.o.key);
           const digest = createHash('sha256').update(JSON.stringify(item)).digest('hex');
           if (this.sent.has(digest)) {
             this.status.unchanged++;
             continue;
           }
-          await this.o.sink.queue.push(entry); // waits while the queue is full: polling slows, nothing drops
+          // Waits while the queue is full: polling slows, nothing drops.
+          await this.o.sink.queue.push(recordEntry(item, at, this.o.key));
           this.remember(digest);
           this.status.enqueued++;
         }

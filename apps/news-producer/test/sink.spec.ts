@@ -193,6 +193,18 @@ describe('configuration', () => {
       NEWS_SYMBOLS_PER_CALL: '1',
     });
     expect(c.symbolGroups).toEqual([['AAPL'], ['MSFT']]);
+    // A generated stream's settings: STREAM_DATASET must name a streamed table, and its tickers are STREAM_SYMBOLS.
+    expect(() =>
+      loadProducerConfig({
+        STREAM_DATASET: 'fmp_eod_prices',
+        STREAM_SYMBOLS: 'AAPL',
+        KINESIS_STREAM_NAME: 's',
+        FMP_API_KEY: 'k',
+      }),
+    ).toThrow(/STREAM_DATASET: "fmp_eod_prices" is not a streamed dataset; streamed: fmp_news/);
+    expect(() => loadProducerConfig({ KINESIS_STREAM_NAME: 's', FMP_API_KEY: 'k' })).toThrow(
+      /NEWS_SYMBOLS: missing; expected comma-separated tickers/,
+    );
   });
 });
 

@@ -9,7 +9,12 @@ import {
   fill,
   manifestKey,
   match,
+  NEWS_DELIVERY,
   parseManifestKey,
+  producerName,
+  SERVICES,
+  streamDelivery,
+  streamDeliveryOf,
 } from './index.ts';
 
 describe('generated files', () => {
@@ -53,5 +58,25 @@ describe('key layout', () => {
     expect(() => fill('a/{run_id}.json', { run_id: '../x' })).toThrow(/\{run_id\}/);
     expect(() => fill('a/{run_id}.json', {})).toThrow(/no value for \{run_id\}/);
     expect(match('a={x}/b={x}', 'a=1/b=2')).toBeUndefined();
+  });
+});
+
+describe('stream deliveries', () => {
+  it('name their producer once: news keeps its image`s name, a generated stream its dataset`s', () => {
+    expect(producerName(NEWS_DELIVERY)).toBe(SERVICES.newsProducer.image);
+    const quotes = streamDelivery({
+      ...NEWS_DELIVERY.dataset,
+      dataset: 'intraday_quotes',
+      silverTable: 'fmp_iq',
+    });
+    expect(producerName(quotes)).toBe('intraday-quotes-producer');
+    expect(quotes.streamName).toBe('finlake-{env}-intraday-quotes');
+  });
+
+  it('find a streamed table, and name the streamed ones for any other', () => {
+    expect(streamDeliveryOf('fmp_news')).toBe(NEWS_DELIVERY);
+    expect(() => streamDeliveryOf('fmp_eod_prices')).toThrow(
+      /"fmp_eod_prices" is not a streamed dataset; streamed: fmp_news/,
+    );
   });
 });

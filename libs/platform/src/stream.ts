@@ -61,6 +61,12 @@ export const STREAM_DELIVERIES: readonly StreamDelivery[] = STREAM_DATASETS.map(
   d === FMP_NEWS ? NEWS_DELIVERY : streamDelivery(d),
 );
 
+/**
+ * The producer of a stream as its checkpoint, logs, task family and ECS service know it: `news-producer`
+ * for news (the image's name), `<dataset>-producer` for a generated source (the same image).
+ */
+export const producerName = (s: StreamDelivery) => `${s.dataset.dataset.replace(/_/g, '-')}-producer`;
+
 /** The delivery of a streamed silver table, or an error naming the streamed ones. */
 export function streamDeliveryOf(silverTable: string): StreamDelivery {
   const d = STREAM_DELIVERIES.find((x) => x.dataset.silverTable === silverTable);

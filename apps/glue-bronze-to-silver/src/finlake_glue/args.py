@@ -32,12 +32,10 @@ from finlake_glue.contract import platform
 DATASETS = tuple(d["silverTable"] for d in platform()["source_datasets"])
 ENGINE = {d["silverTable"]: d["engine"] for d in platform()["source_datasets"]}
 KIND = {d["silverTable"]: d["kind"] for d in platform()["source_datasets"]}
-MODES = ("window", "full", "stream", "compact")
 # Sources added by `nx g @finlake/workspace:source` (batch or streamed): each has its module under
 # finlake_glue/sources, on the contract-driven Arrow path (batch_json).
 GENERATED = frozenset(d["silverTable"] for d in platform()["source_datasets"] if d["generated"])
-
-
+MODES = ("window", "full", "stream", "compact")
 STREAM_ONLY = ("stream", "compact")
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 URI = re.compile(r"^(s3a?://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?|file:/.+|/.+)$")

@@ -7,7 +7,9 @@ import { runIdFromEnv } from '@finlake/logging';
 import {
   deliveryStreamName,
   NEWS_DELIVERY,
+  producerName,
   STREAM_DELIVERIES,
+  streamDeliveryOf,
   streamName,
   type StreamDelivery,
 } from '@finlake/platform';
@@ -36,12 +38,13 @@ const parseDuration = (v: string) => {
 };
 
 /**
- * `finlake news run`: the stream path on this machine for a given time. The producer (its real program)
+ * `finlake news run` and `finlake stream run`: a stream's path on this machine for a given time (news unless
+ * `delivery` names another). The producer (its real program)
  * polls FMP (the sandbox unless --fmp-url), puts records on a local Kinesis behind the shard-limits proxy,
  * and the local Firehose delivers them into bronze; at the end the producer gets SIGTERM and flushes, the
  * delivery writes what it buffered, and everything stops.
  */
-async function runNews(opts: {
+async function runStream(opts: {
   symbols: string;
   since?: string;
   for: number;
@@ -111,7 +114,7 @@ async function runNews(opts: {
         STREAM_DATASET: delivery.dataset.silverTable,
         NEWS_SYMBOLS: opts.symbols,
         STREAM_SYMBOLS: opts.symbols,
-        PRODUCER_NAME: `${delivery.dataset.dataset.replace(/_/g, '-')}-producer`,
+        PRODUCER_NAME: producerName(delivery),
         NEWS_POLL_INTERVAL_MS: process.env.NEWS_POLL_INTERVAL_MS ?? '5000',
         HEALTH_PORT: process.env.HEALTH_PORT ?? '0',
         ...(opts.since ? { NEWS_SINCE: opts.since } : {}),
@@ -170,7 +173,7 @@ export function registerNews(program: Command): void {
       isoInstant('--sandbox-clock'),
     )
     .action(async (opts) => {
-      process.exitCode = await runNews(opts);
+      process.exitCode = await runStream(opts);
     });
   news
     .command('replay-dead-letters')
@@ -184,7 +187,7 @@ export function registerNews(program: Command): void {
     })
     .option('--shards <n>', 'shards of the local stream (1-16)', shardCount, 1)
     .action(async (opts) => {
-      process.exitCode = await runNews({
+      process.exitCode = await runStream({
         symbols: '',
         for: 0,
         shards: opts.shards,
@@ -205,19 +208,18 @@ export function registerStream(program: Command): void {
     .command('run')
     .description('run a streamed dataset for a while, then stop cleanly with everything delivered')
     .requiredOption('--dataset <table>', `the streamed silver table (${tables.join(', ')})`, (v) => {
-      const d = STREAM_DELIVERIES.find((x) => x.dataset.silverTable === v);
-      if (!d)
-        throw new InvalidArgumentError(
-          `${JSON.stringify(v)} is not a streamed dataset: ${tables.join(', ')}`,
-        );
-      return d;
+      try {
+        return streamDeliveryOf(v);
+      } catch (err) {
+        throw new InvalidArgumentError((err as Error).message);
+      }
     })
     .requiredOption('--symbols <list>', 'comma-separated tickers, e.g. AAPL,MSFT')
     .option('--for <duration>', 'how long to run, e.g. 60s or 5m', parseDuration, 60_000)
     .option('--fmp-url <url>', 'FMP origin (default: start the sandbox); FMP_API_KEY holds the key')
     .option('--shards <n>', 'shards of the local stream (1-16)', shardCount, 1)
     .action(async (opts) => {
-      process.exitCode = await runNews({ ...opts, delivery: opts.dataset });
+      process.exitCode = await runStream({ ...opts, delivery: opts.dataset });
     });
 }
 

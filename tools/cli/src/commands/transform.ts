@@ -29,19 +29,18 @@ export function registerTransform(program: Command): void {
       ]);
     });
   // Every source `nx g @finlake/workspace:source` added (batch or streamed), on the job's contract path.
-  const generated = GENERATED_SOURCES;
   transform
     .command('dataset')
     .description('rebuild a generated source (batch or streamed) from bronze into its silver table')
     .argument(
       '<table>',
-      `the silver table (${generated.map((d) => d.silverTable).join(', ') || 'none declared yet'})`,
+      `the silver table (${GENERATED_SOURCES.map((d) => d.silverTable).join(', ') || 'none declared yet'})`,
     )
     .option('--run-id <id>', 'run id (default: PREFECT__FLOW_RUN_ID, else generated)')
     .action(async (table: string, opts) => {
-      if (!generated.some((d) => d.silverTable === table))
+      if (!GENERATED_SOURCES.some((d) => d.silverTable === table))
         throw new InvalidArgumentError(
-          `${JSON.stringify(table)} is not a generated source; declared: ${generated.map((d) => d.silverTable).join(', ') || 'none (nx g @finlake/workspace:source adds one)'}`,
+          `${JSON.stringify(table)} is not a generated source; declared: ${GENERATED_SOURCES.map((d) => d.silverTable).join(', ') || 'none (nx g @finlake/workspace:source adds one)'}`,
         );
       process.exitCode = await runGlueJob(table, 'full', opts.runId);
     });
